@@ -1,0 +1,136 @@
+// Every tunable of the core, with its default and where the default comes from.
+// A connection takes a full TcpConfig; callers pass a Partial and `resolveConfig` fills the rest.
+
+import { type Duration, HOUR, MINUTE, SECOND } from './time.js';
+
+export interface TcpConfig {
+  /** Maximum Segment Lifetime. TIME-WAIT lasts 2 × msl. RFC 9293 §3.4.2 suggests 2 minutes; we use 30 s so TIME-WAIT is 60 s, as Linux's TCP_TIMEWAIT_LEN. */
+  msl: Duration;
+  /** How long FIN-WAIT-2 may last once the application has fully closed (Linux tcp_fin_timeout, 60 s). 0 disables. */
+  finWait2Timeout: Duration;
+
+  /** MSS we announce and the largest payload we send before negotiation (RFC 9293 §3.7.1). 1460 = Ethernet MTU − 40. */
+  mss: number;
+  /** MSS assumed for a peer that sends no MSS option (RFC 9293 §3.7.1, MUST-15: 536). */
+  defaultPeerMss: number;
+
+  /** Receive buffer in bytes: the most we advertise. */
+  recvBuffer: number;
+  /** Send buffer in bytes: how much unacknowledged plus unsent data we hold before refusing more. */
+  sendBuffer: number;
+
+  /** Offer window scaling (RFC 7323 §2). The shift is derived from recvBuffer. */
+  windowScaling: boolean;
+  /** Offer timestamps (RFC 7323 §3). */
+  timestamps: boolean;
+  /** Offer SACK-permitted (RFC 2018). Off: the core does not generate SACK blocks yet. */
+  sackPermitted: boolean;
+
+  /** Nagle's algorithm (RFC 9293 §3.7.4, RFC 1122 §4.2.3.4). */
+  nagle: boolean;
+  /** Delay ACKs (RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2): ACK at least every second full segment, and within delayedAckTimeout. */
+  delayedAck: boolean;
+  /** Delayed-ACK timer. RFC 1122 requires < 500 ms; we use 200 ms (BSD's figure; Linux starts at 40 ms). */
+  delayedAckTimeout: Duration;
+
+  /** Initial RTO (RFC 6298 §2.1: 1 s). */
+  rtoInitial: Duration;
+  /** Lower bound of the RTO (RFC 6298 §2.4: 1 s). */
+  rtoMin: Duration;
+  /** Upper bound of the RTO (RFC 6298 §2.5 allows a maximum of at least 60 s). */
+  rtoMax: Duration;
+  /** SYN retransmissions before giving up with ETIMEDOUT (Linux tcp_syn_retries: 6). */
+  synRetries: number;
+  /** Data retransmissions before giving up (RFC 9293 §3.8.3 R2; Linux tcp_retries2: 15). */
+  retries2: number;
+  /** User timeout (RFC 9293 §3.10.8, RFC 5482): abort when data stays unacknowledged this long. 0 = off (R2 governs). */
+  userTimeout: Duration;
+
+  /** Keepalive on (RFC 1122 §4.2.3.6 MUST default to off). */
+  keepalive: boolean;
+  /** Idle time before the first probe: 2 hours (RFC 1122 §4.2.3.6). */
+  keepaliveIdle: Duration;
+  /** Time between unanswered probes: 75 s (the BSD and Linux default). */
+  keepaliveInterval: Duration;
+  /** Unanswered probes before the peer is declared dead: 10 (BSD; Linux uses 9). */
+  keepaliveCount: number;
+
+  /** Initial congestion window in segments (RFC 6928: 10; RFC 5681 allows 2 to 4). */
+  initialCwndSegments: number;
+  /** Congestion control algorithm name (see core/congestion.ts). */
+  congestionControl: 'newreno';
+
+  /** RFC 1337: ignore RST in TIME-WAIT (true), or let it close the record (false, Linux's default). */
+  rfc1337: boolean;
+  /** RFC 5961 challenge ACKs for in-window RST and SYN (§3, §4). */
+  challengeAcks: boolean;
+}
+
+export const DEFAULT_CONFIG: Readonly<TcpConfig> = Object.freeze({
+  msl: 30 * SECOND,
+  finWait2Timeout: 60 * SECOND,
+  mss: 1460,
+  defaultPeerMss: 536,
+  recvBuffer: 256 * 1024,
+  sendBuffer: 256 * 1024,
+  windowScaling: true,
+  timestamps: true,
+  sackPermitted: false,
+  nagle: true,
+  delayedAck: true,
+  delayedAckTimeout: 200,
+  rtoInitial: 1 * SECOND,
+  rtoMin: 1 * SECOND,
+  rtoMax: 2 * MINUTE,
+  synRetries: 6,
+  retries2: 15,
+  userTimeout: 0,
+  keepalive: false,
+  keepaliveIdle: 2 * HOUR,
+  keepaliveInterval: 75 * SECOND,
+  keepaliveCount: 10,
+  initialCwndSegments: 10,
+  congestionControl: 'newreno',
+  rfc1337: true,
+  challengeAcks: true,
+});
+
+export function resolveConfig(partial: Partial<TcpConfig> = {}): TcpConfig {
+  const cfg: TcpConfig = { ...DEFAULT_CONFIG, ...partial };
+  validateConfig(cfg);
+  return cfg;
+}
+
+/** Throws ConfigError (ERR_INVALID_ARG_VALUE) naming the first bad field. */
+export function validateConfig(cfg: TcpConfig): void {
+  const nonNeg: (keyof TcpConfig)[] = [
+    'msl',
+    'finWait2Timeout',
+    'delayedAckTimeout',
+    'userTimeout',
+    'keepaliveIdle',
+    'keepaliveInterval',
+    'synRetries',
+    'retries2',
+    'keepaliveCount',
+  ];
+  for (const k of nonNeg) checkInt(k, cfg[k], 0);
+  checkInt('mss', cfg.mss, 88, 65495);
+  checkInt('defaultPeerMss', cfg.defaultPeerMss, 88, 65495);
+  checkInt('recvBuffer', cfg.recvBuffer, 1, 1 << 30);
+  checkInt('sendBuffer', cfg.sendBuffer, 1, 1 << 30);
+  checkInt('rtoInitial', cfg.rtoInitial, 1);
+  checkInt('rtoMin', cfg.rtoMin, 1);
+  checkInt('rtoMax', cfg.rtoMax, cfg.rtoMin);
+  checkInt('initialCwndSegments', cfg.initialCwndSegments, 1, 1000);
+  if (cfg.keepaliveInterval === 0 && cfg.keepalive)
+    throw new ConfigError('keepaliveInterval', cfg.keepaliveInterval, 'must be > 0 when keepalive is on');
+}
+
+function checkInt(name: string, v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new ConfigError(name, v, `must be an integer in [${min}, ${max}]`);
+  }
+}
+
+import { ConfigError } from './errors.js';
