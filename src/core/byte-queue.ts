@@ -1,0 +1,189 @@
+// A FIFO of bytes kept as a list of chunks. Used for the send buffer (bytes the user wrote that
+// are not yet acknowledged) and for the receive buffer (in-order bytes the user has not read).
+//
+// Storage: `#chunks[#head..]` are the live chunks; the first `#headOff` bytes of `#chunks[#head]`
+// are already consumed. Dropping a chunk only advances `#head`; the array is compacted once the
+// dead prefix is large, so nothing does Array.shift per operation and no work is done per byte.
+//
+// push() copies the caller's bytes into buffers we own: it first fills the spare room of the tail
+// buffer (allocated with up to CHUNK_SIZE bytes), so many small writes share one chunk. pushView()
+// appends the caller's array itself (no copy); the caller must not modify it afterwards.
+//
+// Views handed out by peek()/shift() stay valid: bytes are never moved or overwritten once queued
+// (a tail buffer only ever gains bytes after the ones already visible).
+
+import { UsageError } from './errors.js';
+
+/** Size of the buffers push() allocates for small writes. */
+const CHUNK_SIZE = 16 * 1024;
+/** Compact the chunk array once at least this many dead slots lead it (and they are half of it). */
+const COMPACT_AT = 32;
+
+const EMPTY = new Uint8Array(0);
+
+export class ByteQueue {
+  #chunks: Uint8Array[] = [];
+  #head = 0;
+  #headOff = 0;
+  #length = 0;
+  #capacity: number;
+  /** Buffer behind the last chunk when we own it and it has spare room; null otherwise. */
+  #tailBuf: Uint8Array | null = null;
+  /** Bytes of #tailBuf in use (the last chunk is #tailBuf.subarray(0, #tailUsed)). */
+  #tailUsed = 0;
+
+  constructor(capacity: number) {
+    this.#capacity = checkCount('capacity', capacity);
+  }
+
+  /** Bytes held. */
+  get length(): number {
+    return this.#length;
+  }
+
+  /** Most bytes push() will hold. May be set below `length`: then `space` is 0 until bytes are consumed. */
+  get capacity(): number {
+    return this.#capacity;
+  }
+  set capacity(n: number) {
+    this.#capacity = checkCount('capacity', n);
+  }
+
+  /** max(0, capacity - length). */
+  get space(): number {
+    return Math.max(0, this.#capacity - this.#length);
+  }
+
+  /** Copies min(data.length, space) bytes from the front of `data`; returns how many. */
+  push(data: Uint8Array): number {
+    const n = Math.min(data.length, this.space);
+    if (n === 0) return 0;
+    let done = 0;
+    const tail = this.#tailBuf;
+    if (tail !== null) {
+      const room = tail.length - this.#tailUsed;
+      const k = Math.min(room, n);
+      if (k > 0) {
+        tail.set(data.subarray(0, k), this.#tailUsed);
+        this.#tailUsed += k;
+        this.#chunks[this.#chunks.length - 1] = tail.subarray(0, this.#tailUsed);
+        done = k;
+      }
+    }
+    if (done < n) {
+      const rest = n - done;
+      const buf = new Uint8Array(rest >= CHUNK_SIZE ? rest : Math.max(rest, Math.min(CHUNK_SIZE, this.#capacity)));
+      buf.set(data.subarray(done, n));
+      this.#chunks.push(buf.subarray(0, rest));
+      this.#tailBuf = buf;
+      this.#tailUsed = rest;
+    }
+    if (this.#tailBuf !== null && this.#tailUsed === this.#tailBuf.length) this.#tailBuf = null;
+    this.#length += n;
+    return n;
+  }
+
+  /**
+   * Appends `data` itself, without copying and without the capacity check (the receive path has
+   * already bounded it by the window). The caller gives up the right to modify `data`.
+   */
+  pushView(data: Uint8Array): void {
+    if (data.length === 0) return;
+    this.#chunks.push(data);
+    this.#tailBuf = null;
+    this.#length += data.length;
+  }
+
+  /**
+   * Bytes [offset, offset + len) counted from the front, without removing them. `len` is clipped to
+   * what is held. A view into the queue when the range lies in one chunk, else one fresh copy.
+   */
+  peek(offset: number, len: number): Uint8Array {
+    checkCount('offset', offset);
+    checkCount('len', len);
+    if (offset >= this.#length) return EMPTY;
+    const want = Math.min(len, this.#length - offset);
+    if (want === 0) return EMPTY;
+    // Find the chunk holding `offset`.
+    let i = this.#head;
+    let off = offset + this.#headOff;
+    let chunk = this.#chunks[i]!;
+    while (off >= chunk.length) {
+      off -= chunk.length;
+      i++;
+      chunk = this.#chunks[i]!;
+    }
+    if (off + want <= chunk.length) return chunk.subarray(off, off + want);
+    const out = new Uint8Array(want);
+    let filled = 0;
+    while (filled < want) {
+      const k = Math.min(chunk.length - off, want - filled);
+      out.set(chunk.subarray(off, off + k), filled);
+      filled += k;
+      off = 0;
+      i++;
+      if (filled < want) chunk = this.#chunks[i]!;
+    }
+    return out;
+  }
+
+  /** Drops `n` bytes from the front. Throws UsageError if fewer than `n` are held. */
+  consume(n: number): void {
+    checkCount('n', n);
+    if (n > this.#length) {
+      throw new UsageError('ERR_INVALID_ARG_VALUE', `consume(${n}) with only ${this.#length} bytes held`);
+    }
+    this.#length -= n;
+    let left = n;
+    while (left > 0) {
+      const chunk = this.#chunks[this.#head]!;
+      const avail = chunk.length - this.#headOff;
+      if (left < avail) {
+        this.#headOff += left;
+        break;
+      }
+      left -= avail;
+      this.#dropHead();
+    }
+    if (this.#length === 0) this.#reset();
+  }
+
+  /**
+   * Removes and returns up to `max` bytes (default: everything held) from the front; null when empty.
+   * A view when they lie in the first chunk, else one copy.
+   */
+  shift(max?: number): Uint8Array | null {
+    if (this.#length === 0) return null;
+    const n = max === undefined ? this.#length : Math.min(checkCount('max', max), this.#length);
+    if (n === 0) return EMPTY;
+    const out = this.peek(0, n);
+    this.consume(n);
+    return out;
+  }
+
+  #dropHead(): void {
+    this.#headOff = 0;
+    this.#head++;
+    if (this.#head === this.#chunks.length) {
+      this.#reset();
+    } else if (this.#head >= COMPACT_AT && this.#head * 2 >= this.#chunks.length) {
+      this.#chunks = this.#chunks.slice(this.#head);
+      this.#head = 0;
+    }
+  }
+
+  #reset(): void {
+    this.#chunks = [];
+    this.#head = 0;
+    this.#headOff = 0;
+    this.#tailBuf = null;
+    this.#tailUsed = 0;
+  }
+}
+
+function checkCount(name: string, v: number): number {
+  if (!Number.isInteger(v) || v < 0) {
+    throw new UsageError('ERR_INVALID_ARG_VALUE', `${name} must be a non-negative integer, got ${String(v)}`);
+  }
+  return v;
+}
