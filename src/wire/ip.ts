@@ -1,0 +1,147 @@
+// Whole packets: IP header + TCP segment <-> { src, dst, seg }. The simulator and the TUN driver
+// call these for every packet, so encodePacket allocates exactly one buffer (addresses are parsed
+// straight into it, checksums are summed in place) and decodePacket makes views, not copies.
+//
+// The IP version follows the address text: a ':' means IPv6 (so '::ffff:192.0.2.1' is sent as
+// IPv6), otherwise dotted IPv4. Both addresses must be of the same family.
+
+import { UsageError } from '../core/errors.js';
+import { foldSum, IPPROTO_TCP, onesSum, pseudoHeaderSumAt, TCP_CHECKSUM_AT } from './checksum.js';
+import {
+  fillIpv4Checksum,
+  formatIpv4Address,
+  IPV4_HEADER_MIN,
+  IPV4_MAX_TOTAL,
+  parseIpv4,
+  parseIpv4AddressInto,
+  writeIpv4Fixed,
+} from './ipv4.js';
+import { formatIpv6Address, IPV6_HEADER_LENGTH, parseIpv6, parseIpv6AddressInto, writeIpv6Fixed } from './ipv6.js';
+import { ok, type Result, wireError } from './result.js';
+import type { Segment } from './segment.js';
+import { parseTcp, tcpHeaderLength, writeTcp } from './tcp-header.js';
+
+export interface Packet {
+  src: string;
+  dst: string;
+  seg: Segment;
+}
+
+export interface EncodeOptions {
+  /** IPv4 TTL or IPv6 hop limit. Default 64. */
+  ttl?: number;
+  /** IPv4 identification. Default 0. */
+  id?: number;
+  /** IPv4 Don't Fragment. Default true. */
+  df?: boolean;
+  /** IPv4 TOS byte or IPv6 traffic class. Default 0. */
+  tos?: number;
+  /** IPv6 flow label. Default 0. */
+  flowLabel?: number;
+}
+
+/** 4 or 6, from the form of the text (a ':' means IPv6). Does not validate. */
+export function addressFamily(text: string): 4 | 6 {
+  return text.indexOf(':') >= 0 ? 6 : 4;
+}
+
+/** Address text of either family -> 4 or 16 bytes, or undefined if invalid. */
+export function parseAddress(text: string): Uint8Array | undefined {
+  const out = new Uint8Array(addressFamily(text) === 6 ? 16 : 4);
+  const good =
+    out.length === 16 ? parseIpv6AddressInto(text, out, 0) : parseIpv4AddressInto(text, out, 0, 0, text.length);
+  return good ? out : undefined;
+}
+
+/** 4 bytes -> dotted decimal, 16 bytes -> RFC 5952 text. */
+export function formatAddress(bytes: Uint8Array): string {
+  if (bytes.length === 4) return formatIpv4Address(bytes, 0);
+  if (bytes.length === 16) return formatIpv6Address(bytes, 0);
+  throw new UsageError('ERR_INVALID_ARG_VALUE', `an address has 4 or 16 bytes, not ${bytes.length}`);
+}
+
+/**
+ * IP header + TCP header + payload in one new buffer, IP and TCP checksums filled. Throws
+ * UsageError('ERR_INVALID_ARG_VALUE') for bad address text, mixed families, a segment emitTcp
+ * refuses, or a packet over 65535 bytes (IPv4 total / IPv6 payload length).
+ */
+export function encodePacket(pkt: Packet, opts?: EncodeOptions): Uint8Array {
+  const v6 = addressFamily(pkt.src) === 6;
+  if (addressFamily(pkt.dst) !== (v6 ? 6 : 4)) {
+    throw new UsageError('ERR_INVALID_ARG_VALUE', `src ${pkt.src} and dst ${pkt.dst} are of different families`);
+  }
+  const seg = pkt.seg;
+  const tcpHdr = tcpHeaderLength(seg);
+  const tcpLen = tcpHdr + seg.payload.length;
+  const ipHdr = v6 ? IPV6_HEADER_LENGTH : IPV4_HEADER_MIN;
+  if ((v6 ? tcpLen : ipHdr + tcpLen) > IPV4_MAX_TOTAL) {
+    throw new UsageError('ERR_INVALID_ARG_VALUE', `packet too long: ${ipHdr + tcpLen} bytes`);
+  }
+  const buf = new Uint8Array(ipHdr + tcpLen);
+  const addrLen = v6 ? 16 : 4;
+  const srcAt = v6 ? 8 : 12;
+  const dstAt = srcAt + addrLen;
+  if (v6) {
+    writeIpv6Fixed(buf, 0, tcpLen, IPPROTO_TCP, opts?.ttl, opts?.tos, opts?.flowLabel);
+    if (!parseIpv6AddressInto(pkt.src, buf, srcAt)) badAddress(pkt.src);
+    if (!parseIpv6AddressInto(pkt.dst, buf, dstAt)) badAddress(pkt.dst);
+  } else {
+    writeIpv4Fixed(buf, 0, buf.length, IPPROTO_TCP, opts);
+    if (!parseIpv4AddressInto(pkt.src, buf, srcAt)) badAddress(pkt.src);
+    if (!parseIpv4AddressInto(pkt.dst, buf, dstAt)) badAddress(pkt.dst);
+    fillIpv4Checksum(buf, 0);
+  }
+  writeTcp(seg, buf, ipHdr, tcpHdr);
+  // The checksum field is still 0, so summing the whole segment gives the value to write.
+  const sum = onesSum(buf, ipHdr, buf.length, pseudoHeaderSumAt(buf, srcAt, dstAt, addrLen, IPPROTO_TCP, tcpLen));
+  const c = ~foldSum(sum) & 0xffff;
+  buf[ipHdr + TCP_CHECKSUM_AT] = c >>> 8;
+  buf[ipHdr + TCP_CHECKSUM_AT + 1] = c & 0xff;
+  return buf;
+}
+
+function badAddress(text: string): never {
+  throw new UsageError('ERR_INVALID_ARG_VALUE', `not an IP address: ${JSON.stringify(text)}`);
+}
+
+/**
+ * Parses an IPv4 or IPv6 packet carrying TCP and verifies the IP header checksum (IPv4) and the
+ * TCP checksum. The segment's payload is a view into bytes. Never throws.
+ */
+export function decodePacket(bytes: Uint8Array): Result<Packet> {
+  if (bytes.length === 0) return wireError('ERR_WIRE_TRUNCATED', 'empty packet');
+  const version = bytes[0]! >>> 4;
+  let src: Uint8Array;
+  let dst: Uint8Array;
+  let tcp: Uint8Array;
+  if (version === 4) {
+    const ip = parseIpv4(bytes);
+    if (!ip.ok) return ip;
+    const h = ip.value.header;
+    if (ip.value.fragment) {
+      return wireError('ERR_WIRE_FRAGMENT', `IPv4 fragment (MF ${h.mf}, offset ${h.fragmentOffset})`);
+    }
+    if (h.protocol !== IPPROTO_TCP) return wireError('ERR_WIRE_NOT_TCP', `IPv4 protocol ${h.protocol}`);
+    src = h.src;
+    dst = h.dst;
+    tcp = ip.value.payload;
+  } else if (version === 6) {
+    const ip = parseIpv6(bytes);
+    if (!ip.ok) return ip;
+    if (ip.value.protocol !== IPPROTO_TCP)
+      return wireError('ERR_WIRE_NOT_TCP', `IPv6 next header ${ip.value.protocol}`);
+    src = ip.value.header.src;
+    dst = ip.value.header.dst;
+    tcp = ip.value.payload;
+  } else {
+    return wireError('ERR_WIRE_BAD_VERSION', `IP version ${version}`);
+  }
+  const seg = parseTcp(tcp, { src, dst });
+  if (!seg.ok) return seg;
+  const v6 = version === 6;
+  return ok({
+    src: v6 ? formatIpv6Address(src) : formatIpv4Address(src),
+    dst: v6 ? formatIpv6Address(dst) : formatIpv4Address(dst),
+    seg: seg.value,
+  });
+}

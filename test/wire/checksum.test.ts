@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { UsageError } from '../../src/core/errors.js';
+import {
+  foldSum,
+  internetChecksum,
+  onesSum,
+  pseudoHeaderSum,
+  pseudoHeaderSumAt,
+  tcpChecksum,
+  tcpChecksumOk,
+} from '../../src/wire/checksum.js';
+import { params } from './arbitraries.js';
+
+/**
+ * Reference: RFC 1071 done the slow, obvious way. Build the whole byte string (pseudo-header
+ * included), pad to even length, add 16-bit words folding the carry after every addition.
+ */
+function reference(bytes: number[]): number {
+  const b = bytes.length % 2 ? [...bytes, 0] : bytes;
+  let sum = 0;
+  for (let i = 0; i < b.length; i += 2) {
+    sum += b[i]! * 256 + b[i + 1]!;
+    if (sum > 0xffff) sum -= 0xffff;
+  }
+  return 0xffff - sum;
+}
+
+function referenceTcp(src: Uint8Array, dst: Uint8Array, tcp: Uint8Array): number {
+  const len = tcp.length;
+  const pseudo =
+    src.length === 4
+      ? [...src, ...dst, 0, 6, len >> 8, len & 0xff]
+      : [...src, ...dst, 0, 0, len >> 8, len & 0xff, 0, 0, 0, 6];
+  const seg = [...tcp];
+  seg[16] = 0;
+  seg[17] = 0;
+  return reference([...pseudo, ...seg]);
+}
+
+test('RFC 1071 §3 worked example: 0001 f203 f4f5 f6f7 sums to ddf2', () => {
+  const b = new Uint8Array([0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]);
+  assert.equal(foldSum(onesSum(b)), 0xddf2);
+  assert.equal(internetChecksum(b), 0x220d);
+});
+
+test('odd length: the last byte is the high half of a zero-padded word', () => {
+  assert.equal(foldSum(onesSum(new Uint8Array([0x12, 0x34, 0x56]))), 0x1234 + 0x5600);
+  assert.equal(internetChecksum(new Uint8Array([0xff])), 0x00ff);
+});
+
+test('sub-ranges and init add up to the whole', () => {
+  const b = Uint8Array.from({ length: 101 }, (_, i) => (i * 37 + 11) & 0xff);
+  assert.equal(foldSum(onesSum(b, 40, 101, onesSum(b, 0, 40))), foldSum(onesSum(b)));
+  assert.equal(internetChecksum(b, 2, 7), reference([...b.subarray(2, 7)]));
+});
+
+test('folding: carries wrap around, large sums stay exact', () => {
+  assert.equal(foldSum(0x1_fffe), 0xffff);
+  assert.equal(foldSum(0xffff), 0xffff);
+  assert.equal(foldSum(0), 0);
+  assert.equal(foldSum(2 ** 40 + 5), (2 ** 40 + 5) % 0xffff); // 2^16 = 1 (mod 0xffff)
+});
+
+test('checksum of 64 KiB of 0xff matches the reference', () => {
+  const b = new Uint8Array(65535).fill(0xff);
+  assert.equal(internetChecksum(b), reference([...b]));
+});
+
+test('internetChecksum equals the reference on random data (any length)', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 300 }), (b) => {
+      assert.equal(internetChecksum(b), reference([...b]));
+    }),
+    params(1000),
+  );
+});
+
+test('tcpChecksum equals the reference for IPv4 and IPv6, ignoring the current field', () => {
+  fc.assert(
+    fc.property(
+      fc.boolean(),
+      fc.uint8Array({ minLength: 16, maxLength: 16 }),
+      fc.uint8Array({ minLength: 16, maxLength: 16 }),
+      fc.uint8Array({ minLength: 20, maxLength: 200 }),
+      (v6, s, d, tcp) => {
+        const src = v6 ? s : s.subarray(0, 4);
+        const dst = v6 ? d : d.subarray(0, 4);
+        const c = tcpChecksum(src, dst, tcp);
+        assert.equal(c, referenceTcp(src, dst, tcp));
+        const filled = tcp.slice();
+        filled[16] = c >>> 8;
+        filled[17] = c & 0xff;
+        assert.equal(tcpChecksumOk(src, dst, filled), true);
+        filled[19] = (filled[19]! + 1) & 0xff;
+        filled[17] = (filled[17]! + 1) & 0xff; // +1 in one word, +1 in another: sum changes
+        assert.equal(tcpChecksumOk(src, dst, filled), false);
+      },
+    ),
+    params(1000),
+  );
+});
+
+test('tcpChecksumOk accepts both forms of ones-complement zero in the field', () => {
+  // Pick a segment whose correct checksum is 0x0000; 0xffff in the field is then just as valid.
+  const src = new Uint8Array([10, 0, 0, 1]);
+  const dst = new Uint8Array([10, 0, 0, 2]);
+  const tcp = new Uint8Array(20);
+  const c = tcpChecksum(src, dst, tcp);
+  // Adjust the urgent pointer so the checksum becomes 0 (the sum of all else is 0xffff).
+  tcp[18] = c >>> 8;
+  tcp[19] = c & 0xff;
+  assert.equal(tcpChecksum(src, dst, tcp), 0);
+  assert.equal(tcpChecksumOk(src, dst, tcp), true); // field 0x0000
+  tcp[16] = 0xff;
+  tcp[17] = 0xff;
+  assert.equal(tcpChecksumOk(src, dst, tcp), true); // field 0xffff
+});
+
+test('pseudoHeaderSumAt over one buffer equals pseudoHeaderSum over separate arrays', () => {
+  const buf = Uint8Array.from({ length: 40 }, (_, i) => (i * 91) & 0xff);
+  const at = foldSum(pseudoHeaderSumAt(buf, 8, 24, 16, 6, 70000));
+  const separate = foldSum(pseudoHeaderSum(buf.subarray(8, 24), buf.subarray(24, 40), 6, 70000));
+  assert.equal(at, separate);
+});
+
+test('addresses of the wrong size are a UsageError', () => {
+  const four = new Uint8Array(4);
+  for (const [s, d] of [
+    [new Uint8Array(5), new Uint8Array(5)],
+    [four, new Uint8Array(16)],
+    [new Uint8Array(0), new Uint8Array(0)],
+  ] as const) {
+    assert.throws(
+      () => tcpChecksum(s, d, new Uint8Array(20)),
+      (e: unknown) => e instanceof UsageError && e.code === 'ERR_INVALID_ARG_VALUE',
+    );
+  }
+});
