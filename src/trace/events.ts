@@ -13,6 +13,7 @@ export type DropReason =
   | 'bad-header' // data offset, IP header length, version
   | 'bad-option' // malformed TCP option
   | 'checksum' // IP or TCP checksum wrong
+  | 'unsupported' // IP fragment, not TCP, or an IPv6 extension header we cannot skip
   | 'not-local' // destination address is not ours
   | 'no-connection' // no connection or listener: answered with RST where the RFC says so
   | 'rst-to-nothing' // a RST that matched nothing (never answered)
@@ -30,7 +31,13 @@ export type DropReason =
   | 'data-after-fin' // data or FIN after the peer's FIN
   | 'time-wait-rst' // RST in TIME-WAIT ignored (RFC 1337)
   | 'time-wait-old' // old duplicate in TIME-WAIT: ACK re-sent, not accepted
-  | 'closed'; // arrived for a CLOSED connection
+  | 'paws' // timestamp older than TS.Recent (RFC 7323 §5): ACK sent unless RST
+  | 'reopen' // TIME-WAIT connection object: a new SYN may reuse the tuple; the object closes (endpoint routes the SYN)
+  | 'closed' // arrived for a CLOSED connection
+  | 'link-loss' // simulator: lost on the link (random loss)
+  | 'fault' // simulator: dropped by a targeted fault
+  | 'partition' // simulator: the two hosts are partitioned
+  | 'mtu'; // simulator: larger than the link MTU
 
 export interface SegmentView {
   seg: Segment;

@@ -1,0 +1,111 @@
+// `finack demo`: runs a named scenario and renders it as a terminal ladder or as one JSON document.
+
+import type { ScenarioResult, ScenarioRun } from '../scenarios/index.js';
+import { findScenario, SCENARIO_NAMES } from '../scenarios/index.js';
+import { jsonEvents, traceDocument } from '../trace/json.js';
+import { formatDuration, terminalLadder } from '../trace/ladder.js';
+import { CliUsageError, type DemoOptions } from './args.js';
+
+/** Runs the scenario the options name and returns the text to print (ending in a newline). */
+export function runDemo(opts: DemoOptions): string {
+  const def = findScenario(opts.scenario);
+  if (!def) {
+    throw new CliUsageError(
+      `unknown scenario ${JSON.stringify(opts.scenario)}; valid scenarios: ${SCENARIO_NAMES.join(', ')}`,
+    );
+  }
+  const result = def.run({
+    ...(opts.msl !== undefined ? { msl: opts.msl } : {}),
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+  });
+  return opts.format === 'json' ? `${demoJson(result)}\n` : `${demoText(result, opts)}\n`;
+}
+
+/** `{ scenario, mslMs, events }`, plus `runs` when the scenario has more than one run. */
+export function demoJson(result: ScenarioResult): string {
+  const extra: Record<string, unknown> = {};
+  if (result.runs.length > 1) {
+    extra.runs = result.runs.map((r) => ({ label: r.label, mslMs: r.mslMs, events: jsonEvents(r.events) }));
+  }
+  return JSON.stringify(traceDocument(result.name, result.mslMs, result.events, extra));
+}
+
+/** Header, one ladder per run with its summary. */
+export function demoText(result: ScenarioResult, opts: Pick<DemoOptions, 'absolute' | 'color' | 'width'>): string {
+  const width = opts.width ?? 100;
+  const out: string[] = [];
+  const bold = (s: string): string => (opts.color ? `\x1b[1m${s}\x1b[0m` : s);
+  for (const l of wrap(`finack demo ${result.name} — ${result.title}`, width)) out.push(bold(l));
+  out.push('');
+  for (const l of wrap(result.description, width - 2)) out.push(`  ${l}`);
+  out.push('');
+  const msls = [...new Set(result.runs.map((r) => r.mslMs))];
+  const mslText = msls.map((m) => `MSL ${formatDuration(m)} (2×MSL = ${formatDuration(2 * m)})`).join(' or ');
+  const facts = [
+    `${result.laneLabels[0]} ⇄ ${result.laneLabels[1]}`,
+    `one-way latency ${formatDuration(result.latencyMs)}`,
+    mslText,
+    `seed ${result.seed}`,
+    'times: ms of virtual time',
+    opts.absolute ? 'absolute seq/ack' : "seq/ack relative to each side's ISN (--absolute: raw)",
+    'len = SEG.LEN (SYN and FIN count 1)',
+    'win = window field as sent',
+  ];
+  for (const l of wrapJoined(facts, ' · ', width - 2)) out.push(`  ${l}`);
+  result.runs.forEach((run, i) => {
+    out.push('');
+    if (result.runs.length > 1) {
+      out.push(bold(`Run ${i + 1} of ${result.runs.length}: ${run.label}`));
+      out.push('');
+    }
+    out.push(ladderOf(result, run, opts));
+    out.push('');
+    for (const s of run.summary)
+      for (const [j, l] of wrap(s, width - 4).entries()) out.push(`${j === 0 ? '  • ' : '    '}${l}`);
+  });
+  return out.join('\n');
+}
+
+function ladderOf(
+  result: ScenarioResult,
+  run: ScenarioRun,
+  opts: Pick<DemoOptions, 'absolute' | 'color' | 'width'>,
+): string {
+  return terminalLadder(run.events, {
+    lanes: result.lanes,
+    laneLabels: [result.lanes[0], result.lanes[1]],
+    absolute: opts.absolute,
+    color: opts.color,
+    width: opts.width ?? 100,
+    notes: run.notes,
+  });
+}
+
+/** Joins items with `sep`, breaking lines between items only. */
+function wrapJoined(items: readonly string[], sep: string, width: number): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const it of items) {
+    if (cur && cur.length + sep.length + it.length > width) {
+      lines.push(cur);
+      cur = it;
+    } else cur = cur ? `${cur}${sep}${it}` : it;
+  }
+  if (cur) lines.push(cur);
+  return lines;
+}
+
+/** Greedy word wrap. */
+export function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let cur = '';
+  for (const word of text.split(/\s+/)) {
+    if (!word) continue;
+    if (cur && cur.length + 1 + word.length > width) {
+      lines.push(cur);
+      cur = word;
+    } else cur = cur ? `${cur} ${word}` : word;
+  }
+  if (cur) lines.push(cur);
+  return lines;
+}

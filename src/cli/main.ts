@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// The `finack` command. `main(argv, io)` does everything and returns the exit code, so tests call it
+// directly; the last lines run it when this file is the program (node dist/cli/main.js, or tsx).
+
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { SCENARIO_NAMES, SCENARIOS } from '../scenarios/index.js';
+import { CliUsageError, demoHelp, MAIN_HELP, parseCli } from './args.js';
+import { runDemo } from './demo.js';
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/** The package version, read from package.json next to src/ or dist/. */
+export function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      version?: string;
+    };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** Runs the command line `argv` (without node and script). Exit codes: 0 ok, 1 failure, 2 usage error. */
+export function main(argv: readonly string[], io: CliIo = processIo()): number {
+  try {
+    const cmd = parseCli(argv, SCENARIO_NAMES);
+    switch (cmd.kind) {
+      case 'help':
+        io.stdout(`${MAIN_HELP}\n`);
+        return 0;
+      case 'version':
+        io.stdout(`finack ${version()}\n`);
+        return 0;
+      case 'demo-help':
+        io.stdout(`${demoHelp(SCENARIOS)}\n`);
+        return 0;
+      case 'demo-list':
+        io.stdout(`${SCENARIO_NAMES.join('\n')}\n`);
+        return 0;
+      case 'demo':
+        io.stdout(runDemo(cmd.options));
+        return 0;
+    }
+  } catch (err) {
+    if (err instanceof CliUsageError) {
+      io.stderr(`finack: ${err.message}\n`);
+      return err.exitCode;
+    }
+    io.stderr(`finack: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  }
+}
+
+function processIo(): CliIo {
+  return {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+  };
+}
+
+function isProgram(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isProgram()) {
+  // A closed pipe (`finack demo | head`) is not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+  process.exitCode = main(process.argv.slice(2));
+}

@@ -1,0 +1,348 @@
+// Connection: the public, sans-IO face of one TCB. Inputs are a segment, a user call or the time;
+// each returns the segments to send now and the events for the user. nextDeadline() is the only
+// thing a driver has to wake for. See tcb.ts (state), arrive.ts (SEGMENT ARRIVES), user.ts (user
+// calls), output.ts (what to send, when to wake), keepalive.ts, time-wait.ts.
+//
+// Every public call follows the same shape:
+//   begin(now)   check that time does not go backwards
+//   <input>      update the TCB, mark what is owed
+//   finish()     transmit() + schedule(), then hand back segments and events
+
+import { NO_TRACE, type TraceSink } from '../trace/events.js';
+import type { Segment } from '../wire/segment.js';
+import { arrive, timeWaitRecordOf } from './arrive.js';
+import { resolveConfig, type TcpConfig } from './config.js';
+import { UsageError } from './errors.js';
+import type { ConnEvent } from './events.js';
+import { onKeepaliveTimer } from './keepalive.js';
+import { persistProbe, schedule, transmit } from './output.js';
+import { TcpState } from './state.js';
+import { Tcb } from './tcb.js';
+import type { Duration, Instant } from './time.js';
+import type { TimeWaitRecord } from './time-wait.js';
+import { TIMER_KINDS, type TimerInfo, type TimerKind } from './timers.js';
+import * as user from './user.js';
+
+export interface Output {
+  segments: Segment[];
+  events: ConnEvent[];
+}
+export interface SendOutput extends Output {
+  /** Bytes taken into the send buffer. */
+  accepted: number;
+}
+export interface ReadOutput extends Output {
+  /** null: nothing buffered now. */
+  data: Uint8Array | null;
+}
+
+export interface ConnectionOptions {
+  localPort: number;
+  /** 0 while LISTEN (set from the SYN). */
+  remotePort: number;
+  /** Our initial sequence number (the endpoint computes it). */
+  iss: number;
+  /** Added to `now` to make our TSval (RFC 7323 §5.4). Default 0. */
+  tsOffset?: number;
+  config?: Partial<TcpConfig>;
+  trace?: TraceSink;
+  /** Name put in TraceEvent.endpoint (default ''). */
+  endpoint?: string;
+  /** 4-tuple label put in TraceEvent.conn (default `${localPort}>${remotePort}`). */
+  label?: string;
+}
+
+export interface ConnectionInfo {
+  state: TcpState;
+  iss: number;
+  irs: number;
+  sndUna: number;
+  sndNxt: number;
+  sndMax: number;
+  sndWnd: number;
+  sndWl1: number;
+  sndWl2: number;
+  rcvNxt: number;
+  rcvWnd: number;
+  /** Effective send MSS (after options). */
+  mss: number;
+  peerMss: number;
+  /** Window shifts in use (0 when window scaling is off). */
+  sndWscale: number;
+  rcvWscale: number;
+  windowScaling: boolean;
+  timestamps: boolean;
+  tsRecent: number;
+  srtt: number | undefined;
+  rttvar: number | undefined;
+  rto: Duration;
+  backoffs: number;
+  cwnd: number;
+  ssthresh: number;
+  inRecovery: boolean;
+  /** Segments retransmitted (timeouts, fast retransmit, partial ACKs). */
+  retransmits: number;
+  dupAcks: number;
+  keepalive: boolean;
+  keepaliveProbes: number;
+  nagle: boolean;
+  sendQueued: number;
+  recvQueued: number;
+  /** Out-of-order bytes held for reassembly. */
+  reassemblyBytes: number;
+}
+
+export class Connection {
+  readonly #tcb: Tcb;
+  #lastNow: Instant | undefined;
+
+  constructor(opts: ConnectionOptions) {
+    for (const k of ['localPort', 'remotePort', 'iss'] as const) {
+      const v = opts[k];
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+        throw new UsageError('ERR_INVALID_ARG_TYPE', `${k} must be a non-negative integer`);
+      }
+    }
+    const cfg = resolveConfig(opts.config);
+    this.#tcb = new Tcb({
+      localPort: opts.localPort,
+      remotePort: opts.remotePort,
+      iss: opts.iss,
+      tsOffset: opts.tsOffset ?? 0,
+      cfg,
+      trace: opts.trace ?? NO_TRACE,
+      endpoint: opts.endpoint ?? '',
+      label: opts.label ?? `${opts.localPort}>${opts.remotePort}`,
+    });
+  }
+
+  // --- user calls ---
+
+  connect(now: Instant): Output {
+    return this.#run(now, () => user.openActive(this.#tcb));
+  }
+
+  listen(now: Instant): Output {
+    return this.#run(now, () => user.openPassive(this.#tcb));
+  }
+
+  send(data: Uint8Array, now: Instant): SendOutput {
+    let accepted = 0;
+    const out = this.#run(now, () => {
+      accepted = user.send(this.#tcb, data);
+    });
+    return { ...out, accepted };
+  }
+
+  read(now: Instant, max?: number): ReadOutput {
+    let data: Uint8Array | null = null;
+    const out = this.#run(now, () => {
+      data = user.receive(this.#tcb, max);
+    });
+    return { ...out, data };
+  }
+
+  shutdown(now: Instant): Output {
+    return this.#run(now, () => user.shutdown(this.#tcb));
+  }
+
+  close(now: Instant): Output {
+    return this.#run(now, () => user.close(this.#tcb));
+  }
+
+  abort(now: Instant): Output {
+    return this.#run(now, () => user.abort(this.#tcb));
+  }
+
+  // --- network and time ---
+
+  handleSegment(seg: Segment, now: Instant): Output {
+    return this.#run(now, () => arrive(this.#tcb, seg));
+  }
+
+  /** Serves every timer due at `now`, in TIMER_KINDS order. Early or repeated calls do nothing. */
+  handleTimeout(now: Instant): Output {
+    return this.#run(now, () => {
+      const tcb = this.#tcb;
+      for (const kind of TIMER_KINDS) {
+        if (tcb.finished) break;
+        if (tcb.timers.take(kind, now)) this.#onTimer(kind);
+      }
+    });
+  }
+
+  nextDeadline(): Instant | undefined {
+    return this.#tcb.timers.earliest();
+  }
+
+  // --- inspection ---
+
+  get state(): TcpState {
+    return this.#tcb.state;
+  }
+  get localPort(): number {
+    return this.#tcb.localPort;
+  }
+  get remotePort(): number {
+    return this.#tcb.remotePort;
+  }
+  get sendSpace(): number {
+    const t = this.#tcb;
+    return t.finQueued || t.state === TcpState.Closed ? 0 : t.sndQueue.space;
+  }
+  get sendQueued(): number {
+    return this.#tcb.sndQueue.length;
+  }
+  get recvQueued(): number {
+    return this.#tcb.recvQueue.length;
+  }
+
+  timers(): TimerInfo[] {
+    return this.#tcb.timers.list();
+  }
+
+  info(): ConnectionInfo {
+    const t = this.#tcb;
+    return {
+      state: t.state,
+      iss: t.iss,
+      irs: t.irs,
+      sndUna: t.sndUna,
+      sndNxt: t.sndNxt,
+      sndMax: t.sndMax,
+      sndWnd: t.sndWnd,
+      sndWl1: t.sndWl1,
+      sndWl2: t.sndWl2,
+      rcvNxt: t.rcvNxt,
+      rcvWnd: t.rcvWnd,
+      mss: t.sndMss,
+      peerMss: t.peerMss,
+      sndWscale: t.sndWscale,
+      rcvWscale: t.rcvWscale,
+      windowScaling: t.wsOk,
+      timestamps: t.tsOk,
+      tsRecent: t.tsRecent,
+      srtt: t.rto.srtt,
+      rttvar: t.rto.rttvar,
+      rto: t.rto.rto,
+      backoffs: t.rto.backoffs,
+      cwnd: t.cc.cwnd,
+      ssthresh: t.cc.ssthresh,
+      inRecovery: t.cc.inRecovery,
+      retransmits: t.totalRetransmits,
+      dupAcks: t.dupAcks,
+      keepalive: t.keepalive,
+      keepaliveProbes: t.keepaliveProbes,
+      nagle: t.nagle,
+      sendQueued: t.sndQueue.length,
+      recvQueued: t.recvQueue.length,
+      reassemblyBytes: t.reasm.bytes,
+    };
+  }
+
+  // --- per-connection settings ---
+
+  setKeepalive(
+    enable: boolean,
+    opts?: { idle?: Duration; interval?: Duration; count?: number },
+    now?: Instant,
+  ): Output {
+    const at = now ?? this.#lastNow ?? 0;
+    return this.#run(at, () => user.setKeepalive(this.#tcb, enable, opts));
+  }
+
+  setNoDelay(noDelay: boolean): void {
+    if (typeof noDelay !== 'boolean') throw new UsageError('ERR_INVALID_ARG_TYPE', 'noDelay must be a boolean');
+    this.#tcb.nagle = !noDelay;
+  }
+
+  /** The compact TIME-WAIT record for the endpoint; only in TIME-WAIT. */
+  timeWaitRecord(): TimeWaitRecord {
+    if (this.#tcb.state !== TcpState.TimeWait) throw new UsageError('ERR_TCP_INVALID_STATE');
+    return timeWaitRecordOf(this.#tcb);
+  }
+
+  // --- internals ---
+
+  /** begin -> input -> transmit + schedule -> Output. A throwing input changes nothing. */
+  #run(now: Instant, input: () => void): Output {
+    if (typeof now !== 'number' || !Number.isFinite(now)) {
+      throw new UsageError('ERR_INVALID_ARG_TYPE', 'now must be a finite number');
+    }
+    if (this.#lastNow !== undefined && now < this.#lastNow) throw new UsageError('ERR_TCP_TIME_BACKWARDS');
+    const tcb = this.#tcb;
+    const prevNow = tcb.now;
+    tcb.now = now;
+    try {
+      input();
+    } catch (e) {
+      tcb.now = prevNow;
+      throw e;
+    }
+    this.#lastNow = now;
+    if (!tcb.finished) {
+      transmit(tcb);
+      schedule(tcb);
+    }
+    return tcb.takeOutput();
+  }
+
+  /** One handler per timer kind (RFC 9293 §3.10.8 and the documents named there). */
+  #onTimer(kind: TimerKind): void {
+    const tcb = this.#tcb;
+    switch (kind) {
+      case 'time-wait':
+        // RFC 9293 §3.10.8: 2MSL passed in TIME-WAIT: delete the TCB.
+        tcb.transition(TcpState.Closed, '2MSL timeout');
+        return;
+      case 'user-timeout':
+        // RFC 9293 §3.10.8 / RFC 5482: data stayed unacknowledged too long. Like Linux, no RST.
+        tcb.fail('ETIMEDOUT', 'user timeout');
+        return;
+      case 'fin-wait-2':
+        // Linux tcp_fin_timeout: an orphaned FIN-WAIT-2 is dropped silently (no segment is sent).
+        tcb.transition(TcpState.Closed, 'FIN-WAIT-2 timeout');
+        return;
+      case 'retransmit':
+        this.#onRetransmitTimeout();
+        return;
+      case 'persist':
+        persistProbe(tcb);
+        tcb.persistBackoff++;
+        return;
+      case 'keepalive':
+        onKeepaliveTimer(tcb);
+        return;
+      case 'delayed-ack':
+        tcb.ackNow = true;
+        return;
+      default: {
+        const never: never = kind;
+        throw new Error(`finack internal error: unknown timer ${String(never)}`);
+      }
+    }
+  }
+
+  /**
+   * RFC 6298 §5.4-§5.7: retransmit the earliest unacknowledged segment (go back to SND.UNA), double
+   * the RTO, restart the timer. After synRetries (SYN) or retries2 (data, FIN) retransmissions the
+   * next expiry gives up with ETIMEDOUT (RFC 9293 §3.8.3 R2). Like Linux, no RST is sent then: the
+   * peer is presumed unreachable.
+   */
+  #onRetransmitTimeout(): void {
+    const tcb = this.#tcb;
+    if (tcb.sndNxt === tcb.sndUna && tcb.sndMax === tcb.sndUna) return;
+    const limit = tcb.synAcked ? tcb.cfg.retries2 : tcb.cfg.synRetries;
+    if (tcb.retries >= limit) {
+      tcb.fail('ETIMEDOUT', tcb.synAcked ? 'retransmissions exhausted' : 'SYN retransmissions exhausted');
+      return;
+    }
+    tcb.retries++;
+    tcb.rto.backoff();
+    tcb.rttTiming = false; // Karn's rule
+    tcb.dupAcks = 0;
+    if (tcb.synAcked) tcb.cc.onTimeout({ flightSize: tcb.flightSize, sndNxt: tcb.sndMax, mss: tcb.sndMss });
+    if (!tcb.synAcked) tcb.totalRetransmits++; // data and FIN are counted as transmit() resends them
+    tcb.sndNxt = tcb.sndUna; // go-back-N from SND.UNA; transmit() resends what the window allows
+  }
+}

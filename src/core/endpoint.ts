@@ -1,0 +1,969 @@
+// Endpoint: every connection of one host, demultiplexed by 4-tuple. Sans-IO like Connection: it
+// takes packets, user calls and time, and returns packets to send and events.
+//
+// Input order for a packet (as lwIP's tcp_input does it):
+//   1. a live Connection with the exact 4-tuple;
+//   2. a TIME-WAIT record with that 4-tuple (the compact leftover of a connection, see time-wait.ts);
+//   3. a listener on (our address, port), then on (any address, port);
+//   4. nothing: answer with a RST as RFC 9293 §3.10.7.1 says (never a RST to a RST).
+// A packet whose destination is not one of our addresses is dropped first ('not-local').
+//
+// Where a connection lives over its life:
+//
+//   connect() ------------------------------------------+
+//                                                       v
+//   SYN at a listener --> half-open --'connected'--> live --'time-wait'--> record --2MSL--> gone
+//                         (SYN queue;  + 'accept'     |   (object dropped once        ('closed')
+//                          no events)                 |    nothing is left to read)
+//                                                     +--'closed'--> gone
+//
+// A half-open connection belongs to its listener: the user has not seen its id, so its events are
+// held back; it disappears quietly if it fails before the handshake completes (as in Linux). Its
+// 'connected' event becomes { type: 'accept' } followed by the 'connected' conn event. There is no
+// accept queue that can fill: the accept event hands the connection over at once (listener.ts).
+//
+// Timers: every entry (live connection or record) has at most one deadline, the one it reported
+// last. They sit in a binary min-heap of (deadline, id) with lazy invalidation: a change pushes a
+// new item and leaves the old one, which is discarded when it reaches the top and no longer equals
+// its entry's deadline. nextDeadline() is O(1) plus the stale items it discards, O(log h) each;
+// a deadline change is O(log h). When stale items make the heap more than twice the number of
+// entries (plus a slack of 64), it is rebuilt in O(n), so h stays O(n) and the cost amortises to
+// O(log n) per change. handleTimeout(now) pops the k due items: O(k log h).
+//
+// Addresses are opaque strings; IPv6 text is put in canonical form (tuple.ts), so any spelling of
+// an address names the same socket.
+
+import type { TraceEvent, TraceSink } from '../trace/events.js';
+import { NO_TRACE } from '../trace/events.js';
+import { ACK, has, makeSegment, RST, type Segment, SYN, segLen } from '../wire/segment.js';
+import { seqAdd, seqDiff, seqGt } from '../wire/seq.js';
+import { resolveConfig, type TcpConfig } from './config.js';
+import { Connection, type Output } from './connection.js';
+import type { Packet } from '../wire/ip.js';
+import { UsageError } from './errors.js';
+import type { ConnEvent } from './events.js';
+import { IsnGenerator } from './isn.js';
+import { Listener, type ListenOptions } from './listener.js';
+import { checkPortRange, DEFAULT_EPHEMERAL_PORTS, pickEphemeralPort } from './ports.js';
+import { TcpState, type TcpStateName } from './state.js';
+import type { Duration, Instant } from './time.js';
+import { type TimeWaitRecord, timeWaitAck, timeWaitVerdict } from './time-wait.js';
+import type { TimerKind } from './timers.js';
+import { type Address, isPort, listenKey, normalizeAddress, tupleKey, tupleLabel } from './tuple.js';
+
+export type { ListenOptions } from './listener.js';
+export type { Address } from './tuple.js';
+
+/** An IP-level packet as the endpoint sees it: addresses beside a decoded segment (wire/ip.ts). */
+export type { Packet } from '../wire/ip.js';
+
+/** Never reused within an Endpoint. */
+export type ConnId = number;
+export type ListenerId = number;
+
+export type EndpointEvent =
+  /** A handshake completed at a listener: the connection is the user's from now on. */
+  | { type: 'accept'; listener: ListenerId; conn: ConnId; local: Address; remote: Address }
+  /** An event of one connection (its 'closed' is emitted by the endpoint when a TIME-WAIT record expires). */
+  | { type: 'conn'; conn: ConnId; event: ConnEvent };
+
+export interface EndpointOutput {
+  packets: Packet[];
+  events: EndpointEvent[];
+}
+
+export interface EndpointOptions {
+  /** Trace name, e.g. 'client'. */
+  name: string;
+  /** Local addresses this endpoint owns; the first is the default for connect(). */
+  addresses: string[];
+  /** 16 bytes, for ISNs (RFC 9293 §3.4.1 / RFC 6528) and timestamp offsets. */
+  isnSecret: Uint8Array;
+  /** Uniform in [0, 1): where the ephemeral port search starts. */
+  random: () => number;
+  /** Defaults for every connection. */
+  config?: Partial<TcpConfig>;
+  trace?: TraceSink;
+  /** Default [49152, 65535]. */
+  ephemeralPorts?: [number, number];
+}
+
+/** One line of connections(): what `ss -tan` shows. */
+export interface ConnectionRow {
+  state: TcpStateName;
+  /** For a listener on every address, addr is '*'. */
+  local: Address;
+  /** null for a listener. */
+  remote: Address | null;
+  /** Bytes unacknowledged + unsent. For a listener: its backlog (as ss shows it). */
+  sendQ: number;
+  /** Bytes readable. For a listener: its half-open connections (SYN queue length). */
+  recvQ: number;
+  /** Earliest armed timer and the time left until it fires (never negative). */
+  timer?: { kind: TimerKind; remaining: Duration };
+  conn?: ConnId;
+  listener?: ListenerId;
+}
+
+export interface KeepaliveOptions {
+  idle?: Duration;
+  interval?: Duration;
+  count?: number;
+}
+
+interface LiveEntry {
+  kind: 'live';
+  id: ConnId;
+  key: string;
+  local: Address;
+  remote: Address;
+  label: string;
+  cfg: TcpConfig;
+  conn: Connection;
+  /** The listener whose SYN queue holds this connection; undefined once accepted (or if active). */
+  listener: ListenerId | undefined;
+  /** The deadline the heap holds for this entry (undefined: none). */
+  deadline: Instant | undefined;
+  /** close() was called (a record needs it to answer a second close() as the object would). */
+  userClosed: boolean;
+}
+
+interface TimeWaitEntry {
+  kind: 'time-wait';
+  id: ConnId;
+  key: string;
+  local: Address;
+  remote: Address;
+  label: string;
+  cfg: TcpConfig;
+  rec: TimeWaitRecord;
+  deadline: Instant | undefined;
+  userClosed: boolean;
+}
+
+type Entry = LiveEntry | TimeWaitEntry;
+
+/**
+ * When a new incarnation reuses a tuple in TIME-WAIT, our new ISN must lie beyond anything the old
+ * one sent (RFC 9293 §3.10.7.4, RFC 6191). When the clock-driven ISN is not already past the
+ * record's SND.NXT we take SND.NXT + 65535 + 2, clear of a full unscaled window of old data: the
+ * value Linux's tcp_timewait_state_process always uses.
+ */
+const REOPEN_ISN_GAP = 65535 + 2;
+
+/**
+ * Causes of TIME-WAIT -> CLOSED written by the endpoint for a record, spelled as the Connection
+ * spells them (connection.ts, arrive.ts), so traces read the same whichever held TIME-WAIT.
+ */
+const TIME_WAIT_EXPIRED_CAUSE = '2MSL timeout';
+const REOPEN_CAUSE = 'SYN reuses the tuple';
+
+/** How many remote-address spellings to remember in canonical form (IPv6 only; IPv4 needs none). */
+const ADDRESS_CACHE_LIMIT = 1024;
+
+export class Endpoint {
+  readonly name: string;
+  readonly #addresses: string[];
+  readonly #local: Set<string>;
+  readonly #random: () => number;
+  readonly #trace: TraceSink;
+  readonly #isn: IsnGenerator;
+  readonly #ports: readonly [number, number];
+  readonly #partial: Partial<TcpConfig>;
+  readonly #cfg: TcpConfig;
+
+  readonly #byId = new Map<ConnId, Entry>();
+  readonly #byTuple = new Map<string, Entry>();
+  readonly #listeners = new Map<ListenerId, Listener>();
+  readonly #listenerByKey = new Map<string, Listener>();
+  readonly #heap = new DeadlineHeap();
+  readonly #addrCache = new Map<string, string>();
+
+  #nextConn: ConnId = 1;
+  #nextListener: ListenerId = 1;
+  #now: Instant = Number.NEGATIVE_INFINITY;
+
+  constructor(opts: EndpointOptions) {
+    if (!Array.isArray(opts.addresses) || opts.addresses.length === 0) {
+      throw new UsageError('ERR_INVALID_ARG_VALUE', 'addresses must list at least one local address');
+    }
+    if (typeof opts.random !== 'function') throw new UsageError('ERR_INVALID_ARG_TYPE', 'random must be a function');
+    this.name = opts.name;
+    this.#addresses = opts.addresses.map((a) => normalizeAddress(a));
+    this.#local = new Set(this.#addresses);
+    this.#random = opts.random;
+    this.#trace = opts.trace ?? NO_TRACE;
+    this.#isn = new IsnGenerator(opts.isnSecret);
+    this.#ports = opts.ephemeralPorts ?? DEFAULT_EPHEMERAL_PORTS;
+    checkPortRange(this.#ports);
+    this.#partial = { ...opts.config };
+    this.#cfg = resolveConfig(this.#partial);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Listeners
+
+  /**
+   * Passive open on (addr or every address, port). Port 0 picks a free port from the ephemeral
+   * range (see listenerAddress()). Throws EADDRINUSE when an overlapping listener exists,
+   * EADDRNOTAVAIL when addr is not ours or no port is free.
+   */
+  listen(local: { addr?: string; port: number }, opts: ListenOptions = {}): ListenerId {
+    if (local.addr !== undefined && typeof local.addr !== 'string') {
+      throw new UsageError('ERR_INVALID_ARG_TYPE', 'addr must be a string');
+    }
+    const addr = local.addr === undefined ? undefined : normalizeAddress(local.addr);
+    if (addr !== undefined && !this.#local.has(addr)) throw new UsageError('EADDRNOTAVAIL', `${addr} is not local`);
+    let port = local.port;
+    if (port === 0) {
+      const picked = pickEphemeralPort(this.#ports, this.#random, (p) => this.#portIsFree(addr, p));
+      if (picked === undefined) throw new UsageError('EADDRNOTAVAIL', 'no free port for listen()');
+      port = picked;
+    } else if (!isPort(port)) {
+      throw new UsageError('ERR_INVALID_ARG_VALUE', `port=${String(port)}`);
+    }
+    for (const l of this.#listeners.values()) {
+      if (l.overlaps(addr, port)) throw new UsageError('EADDRINUSE', `${addr ?? '*'}:${port}`);
+    }
+    const cfg = opts.config ? resolveConfig({ ...this.#partial, ...opts.config }) : this.#cfg;
+    const l = new Listener(this.#nextListener, addr, port, cfg, opts);
+    this.#nextListener++;
+    this.#listeners.set(l.id, l);
+    this.#listenerByKey.set(listenKey(addr, port), l);
+    return l.id;
+  }
+
+  /** The (addr, port) a listener is bound to; addr '*' for every address. */
+  listenerAddress(id: ListenerId): Address | undefined {
+    const l = this.#listeners.get(id);
+    return l && { addr: l.addr ?? '*', port: l.port };
+  }
+
+  /**
+   * Stops accepting. Connections already accepted live on; half-open ones (SYN queue) are aborted,
+   * which sends each a RST (RFC 9293 §3.10.5, ABORT in SYN-RECEIVED).
+   */
+  unlisten(id: ListenerId, now: Instant): EndpointOutput {
+    this.#tick(now);
+    const l = this.#listeners.get(id);
+    if (!l) throw new UsageError('ERR_INVALID_ARG_VALUE', `no listener ${id}`);
+    this.#listeners.delete(id);
+    this.#listenerByKey.delete(listenKey(l.addr, l.port));
+    const out = emptyOutput();
+    for (const cid of [...l.synQueue]) {
+      const e = this.#byId.get(cid);
+      if (e?.kind === 'live') this.#absorb(e, e.conn.abort(now), out);
+    }
+    l.synQueue.clear();
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Active open
+
+  /**
+   * Active open to `remote`. The local address defaults to the first of ours; the local port to an
+   * ephemeral one whose 4-tuple is neither live nor in TIME-WAIT. We never reuse a tuple held by a
+   * TIME-WAIT record for connect(), even where RFC 6191 would allow it with timestamps: the ranges
+   * are large and the rule stays simple. Throws EADDRINUSE (explicit port whose tuple is taken, or
+   * a port a listener holds), EADDRNOTAVAIL (address not ours, or no free ephemeral port).
+   */
+  connect(
+    remote: Address,
+    now: Instant,
+    opts: { local?: { addr?: string; port?: number }; config?: Partial<TcpConfig> } = {},
+  ): { conn: ConnId; out: EndpointOutput } {
+    this.#tick(now);
+    if (typeof remote?.addr !== 'string' || !isPort(remote.port)) {
+      throw new UsageError('ERR_INVALID_ARG_VALUE', `remote=${String(remote?.addr)}:${String(remote?.port)}`);
+    }
+    const raddr = normalizeAddress(remote.addr);
+    const laddr = opts.local?.addr === undefined ? (this.#addresses[0] as string) : normalizeAddress(opts.local.addr);
+    if (!this.#local.has(laddr)) throw new UsageError('EADDRNOTAVAIL', `${laddr} is not local`);
+    const cfg = opts.config ? resolveConfig({ ...this.#partial, ...opts.config }) : this.#cfg;
+
+    let lport = opts.local?.port ?? 0;
+    if (lport !== 0) {
+      if (!isPort(lport)) throw new UsageError('ERR_INVALID_ARG_VALUE', `local port=${String(lport)}`);
+      if (this.#byTuple.has(tupleKey(laddr, lport, raddr, remote.port)) || this.#listenerHolds(laddr, lport)) {
+        throw new UsageError('EADDRINUSE', `${laddr}:${lport}`);
+      }
+    } else {
+      const picked = pickEphemeralPort(
+        this.#ports,
+        this.#random,
+        (p) => !this.#byTuple.has(tupleKey(laddr, p, raddr, remote.port)) && !this.#listenerHolds(laddr, p),
+      );
+      if (picked === undefined) throw new UsageError('EADDRNOTAVAIL', `no free ephemeral port towards ${raddr}`);
+      lport = picked;
+    }
+
+    const local: Address = { addr: laddr, port: lport };
+    const rem: Address = { addr: raddr, port: remote.port };
+    const e = this.#create(local, rem, cfg, this.#isn.isn(local, rem, now), undefined);
+    const out = emptyOutput();
+    this.#absorb(e, e.conn.connect(now), out);
+    return { conn: e.id, out };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Network and time input
+
+  /** One inbound packet. Never throws on its content: what matches nothing is dropped or reset. */
+  handlePacket(pkt: Packet, now: Instant): EndpointOutput {
+    this.#tick(now);
+    const out = emptyOutput();
+    const seg = pkt.seg;
+    const dst = this.#canonical(pkt.dst);
+    if (!this.#local.has(dst)) {
+      this.#emit({ t: now, endpoint: this.name, conn: '', type: 'drop', reason: 'not-local', seg });
+      return out;
+    }
+    const src = this.#canonical(pkt.src);
+    if (!isPort(seg.srcPort) || !isPort(seg.dstPort)) {
+      // Port 0 is reserved; such a segment can belong to no connection and deserves no answer.
+      this.#emit({ t: now, endpoint: this.name, conn: '', type: 'drop', reason: 'bad-header', seg });
+      return out;
+    }
+
+    const e = this.#byTuple.get(tupleKey(dst, seg.dstPort, src, seg.srcPort));
+    if (e?.kind === 'live') {
+      if (!this.#liveTimeWaitSyn(e, seg, now, out)) this.#absorb(e, e.conn.handleSegment(seg, now), out);
+    } else if (e?.kind === 'time-wait') {
+      this.#timeWaitSegment(e, seg, now, out);
+    } else {
+      // Only segments for no connection pay for these two objects; the lookup above allocates none.
+      const local: Address = { addr: dst, port: seg.dstPort };
+      const remote: Address = { addr: src, port: seg.srcPort };
+      const l = this.#listenerFor(dst, seg.dstPort);
+      if (l) this.#listenerSegment(l, local, remote, seg, now, out, undefined);
+      else this.#noConnection(local, remote, seg, now, out);
+    }
+    return out;
+  }
+
+  /** Serves every connection and record whose deadline is <= now. Early calls are harmless. */
+  handleTimeout(now: Instant): EndpointOutput {
+    this.#tick(now);
+    const out = emptyOutput();
+    // Collect first, then serve: a connection that reports a deadline <= now again is served on
+    // the next call, not in a loop here.
+    const due: Entry[] = [];
+    while (this.#heap.size > 0 && (this.#heap.topAt as number) <= now) {
+      const at = this.#heap.topAt as number;
+      const id = this.#heap.topId as number;
+      this.#heap.pop();
+      const e = this.#byId.get(id);
+      if (e === undefined || e.deadline !== at) continue; // stale item
+      e.deadline = undefined;
+      due.push(e);
+    }
+    for (const e of due) {
+      if (this.#byId.get(e.id) !== e) continue; // replaced or removed while serving an earlier one
+      if (e.kind === 'live') {
+        this.#absorb(e, e.conn.handleTimeout(now), out);
+      } else if (e.rec.expires <= now) {
+        this.#emit({
+          ...this.#base(e, now),
+          type: 'timer',
+          timer: 'time-wait',
+          action: 'fired',
+          deadline: e.rec.expires,
+        });
+        this.#endTimeWait(e, now, TIME_WAIT_EXPIRED_CAUSE, out);
+      } else {
+        this.#schedule(e, e.rec.expires);
+      }
+    }
+    return out;
+  }
+
+  /** The earliest deadline over every connection and TIME-WAIT record. */
+  nextDeadline(): Instant | undefined {
+    const heap = this.#heap;
+    while (heap.size > 0) {
+      const e = this.#byId.get(heap.topId as number);
+      if (e !== undefined && e.deadline === heap.topAt) return heap.topAt;
+      heap.pop();
+    }
+    return undefined;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // User calls on one connection
+
+  send(conn: ConnId, data: Uint8Array, now: Instant): EndpointOutput & { accepted: number } {
+    this.#tick(now);
+    const e = this.#entry(conn);
+    // RFC 9293 §3.10.2: SEND in TIME-WAIT is an error ("connection closing").
+    if (e.kind === 'time-wait') throw new UsageError('ERR_TCP_CLOSING');
+    const o = e.conn.send(data, now);
+    const out = emptyOutput();
+    this.#absorb(e, o, out);
+    return { ...out, accepted: o.accepted };
+  }
+
+  read(conn: ConnId, now: Instant, max?: number): EndpointOutput & { data: Uint8Array | null } {
+    this.#tick(now);
+    const e = this.#entry(conn);
+    // A record only exists once everything received was read (see #settle): nothing to give. As
+    // the object does, reading after close() is an error.
+    if (e.kind === 'time-wait') {
+      if (e.userClosed) throw new UsageError('ERR_TCP_CLOSING', 'close() was called: no more reading');
+      return { ...emptyOutput(), data: null };
+    }
+    const o = e.conn.read(now, max);
+    const out = emptyOutput();
+    this.#absorb(e, o, out);
+    return { ...out, data: o.data };
+  }
+
+  shutdown(conn: ConnId, now: Instant): EndpointOutput {
+    this.#tick(now);
+    const e = this.#entry(conn);
+    // RFC 9293 §3.10.4: CLOSE (our half-close) in TIME-WAIT is an error ("connection closing").
+    if (e.kind === 'time-wait') throw new UsageError('ERR_TCP_CLOSING');
+    const out = emptyOutput();
+    this.#absorb(e, e.conn.shutdown(now), out);
+    return out;
+  }
+
+  close(conn: ConnId, now: Instant): EndpointOutput {
+    this.#tick(now);
+    const e = this.#entry(conn);
+    const out = emptyOutput();
+    if (e.kind === 'time-wait') {
+      // As the object in TIME-WAIT: close() after shutdown() only stops reading; twice is an error.
+      if (e.userClosed) throw new UsageError('ERR_TCP_CLOSING');
+      e.userClosed = true;
+      return out;
+    }
+    const o = e.conn.close(now);
+    e.userClosed = true;
+    this.#absorb(e, o, out);
+    return out;
+  }
+
+  abort(conn: ConnId, now: Instant): EndpointOutput {
+    this.#tick(now);
+    const e = this.#entry(conn);
+    const out = emptyOutput();
+    // RFC 9293 §3.10.5: ABORT in TIME-WAIT deletes the TCB without sending anything.
+    if (e.kind === 'time-wait') this.#endTimeWait(e, now, 'ABORT', out);
+    else this.#absorb(e, e.conn.abort(now), out);
+    return out;
+  }
+
+  setKeepalive(conn: ConnId, enable: boolean, opts: KeepaliveOptions | undefined, now: Instant): EndpointOutput {
+    this.#tick(now);
+    const e = this.#entry(conn);
+    const out = emptyOutput();
+    if (e.kind === 'live') this.#absorb(e, e.conn.setKeepalive(enable, opts, now), out);
+    return out;
+  }
+
+  setNoDelay(conn: ConnId, noDelay: boolean): void {
+    const e = this.#entry(conn);
+    if (e.kind === 'live') e.conn.setNoDelay(noDelay);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Inspection
+
+  /** The live object; undefined once only a TIME-WAIT record is left, or once closed. */
+  connection(conn: ConnId): Connection | undefined {
+    const e = this.#byId.get(conn);
+    return e?.kind === 'live' ? e.conn : undefined;
+  }
+
+  /** Both ends of a live connection or a TIME-WAIT record. */
+  addresses(conn: ConnId): { local: Address; remote: Address } | undefined {
+    const e = this.#byId.get(conn);
+    return e && { local: { ...e.local }, remote: { ...e.remote } };
+  }
+
+  /** Like `ss -tan`: listeners, then connections (live and TIME-WAIT) in the order they were made. */
+  connections(now: Instant): ConnectionRow[] {
+    const rows: ConnectionRow[] = [];
+    for (const l of this.#listeners.values()) {
+      rows.push({
+        state: TcpState.Listen,
+        local: { addr: l.addr ?? '*', port: l.port },
+        remote: null,
+        sendQ: l.backlog,
+        recvQ: l.synQueue.size,
+        listener: l.id,
+      });
+    }
+    for (const e of this.#byId.values()) {
+      if (e.kind === 'time-wait') {
+        rows.push({
+          state: TcpState.TimeWait,
+          local: { ...e.local },
+          remote: { ...e.remote },
+          sendQ: 0,
+          recvQ: 0,
+          timer: { kind: 'time-wait', remaining: Math.max(0, e.rec.expires - now) },
+          conn: e.id,
+        });
+        continue;
+      }
+      const row: ConnectionRow = {
+        state: e.conn.state,
+        local: { ...e.local },
+        remote: { ...e.remote },
+        sendQ: e.conn.sendQueued,
+        recvQ: e.conn.recvQueued,
+        conn: e.id,
+      };
+      const t = e.conn.timers()[0];
+      if (t) row.timer = { kind: t.kind, remaining: Math.max(0, t.deadline - now) };
+      rows.push(row);
+    }
+    return rows;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Demultiplexing steps
+
+  /** RFC 9293 §3.10.7.2: a segment for a listener without a connection of its own. */
+  #listenerSegment(
+    l: Listener,
+    local: Address,
+    remote: Address,
+    seg: Segment,
+    now: Instant,
+    out: EndpointOutput,
+    issFloor: number | undefined,
+  ): void {
+    const label = tupleLabel(local, remote);
+    // (first) A RST can only be for something we no longer have: ignore it.
+    if (has(seg, RST)) {
+      this.#drop(now, label, 'rst-to-nothing', seg);
+      return;
+    }
+    // (second) An ACK to a listener acknowledges nothing we sent: <SEQ=SEG.ACK><CTL=RST>.
+    if (has(seg, ACK)) {
+      this.#reset(local, remote, seg, now, label, out);
+      this.#drop(now, label, 'listen-bad', seg);
+      return;
+    }
+    // (fourth) Neither SYN, ACK nor RST: drop.
+    if (!has(seg, SYN)) {
+      this.#drop(now, label, 'listen-bad', seg);
+      return;
+    }
+    // (third) A SYN: a new half-open connection, unless the SYN queue is full. Like Linux we drop
+    // the SYN without an answer then; the peer retransmits it and may find room later.
+    if (l.synQueueFull) {
+      this.#drop(now, label, 'listen-overflow', seg);
+      return;
+    }
+    let iss = this.#isn.isn(local, remote, now);
+    if (issFloor !== undefined && !seqGt(iss, issFloor)) iss = seqAdd(issFloor, REOPEN_ISN_GAP);
+    const e = this.#create(local, remote, l.config, iss, l.id);
+    l.synQueue.add(e.id);
+    const opened = e.conn.listen(now);
+    const answered = e.conn.handleSegment(seg, now);
+    this.#absorb(e, concatOutput(opened, answered), out);
+  }
+
+  /** RFC 9293 §3.10.7.1: nothing here. Answer with a RST unless the segment is one. */
+  #noConnection(local: Address, remote: Address, seg: Segment, now: Instant, out: EndpointOutput): void {
+    const label = tupleLabel(local, remote);
+    if (has(seg, RST)) {
+      this.#drop(now, label, 'rst-to-nothing', seg);
+      return;
+    }
+    this.#reset(local, remote, seg, now, label, out);
+    this.#drop(now, label, 'no-connection', seg);
+  }
+
+  /**
+   * The RST of RFC 9293 §3.10.7.1 / §3.10.7.2 for `seg` (which has no RST bit): with ACK set,
+   * <SEQ=SEG.ACK><CTL=RST>, so it is acceptable where the ACK came from; otherwise
+   * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+   */
+  #reset(local: Address, remote: Address, seg: Segment, now: Instant, label: string, out: EndpointOutput): void {
+    const rst = has(seg, ACK)
+      ? makeSegment({ srcPort: local.port, dstPort: remote.port, seq: seg.ack, flags: RST })
+      : makeSegment({
+          srcPort: local.port,
+          dstPort: remote.port,
+          seq: 0,
+          ack: seqAdd(seg.seq, segLen(seg)),
+          flags: RST | ACK,
+        });
+    out.packets.push({ src: local.addr, dst: remote.addr, seg: rst });
+    // No ISNs are known here: numbers are traced as they are, except that a SYN's own sequence
+    // number is the peer's ISN, so the ACK of a reset SYN reads 1.
+    const relAck = has(rst, ACK) ? (has(seg, SYN) ? rel(rst.ack, seg.seq) : rst.ack) : 0;
+    this.#emit({ t: now, endpoint: this.name, conn: label, type: 'send', seg: rst, relSeq: rst.seq, relAck });
+  }
+
+  /**
+   * A segment for a TIME-WAIT record: the answers and traces of the Connection's own TIME-WAIT
+   * (arrive.ts; the verdict function is shared), so a trace reads the same whichever held the tuple.
+   */
+  #timeWaitSegment(e: TimeWaitEntry, seg: Segment, now: Instant, out: EndpointOutput): void {
+    const rec = e.rec;
+    const view = { seg, relSeq: rel(seg.seq, rec.irs), relAck: has(seg, ACK) ? rel(seg.ack, rec.iss) : 0 };
+    this.#emit({ ...this.#base(e, now), type: 'recv', ...view });
+    const v = timeWaitVerdict(rec, seg, now, e.cfg);
+    switch (v.action) {
+      case 'ack':
+        if (v.reason) this.#emit({ ...this.#base(e, now), type: 'drop', reason: v.reason, ...view });
+        this.#timeWaitAck(e.rec, e, now, out);
+        // RFC 9293 §3.10.7.4 (eighth): the peer's FIN again restarts the 2MSL wait.
+        if (v.restart) this.#restartTimeWait(e, now);
+        return;
+      case 'drop':
+        this.#emit({ ...this.#base(e, now), type: 'drop', reason: v.reason, ...view });
+        return;
+      case 'close':
+        // RFC 9293 §3.10.7.4 (second): a RST in TIME-WAIT closes it (only when RFC 1337 is off).
+        this.#endTimeWait(e, now, 'RST in TIME-WAIT', out);
+        return;
+      case 'reopen': {
+        const l = this.#reopenListener(e, seg, now, out);
+        if (!l) return;
+        this.#emit({ ...this.#base(e, now), type: 'drop', reason: 'reopen', ...view });
+        this.#endTimeWait(e, now, REOPEN_CAUSE, out);
+        this.#listenerSegment(l, e.local, e.remote, seg, now, out, rec.sndNxt);
+        return;
+      }
+      default: {
+        const never: never = v;
+        throw new Error(`finack internal error: unknown TIME-WAIT verdict ${String(never)}`);
+      }
+    }
+  }
+
+  /**
+   * A SYN that may reopen a tuple whose TIME-WAIT is still held by the Connection object (it keeps
+   * the object while unread data remains). The object closes itself on such a SYN and leaves the
+   * SYN to us: we pass it on to the listener. When no listener can take it, TIME-WAIT must stay, so
+   * the object is not given the SYN and we answer as the record would. Returns false when the
+   * segment is not such a SYN (the Connection handles it).
+   */
+  #liveTimeWaitSyn(e: LiveEntry, seg: Segment, now: Instant, out: EndpointOutput): boolean {
+    if (e.conn.state !== TcpState.TimeWait || !has(seg, SYN) || has(seg, ACK)) return false;
+    const rec = e.conn.timeWaitRecord();
+    if (timeWaitVerdict(rec, seg, now, e.cfg).action !== 'reopen') return false;
+    const l = this.#listenerFor(e.local.addr, e.local.port);
+    if (l && !l.synQueueFull) {
+      this.#absorb(e, e.conn.handleSegment(seg, now), out);
+      this.#listenerSegment(l, e.local, e.remote, seg, now, out, rec.sndNxt);
+      return true;
+    }
+    this.#emit({ ...this.#base(e, now), type: 'recv', seg, relSeq: rel(seg.seq, rec.irs), relAck: 0 });
+    this.#reopenListener(e, seg, now, out);
+    return true;
+  }
+
+  /**
+   * A new SYN may reuse a tuple in TIME-WAIT (RFC 9293 §3.10.7.4, RFC 6191): the listener that will
+   * take it, if any. Like Linux (tcp_v4_rcv, TCP_TW_SYN), without a listener we answer as TIME-WAIT
+   * answers any other SYN, with an ACK; with a full SYN queue the SYN is dropped. In both cases
+   * TIME-WAIT stays.
+   */
+  #reopenListener(e: Entry, seg: Segment, now: Instant, out: EndpointOutput): Listener | undefined {
+    const l = this.#listenerFor(e.local.addr, e.local.port);
+    if (!l) {
+      const rec = e.kind === 'time-wait' ? e.rec : e.conn.timeWaitRecord();
+      this.#timeWaitAck(rec, e, now, out);
+      return undefined;
+    }
+    if (l.synQueueFull) {
+      this.#drop(now, e.label, 'listen-overflow', seg);
+      return undefined;
+    }
+    return l;
+  }
+
+  #restartTimeWait(e: TimeWaitEntry, now: Instant): void {
+    const rec = e.rec;
+    const expires = now + 2 * e.cfg.msl;
+    if (expires === rec.expires) return;
+    // TS.Recent is left as it is, as the Connection leaves it in TIME-WAIT.
+    rec.expires = expires;
+    this.#emit({ ...this.#base(e, now), type: 'timer', timer: 'time-wait', action: 'armed', deadline: expires });
+    this.#schedule(e, expires);
+  }
+
+  #timeWaitAck(rec: TimeWaitRecord, e: Entry, now: Instant, out: EndpointOutput): void {
+    const ack = timeWaitAck(rec, now);
+    out.packets.push({ src: e.local.addr, dst: e.remote.addr, seg: ack });
+    this.#emit({
+      ...this.#base(e, now),
+      type: 'send',
+      seg: ack,
+      relSeq: rel(ack.seq, rec.iss),
+      relAck: rel(ack.ack, rec.irs),
+    });
+  }
+
+  /** The record's connection is over: trace it as the Connection would, emit 'closed', forget it. */
+  #endTimeWait(e: TimeWaitEntry, now: Instant, cause: string, out: EndpointOutput): void {
+    this.#emit({ ...this.#base(e, now), type: 'state', from: TcpState.TimeWait, to: TcpState.Closed, cause });
+    const closed: ConnEvent = { type: 'closed' };
+    this.#emit({ ...this.#base(e, now), type: 'event', event: closed });
+    this.#forget(e);
+    out.events.push({ type: 'conn', conn: e.id, event: closed });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Table upkeep
+
+  #create(local: Address, remote: Address, cfg: TcpConfig, iss: number, listener: ListenerId | undefined): LiveEntry {
+    const label = tupleLabel(local, remote);
+    const conn = new Connection({
+      localPort: local.port,
+      // A passive connection starts in LISTEN with no remote port; the SYN supplies it.
+      remotePort: listener === undefined ? remote.port : 0,
+      iss,
+      tsOffset: this.#isn.tsOffset(local, remote),
+      config: cfg,
+      trace: this.#trace,
+      endpoint: this.name,
+      label,
+    });
+    const id = this.#nextConn++;
+    const e: LiveEntry = {
+      kind: 'live',
+      id,
+      key: tupleKey(local.addr, local.port, remote.addr, remote.port),
+      local,
+      remote,
+      label,
+      cfg,
+      conn,
+      listener,
+      deadline: undefined,
+      userClosed: false,
+    };
+    this.#byId.set(id, e);
+    this.#byTuple.set(e.key, e);
+    return e;
+  }
+
+  /**
+   * Takes one Output of a live connection into `out`: segments become packets, events are passed
+   * on (or held back while half-open), and the entry's table position and deadline are updated.
+   */
+  #absorb(e: LiveEntry, o: Output, out: EndpointOutput): void {
+    for (const seg of o.segments) out.packets.push({ src: e.local.addr, dst: e.remote.addr, seg });
+    let closed = false;
+    for (const event of o.events) {
+      if (event.type === 'closed') closed = true;
+      if (e.listener !== undefined) {
+        // Half-open: the user has not seen this id. The handshake's completion hands it over.
+        if (event.type !== 'connected') continue;
+        this.#accepted(e, out);
+      }
+      out.events.push({ type: 'conn', conn: e.id, event });
+    }
+    this.#settle(e, closed, out);
+  }
+
+  #accepted(e: LiveEntry, out: EndpointOutput): void {
+    const lid = e.listener as ListenerId;
+    this.#listeners.get(lid)?.synQueue.delete(e.id);
+    e.listener = undefined;
+    out.events.push({ type: 'accept', listener: lid, conn: e.id, local: { ...e.local }, remote: { ...e.remote } });
+  }
+
+  #settle(e: LiveEntry, closed: boolean, out: EndpointOutput): void {
+    const state = e.conn.state;
+    const halfOpen = e.listener !== undefined;
+    if (closed || state === TcpState.Closed || (halfOpen && state === TcpState.Listen)) {
+      // A connection the user knows must end with 'closed'; the Connection emits it, but if it
+      // ever reaches CLOSED silently we still tell the user once.
+      if (!closed && !halfOpen) out.events.push({ type: 'conn', conn: e.id, event: { type: 'closed' } });
+      this.#forget(e);
+      return;
+    }
+    // Swap the object for its record once nothing is left for the user to read (unread data stays
+    // readable from the object until then; its own TIME-WAIT timer runs meanwhile).
+    if (state === TcpState.TimeWait && e.conn.recvQueued === 0) {
+      const rec = e.conn.timeWaitRecord();
+      const tw: TimeWaitEntry = {
+        kind: 'time-wait',
+        id: e.id,
+        key: e.key,
+        local: e.local,
+        remote: e.remote,
+        label: e.label,
+        cfg: e.cfg,
+        rec,
+        deadline: undefined,
+        userClosed: e.userClosed,
+      };
+      this.#byId.set(e.id, tw);
+      this.#byTuple.set(e.key, tw);
+      this.#schedule(tw, rec.expires);
+      return;
+    }
+    this.#schedule(e, e.conn.nextDeadline());
+  }
+
+  #forget(e: Entry): void {
+    if (this.#byId.get(e.id) === e) this.#byId.delete(e.id);
+    if (this.#byTuple.get(e.key) === e) this.#byTuple.delete(e.key);
+    if (e.kind === 'live' && e.listener !== undefined) this.#listeners.get(e.listener)?.synQueue.delete(e.id);
+    e.deadline = undefined;
+  }
+
+  #schedule(e: Entry, deadline: Instant | undefined): void {
+    if (e.deadline === deadline) return;
+    e.deadline = deadline;
+    if (deadline === undefined) return;
+    this.#heap.push(deadline, e.id);
+    if (this.#heap.size > 2 * this.#byId.size + 64) this.#rebuildHeap();
+  }
+
+  #rebuildHeap(): void {
+    this.#heap.clear();
+    for (const e of this.#byId.values()) if (e.deadline !== undefined) this.#heap.push(e.deadline, e.id);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Small helpers
+
+  #entry(id: ConnId): Entry {
+    const e = this.#byId.get(id);
+    if (!e) throw new UsageError('ERR_TCP_NOT_CONNECTED', `no connection ${String(id)}`);
+    return e;
+  }
+
+  #listenerFor(addr: string, port: number): Listener | undefined {
+    return this.#listenerByKey.get(listenKey(addr, port)) ?? this.#listenerByKey.get(listenKey(undefined, port));
+  }
+
+  #listenerHolds(addr: string, port: number): boolean {
+    return this.#listenerFor(addr, port) !== undefined;
+  }
+
+  /** For listen(0): a port no listener overlaps and no connection uses locally. */
+  #portIsFree(addr: string | undefined, port: number): boolean {
+    for (const l of this.#listeners.values()) if (l.overlaps(addr, port)) return false;
+    for (const e of this.#byId.values()) {
+      if (e.local.port === port && (addr === undefined || e.local.addr === addr)) return false;
+    }
+    return true;
+  }
+
+  /** Canonical text of an address from the network; IPv4 text passes through untouched. */
+  #canonical(text: string): string {
+    if (typeof text !== 'string') return '';
+    if (!text.includes(':')) return text;
+    let c = this.#addrCache.get(text);
+    if (c === undefined) {
+      if (this.#addrCache.size >= ADDRESS_CACHE_LIMIT) this.#addrCache.clear();
+      c = normalizeAddress(text);
+      this.#addrCache.set(text, c);
+    }
+    return c;
+  }
+
+  #tick(now: Instant): void {
+    if (typeof now !== 'number' || !Number.isFinite(now)) {
+      throw new UsageError('ERR_INVALID_ARG_TYPE', 'now must be a finite number');
+    }
+    if (now < this.#now) throw new UsageError('ERR_TCP_TIME_BACKWARDS', `${now} < ${this.#now}`);
+    this.#now = now;
+  }
+
+  #base(e: Entry, now: Instant): { t: Instant; endpoint: string; conn: string } {
+    return { t: now, endpoint: this.name, conn: e.label };
+  }
+
+  #drop(now: Instant, label: string, reason: Extract<TraceEvent, { type: 'drop' }>['reason'], seg: Segment): void {
+    this.#emit({ t: now, endpoint: this.name, conn: label, type: 'drop', reason, seg });
+  }
+
+  #emit(ev: TraceEvent): void {
+    this.#trace(ev);
+  }
+}
+
+function emptyOutput(): EndpointOutput {
+  return { packets: [], events: [] };
+}
+
+function concatOutput(a: Output, b: Output): Output {
+  return { segments: [...a.segments, ...b.segments], events: [...a.events, ...b.events] };
+}
+
+/** Sequence number relative to an ISN, signed as the Connection's traces have it. */
+function rel(seq: number, isn: number): number {
+  return seqDiff(seq, isn);
+}
+
+/**
+ * Binary min-heap of (deadline, id), ordered by deadline then id (so equal deadlines are served in
+ * creation order). Parallel number arrays: no object per item.
+ */
+class DeadlineHeap {
+  readonly #at: number[] = [];
+  readonly #id: number[] = [];
+
+  get size(): number {
+    return this.#at.length;
+  }
+  get topAt(): number | undefined {
+    return this.#at[0];
+  }
+  get topId(): number | undefined {
+    return this.#id[0];
+  }
+
+  clear(): void {
+    this.#at.length = 0;
+    this.#id.length = 0;
+  }
+
+  push(at: number, id: number): void {
+    const a = this.#at;
+    const d = this.#id;
+    let i = a.length;
+    a.push(at);
+    d.push(id);
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!this.#less(at, id, a[p] as number, d[p] as number)) break;
+      a[i] = a[p] as number;
+      d[i] = d[p] as number;
+      i = p;
+    }
+    a[i] = at;
+    d[i] = id;
+  }
+
+  pop(): void {
+    const a = this.#at;
+    const d = this.#id;
+    const lastAt = a.pop();
+    const lastId = d.pop();
+    if (lastAt === undefined || lastId === undefined || a.length === 0) return;
+    const n = a.length;
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      let c = l;
+      if (r < n && this.#less(a[r] as number, d[r] as number, a[l] as number, d[l] as number)) c = r;
+      if (!this.#less(a[c] as number, d[c] as number, lastAt, lastId)) break;
+      a[i] = a[c] as number;
+      d[i] = d[c] as number;
+      i = c;
+    }
+    a[i] = lastAt;
+    d[i] = lastId;
+  }
+
+  #less(at1: number, id1: number, at2: number, id2: number): boolean {
+    return at1 < at2 || (at1 === at2 && id1 < id2);
+  }
+}

@@ -1,0 +1,44 @@
+// Keepalive (RFC 1122 §4.2.3.6, RFC 9293 §3.8.4): off by default; when on, an idle connection is
+// probed after `idle`, then every `interval`; after `count` unanswered probes and one more interval
+// the peer is declared dead.
+//
+//   last segment from the peer at T
+//   T + idle                      probe 1   <SEQ=SND.NXT-1><ACK=RCV.NXT><CTL=ACK>
+//   T + idle + k*interval         probe k+1 (k < count)
+//   T + idle + count*interval     abort: 'error' ETIMEDOUT, RST, 'closed'
+//
+// Any segment from the peer (the answer to a probe included) restarts the idle period and the
+// count. Probing runs only in ESTABLISHED and CLOSE-WAIT (Linux also probes in FIN-WAIT-2; we leave
+// that to the FIN-WAIT-2 timeout) and only while nothing is outstanding: with unacknowledged or
+// waiting data the retransmission and persist timers watch the peer instead.
+
+import { keepaliveProbe, sendRst } from './output.js';
+import { TcpState } from './state.js';
+import type { Tcb } from './tcb.js';
+import type { Instant } from './time.js';
+
+/** When the keepalive timer should fire, or undefined when keepalive does not run now. */
+export function keepaliveDeadline(tcb: Tcb): Instant | undefined {
+  if (!tcb.keepalive) return undefined;
+  if (tcb.state !== TcpState.Established && tcb.state !== TcpState.CloseWait) return undefined;
+  if (tcb.sndMax !== tcb.sndUna || tcb.sndQueue.length > 0) return undefined;
+  return tcb.idleSince + tcb.keepaliveIdle + tcb.keepaliveProbes * tcb.keepaliveInterval;
+}
+
+/** A segment arrived from the peer: the connection is not idle. */
+export function keepaliveHeard(tcb: Tcb): void {
+  tcb.idleSince = tcb.now;
+  tcb.keepaliveProbes = 0;
+}
+
+/** The keepalive timer fired: probe again, or give up after `count` unanswered probes. */
+export function onKeepaliveTimer(tcb: Tcb): void {
+  if (keepaliveDeadline(tcb) === undefined) return;
+  if (tcb.keepaliveProbes >= tcb.keepaliveCount) {
+    sendRst(tcb);
+    tcb.fail('ETIMEDOUT', 'keepalive probes unanswered');
+    return;
+  }
+  keepaliveProbe(tcb);
+  tcb.keepaliveProbes++;
+}

@@ -1,0 +1,320 @@
+// What to send now and when to wake next, both derived from the TCB (smoltcp's dispatch/poll_at).
+// Inputs (arrive.ts, user.ts, timer handlers) only update the TCB and mark what is owed
+// (tcb.ackNow, a queued FIN, bytes in sndQueue); transmit() turns that into segments and
+// schedule() re-derives every timer deadline from the result.
+
+import { ACK, FIN, makeSegment, PSH, RST, type Segment, SYN, segLen, type TcpOptions } from '../wire/segment.js';
+import { seqAdd, seqDiff, seqGt, seqLt, seqMax } from '../wire/seq.js';
+import { keepaliveDeadline } from './keepalive.js';
+import { isSynchronized, TcpState } from './state.js';
+import type { Tcb } from './tcb.js';
+
+const EMPTY = new Uint8Array(0);
+
+/** Our TSval: the ms clock plus the per-connection offset, modulo 2^32 (RFC 7323 §5.4). */
+export function tsVal(tcb: Tcb): number {
+  return (tcb.now + tcb.tsOffset) >>> 0;
+}
+
+/**
+ * The window field for a segment we send now, moving the advertised right edge when allowed.
+ * RFC 9293 §3.8.6.2.2 (receiver side of SWS avoidance): the right edge only moves right once the
+ * gain reaches min(buffer / 2, MSS); it never moves left (MUST-? "shrinking the window" is
+ * discouraged), so RCV.NXT + RCV.WND stays put until then. SYN segments carry an unscaled window
+ * (RFC 7323 §2.2).
+ */
+export function windowField(tcb: Tcb, syn: boolean): number {
+  const shift = syn ? 0 : tcb.rcvWscale;
+  const maxWin = syn ? 0xffff : 0xffff * 2 ** shift;
+  let offer = Math.min(tcb.rcvSpace, maxWin);
+  offer -= offer % 2 ** shift; // what the field can express exactly
+  const current = tcb.rcvWnd;
+  const threshold = Math.min(Math.floor(tcb.cfg.recvBuffer / 2), tcb.sndMss);
+  if (offer > current && offer - current >= threshold) {
+    tcb.rcvAdvRight = seqAdd(tcb.rcvNxt, offer);
+  }
+  return Math.min(0xffff, Math.floor(tcb.rcvWnd / 2 ** shift));
+}
+
+/** RFC 9293 §3.8.6.2.2: a read freed enough space to move the right edge: a window update is due. */
+export function windowUpdateDue(tcb: Tcb): boolean {
+  const shift = tcb.rcvWscale;
+  let offer = Math.min(tcb.rcvSpace, 0xffff * 2 ** shift);
+  offer -= offer % 2 ** shift;
+  const current = tcb.rcvWnd;
+  const threshold = Math.min(Math.floor(tcb.cfg.recvBuffer / 2), tcb.sndMss);
+  return offer > current && offer - current >= threshold;
+}
+
+/** Builds one segment from the TCB. ACK-bearing segments settle the owed ACK. */
+function build(tcb: Tcb, seq: number, flags: number, payload: Uint8Array = EMPTY): Segment {
+  const syn = (flags & SYN) !== 0;
+  const hasAck = (flags & ACK) !== 0;
+  let options: TcpOptions = {};
+  if (syn) {
+    options = synOptions(tcb, hasAck);
+  } else if (tcb.tsOk) {
+    options = { ts: { val: tsVal(tcb), ecr: tcb.tsRecent } };
+  }
+  const wnd = windowField(tcb, syn);
+  const seg = makeSegment({
+    srcPort: tcb.localPort,
+    dstPort: tcb.remotePort,
+    seq,
+    ack: hasAck ? tcb.rcvNxt : 0,
+    flags,
+    wnd,
+    options,
+    payload,
+  });
+  if (hasAck) {
+    tcb.lastAckSent = tcb.rcvNxt;
+    tcb.ackNow = false;
+    tcb.unackedBytes = 0;
+    tcb.timers.clear('delayed-ack');
+  }
+  return seg;
+}
+
+/**
+ * Options on our SYN (RFC 9293 §3.7.1 MSS; RFC 7323 §2.2 WS, §3.2 TS). On a SYN,ACK we only echo
+ * what the peer offered: an option it did not send must not appear in the reply.
+ */
+function synOptions(tcb: Tcb, synAck: boolean): TcpOptions {
+  const o: TcpOptions = { mss: tcb.cfg.mss };
+  const cfg = tcb.cfg;
+  if (cfg.windowScaling && (!synAck || tcb.peerOfferedWs)) o.wscale = tcb.rcvWscaleOffer;
+  if (cfg.timestamps && (!synAck || tcb.peerOfferedTs)) o.ts = { val: tsVal(tcb), ecr: synAck ? tcb.tsRecent : 0 };
+  return o;
+}
+
+/** <SEQ=SND.MAX><ACK=RCV.NXT><CTL=ACK>: an ACK (also the challenge ACK of RFC 5961). */
+export function sendAck(tcb: Tcb): void {
+  tcb.push(build(tcb, tcb.sndMax, ACK));
+}
+
+/**
+ * The RST of ABORT and of a keepalive failure (RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST>). Like
+ * Linux we also set ACK with RCV.NXT (`R.` in packetdrill terms); the receiver validates a RST by
+ * its sequence number only (RFC 5961 §3), so the extra ACK changes nothing for it.
+ */
+export function sendRst(tcb: Tcb): void {
+  tcb.push(
+    makeSegment({
+      srcPort: tcb.localPort,
+      dstPort: tcb.remotePort,
+      seq: tcb.sndMax,
+      ack: tcb.irsKnown ? tcb.rcvNxt : 0,
+      flags: tcb.irsKnown ? RST | ACK : RST,
+      options: {},
+    }),
+  );
+}
+
+/**
+ * The RST that answers a segment which does not belong to a connection (RFC 9293 §3.5.2 / §3.10.7.1):
+ * if it had ACK, <SEQ=SEG.ACK><CTL=RST>; else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+ */
+export function replyRst(tcb: Tcb, seg: Segment): void {
+  const rst =
+    seg.flags & ACK
+      ? makeSegment({ srcPort: seg.dstPort, dstPort: seg.srcPort, seq: seg.ack, flags: RST, options: {} })
+      : makeSegment({
+          srcPort: seg.dstPort,
+          dstPort: seg.srcPort,
+          seq: 0,
+          ack: seqAdd(seg.seq, segLen(seg)),
+          flags: RST | ACK,
+          options: {},
+        });
+  tcb.push(rst);
+}
+
+/** SYN (SYN-SENT) or SYN,ACK (SYN-RECEIVED), always at ISS. */
+function sendSyn(tcb: Tcb): void {
+  const flags = tcb.irsKnown ? SYN | ACK : SYN;
+  tcb.push(build(tcb, tcb.iss, flags));
+  if (!tcb.rttTiming && tcb.sndMax === tcb.iss) startRtt(tcb, tcb.iss);
+  tcb.sndNxt = seqAdd(tcb.iss, 1);
+  tcb.sndMax = seqMax(tcb.sndMax, tcb.sndNxt);
+}
+
+function startRtt(tcb: Tcb, seq: number): void {
+  if (tcb.tsOk) return; // RTTM (RFC 7323 §4) times every ACK through TSecr instead
+  tcb.rttTiming = true;
+  tcb.rttSeq = seq;
+  tcb.rttTime = tcb.now;
+}
+
+/** States in which our data (and then our FIN) may go out. */
+function dataState(s: TcpState): boolean {
+  return (
+    s === TcpState.Established ||
+    s === TcpState.CloseWait ||
+    s === TcpState.FinWait1 ||
+    s === TcpState.Closing ||
+    s === TcpState.LastAck
+  );
+}
+
+/** FIN may be sent in these states (our side has closed). */
+function finState(s: TcpState): boolean {
+  return s === TcpState.FinWait1 || s === TcpState.Closing || s === TcpState.LastAck;
+}
+
+/** Everything owed, in order: SYN, data and FIN within the windows, then a bare ACK if still owed. */
+export function transmit(tcb: Tcb): void {
+  const s = tcb.state;
+  if (s === TcpState.Closed || s === TcpState.Listen || s === TcpState.TimeWait) {
+    // TIME-WAIT answers through time-wait.ts; CLOSED and LISTEN only reply to segments.
+    tcb.ackNow = false;
+    return;
+  }
+  if (!tcb.synAcked) {
+    if (tcb.sndNxt === tcb.iss) sendSyn(tcb);
+  } else if (dataState(s)) {
+    sendData(tcb, false);
+  }
+  if (tcb.ackNow && tcb.irsKnown) sendAck(tcb);
+  tcb.ackNow = false;
+}
+
+/**
+ * Data from SND.NXT: each segment is at most the effective MSS and fits min(SND.WND, cwnd) beyond
+ * what is in flight. Small segments wait (RFC 9293 §3.8.6.2.1 sender SWS avoidance; Nagle, RFC 9293
+ * §3.7.4) unless `force` (the persist timer's override). The FIN rides on the last byte, or goes
+ * alone; it needs no window (it carries no data for the peer's buffer).
+ */
+function sendData(tcb: Tcb, force: boolean): void {
+  const fin = tcb.finQueued && finState(tcb.state);
+  for (;;) {
+    const offset = seqDiff(tcb.sndNxt, tcb.sndQueueSeq);
+    const avail = tcb.sndQueue.length - offset;
+    const inFlight = seqDiff(tcb.sndNxt, tcb.sndUna);
+    if (avail <= 0) {
+      if (fin && tcb.sndNxt === tcb.sndDataEnd) {
+        if (seqLt(tcb.sndNxt, tcb.sndMax)) tcb.totalRetransmits++;
+        tcb.push(build(tcb, tcb.sndNxt, FIN | ACK));
+        tcb.sndNxt = seqAdd(tcb.sndNxt, 1);
+        tcb.sndMax = seqMax(tcb.sndMax, tcb.sndNxt);
+        tcb.lastSendTime = tcb.now;
+      }
+      return;
+    }
+    const usable = Math.min(tcb.sndWnd, tcb.cc.cwnd) - inFlight;
+    const len = Math.min(avail, tcb.sndMss, usable);
+    if (len <= 0) return;
+    const carryFin = fin && len === avail;
+    const resend = seqLt(tcb.sndNxt, tcb.sndMax);
+    if (len < tcb.sndMss && !resend && !force) {
+      // Nagle: while data is unacknowledged, hold a small segment (unless it closes the stream).
+      if (tcb.nagle && inFlight > 0 && !carryFin) return;
+      // Sender SWS avoidance: send less than an MSS only when it empties the queue or fills at
+      // least half the largest window the peer ever offered.
+      if (len < avail && len < Math.floor(tcb.maxSndWnd / 2)) return;
+    }
+    if (!resend && inFlight === 0 && tcb.lastSendTime !== undefined && tcb.now - tcb.lastSendTime > tcb.rto.rto) {
+      // RFC 5681 §4.1: restart from a small window after an idle period longer than the RTO.
+      tcb.cc.onIdleRestart({ mss: tcb.sndMss });
+    }
+    const payload = tcb.sndQueue.peek(offset, len);
+    let flags = ACK;
+    if (len === avail) flags |= PSH;
+    if (carryFin) flags |= FIN;
+    const seq = tcb.sndNxt;
+    tcb.push(build(tcb, seq, flags, payload));
+    if (!resend && !tcb.rttTiming) startRtt(tcb, seq);
+    if (resend) {
+      tcb.totalRetransmits++;
+      tcb.rttTiming = false;
+    }
+    tcb.sndNxt = seqAdd(seq, len + (carryFin ? 1 : 0));
+    tcb.sndMax = seqMax(tcb.sndMax, tcb.sndNxt);
+    tcb.lastSendTime = tcb.now;
+    if (carryFin) return;
+  }
+}
+
+/**
+ * Fast retransmit / NewReno partial ACK (RFC 5681 §3.2, RFC 6582): the first unacknowledged
+ * segment again, without moving SND.NXT.
+ */
+export function retransmitFirst(tcb: Tcb): void {
+  if (!tcb.synAcked) return;
+  const avail = tcb.sndQueue.length - seqDiff(tcb.sndUna, tcb.sndQueueSeq);
+  const len = Math.min(Math.max(avail, 0), tcb.sndMss, seqDiff(tcb.sndMax, tcb.sndUna));
+  const fin = tcb.finSent && len === avail && seqGt(tcb.sndMax, tcb.sndDataEnd);
+  if (len <= 0 && !fin) return;
+  let flags = ACK;
+  if (fin) flags |= FIN;
+  const payload = len > 0 ? tcb.sndQueue.peek(seqDiff(tcb.sndUna, tcb.sndQueueSeq), len) : EMPTY;
+  tcb.push(build(tcb, tcb.sndUna, flags, payload));
+  tcb.totalRetransmits++;
+  tcb.rttTiming = false; // Karn: no sample from a retransmitted segment
+}
+
+/**
+ * Persist timer (RFC 9293 §3.8.6.1): with data waiting and nothing in flight, either the window
+ * is zero (send one new octet beyond it as a probe; SND.NXT stays, SND.MAX covers the octet so the
+ * peer may acknowledge it) or sender SWS avoidance held back a small segment (send it now).
+ */
+export function persistProbe(tcb: Tcb): void {
+  const offset = seqDiff(tcb.sndNxt, tcb.sndQueueSeq);
+  const avail = tcb.sndQueue.length - offset;
+  if (avail <= 0 || !dataState(tcb.state)) return;
+  const usable = Math.min(tcb.sndWnd, tcb.cc.cwnd) - seqDiff(tcb.sndNxt, tcb.sndUna);
+  if (usable > 0) {
+    sendData(tcb, true);
+    return;
+  }
+  tcb.push(build(tcb, tcb.sndNxt, ACK, tcb.sndQueue.peek(offset, 1)));
+  tcb.sndMax = seqMax(tcb.sndMax, seqAdd(tcb.sndNxt, 1));
+}
+
+/** Keepalive probe (RFC 9293 §3.8.4): <SEQ=SND.NXT-1><ACK=RCV.NXT><CTL=ACK>, no data. */
+export function keepaliveProbe(tcb: Tcb): void {
+  tcb.push(build(tcb, seqAdd(tcb.sndMax, -1), ACK));
+}
+
+/**
+ * Re-derives every timer from the TCB after an input was processed and output sent.
+ *   retransmit  while something sent is unacknowledged (RFC 6298 §5.1, §5.2);
+ *   persist     while data waits, nothing is in flight and the window keeps it back;
+ *   user-timeout while data is unacknowledged (RFC 5482), when configured;
+ *   fin-wait-2  in FIN-WAIT-2 after close() (Linux tcp_fin_timeout);
+ *   keepalive   idle synchronized connection with keepalive on (keepalive.ts).
+ * The delayed-ACK timer is armed by the receive path and cleared by any ACK we send.
+ */
+export function schedule(tcb: Tcb): void {
+  const t = tcb.timers;
+  const now = tcb.now;
+  const s = tcb.state;
+  if (s === TcpState.Closed || s === TcpState.TimeWait || s === TcpState.Listen) return;
+
+  const outstanding = tcb.sndNxt !== tcb.sndUna;
+  if (outstanding) t.ensure('retransmit', now + tcb.rto.rto);
+  else t.clear('retransmit');
+
+  const waiting =
+    tcb.synAcked && dataState(s) && tcb.sndQueue.length - seqDiff(tcb.sndNxt, tcb.sndQueueSeq) > 0 && !outstanding;
+  if (waiting) {
+    const interval = Math.min(tcb.rto.rto * 2 ** tcb.persistBackoff, tcb.cfg.rtoMax);
+    t.ensure('persist', now + interval);
+  } else {
+    t.clear('persist');
+    if (!outstanding) tcb.persistBackoff = 0;
+  }
+
+  if (tcb.cfg.userTimeout > 0 && tcb.sndMax !== tcb.sndUna) t.ensure('user-timeout', now + tcb.cfg.userTimeout);
+  else t.clear('user-timeout');
+
+  if (s === TcpState.FinWait2 && tcb.userClosed && tcb.cfg.finWait2Timeout > 0) {
+    t.ensure('fin-wait-2', now + tcb.cfg.finWait2Timeout);
+  } else {
+    t.clear('fin-wait-2');
+  }
+
+  const ka = isSynchronized(s) ? keepaliveDeadline(tcb) : undefined;
+  if (ka === undefined) t.clear('keepalive');
+  else t.set('keepalive', ka);
+}

@@ -1,0 +1,103 @@
+// TIME-WAIT as data plus one pure verdict function, shared by the Connection (while it is still the
+// live object) and the Endpoint (which keeps only this record, as Linux's tcp_minisocks.c does).
+//
+// What can still arrive once both FINs are acknowledged (RFC 9293 §3.10.7.4, TIME-WAIT rows):
+//   - the peer's FIN again (our last ACK was lost): ACK it again and restart the 2MSL wait;
+//   - a RST: RFC 1337 (TIME-WAIT assassination) says ignore it; plain RFC 9293 lets it close;
+//   - a new SYN for the same 4-tuple: may reopen when it is clearly newer (RFC 9293 §3.10.7.4 and
+//     RFC 6191: a higher timestamp when both used them, else a sequence number past RCV.NXT);
+//   - old duplicates: answered with an ACK so the peer resynchronises; never accepted.
+// An acceptable pure ACK gets no answer: two TIME-WAIT ends (simultaneous close) would otherwise
+// ACK each other's ACKs forever.
+
+import type { DropReason } from '../trace/events.js';
+import { ACK, FIN, has, makeSegment, RST, type Segment, SYN, segLen } from '../wire/segment.js';
+import { seqAdd, seqGt, seqLt } from '../wire/seq.js';
+import type { TcpConfig } from './config.js';
+import type { Instant } from './time.js';
+
+export interface TimeWaitRecord {
+  localPort: number;
+  remotePort: number;
+  /** Our ISN and the peer's: for relative numbering in traces. */
+  iss: number;
+  irs: number;
+  /** Our next sequence number (after our FIN). */
+  sndNxt: number;
+  /** Next sequence number expected from the peer (after its FIN). */
+  rcvNxt: number;
+  /** Window field to put in ACKs (already scaled down). */
+  rcvWndField: number;
+  /** Added to `now` to make our TSval. */
+  tsOffset: number;
+  /** TS.Recent when timestamps were negotiated (ACKs then carry the option). */
+  tsRecent?: number;
+  /** When the 2MSL wait ends: entry + 2*msl, moved by a retransmitted FIN. */
+  expires: Instant;
+}
+
+export type TimeWaitVerdict =
+  | { action: 'ack'; restart: boolean; reason?: DropReason }
+  | { action: 'drop'; reason: DropReason }
+  | { action: 'close' }
+  | { action: 'reopen' };
+
+/** True when a is older than b in the 32-bit timestamp space (RFC 7323 §5.2). */
+function tsOlder(a: number, b: number): boolean {
+  return seqLt(a, b);
+}
+
+export function timeWaitVerdict(rec: TimeWaitRecord, seg: Segment, _now: Instant, cfg: TcpConfig): TimeWaitVerdict {
+  const ts = seg.options.ts;
+  const tsInUse = rec.tsRecent !== undefined;
+
+  // RST: RFC 1337 says a RST must not cut TIME-WAIT short (it could let an old duplicate of a new
+  // connection be accepted). Without RFC 1337, RFC 9293 §3.10.7.4 (second) lets an exact RST close.
+  if (has(seg, RST)) {
+    if (cfg.rfc1337) return { action: 'drop', reason: 'time-wait-rst' };
+    if (seg.seq === rec.rcvNxt) return { action: 'close' };
+    return { action: 'drop', reason: 'rst-out-of-window' };
+  }
+
+  // A SYN without ACK: a new incarnation of the connection may reuse the tuple when it cannot be
+  // confused with this one (RFC 6191 with timestamps, else the sequence rule of RFC 9293/1122).
+  if (has(seg, SYN) && !has(seg, ACK)) {
+    if (tsInUse && ts !== undefined && rec.tsRecent !== undefined) {
+      if (seqGt(ts.val, rec.tsRecent)) return { action: 'reopen' };
+    } else if (seqGt(seg.seq, rec.rcvNxt)) {
+      return { action: 'reopen' };
+    }
+    return { action: 'ack', restart: false, reason: 'time-wait-old' };
+  }
+
+  // PAWS (RFC 7323 §5.3): an older timestamp marks an old duplicate; answer with an ACK.
+  if (tsInUse && ts !== undefined && rec.tsRecent !== undefined && tsOlder(ts.val, rec.tsRecent)) {
+    return { action: 'ack', restart: false, reason: 'paws' };
+  }
+
+  // The peer's FIN again: it ends exactly at RCV.NXT (the FIN occupied RCV.NXT - 1).
+  // RFC 9293 §3.10.7.4 (eighth), TIME-WAIT: acknowledge it and restart the 2MSL timeout.
+  if (has(seg, FIN) && seqAdd(seg.seq, segLen(seg)) === rec.rcvNxt) {
+    return { action: 'ack', restart: true };
+  }
+
+  // A pure ACK at RCV.NXT is acceptable and says nothing new: no answer (see the file comment).
+  if (segLen(seg) === 0 && seg.seq === rec.rcvNxt) return { action: 'drop', reason: 'time-wait-old' };
+
+  // Anything else is an old duplicate or data after the FIN: RFC 9293 §3.10.7.4 (first) answers an
+  // unacceptable segment with an ACK.
+  return { action: 'ack', restart: false, reason: 'time-wait-old' };
+}
+
+/** The ACK TIME-WAIT sends: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, with timestamps when negotiated. */
+export function timeWaitAck(rec: TimeWaitRecord, now: Instant): Segment {
+  return makeSegment({
+    srcPort: rec.localPort,
+    dstPort: rec.remotePort,
+    seq: rec.sndNxt,
+    ack: rec.rcvNxt,
+    flags: ACK,
+    wnd: rec.rcvWndField,
+    options: rec.tsRecent !== undefined ? { ts: { val: (now + rec.tsOffset) >>> 0, ecr: rec.tsRecent } } : {},
+  });
+}

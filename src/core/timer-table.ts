@@ -1,0 +1,73 @@
+// One absolute deadline per TimerKind (quinn's connection/timer.rs shape). No tick counters: the
+// table only answers "when is the next thing due" and "which kinds are due now".
+
+import type { Instant } from './time.js';
+import { TIMER_KINDS, type TimerInfo, type TimerKind } from './timers.js';
+
+/** Called on every change, so the owner can trace it. */
+export type TimerObserver = (kind: TimerKind, action: 'armed' | 'cancelled' | 'fired', deadline?: Instant) => void;
+
+export class TimerTable {
+  readonly #deadlines = new Map<TimerKind, Instant>();
+  readonly #observe: TimerObserver;
+
+  constructor(observe: TimerObserver = () => {}) {
+    this.#observe = observe;
+  }
+
+  /** Arms (or re-arms) `kind` for `deadline`. Re-arming at the same instant is not traced again. */
+  set(kind: TimerKind, deadline: Instant): void {
+    if (this.#deadlines.get(kind) === deadline) return;
+    this.#deadlines.set(kind, deadline);
+    this.#observe(kind, 'armed', deadline);
+  }
+
+  /** Arms `kind` only when it is not armed already. */
+  ensure(kind: TimerKind, deadline: Instant): void {
+    if (!this.#deadlines.has(kind)) this.set(kind, deadline);
+  }
+
+  clear(kind: TimerKind): void {
+    const d = this.#deadlines.get(kind);
+    if (d === undefined) return;
+    this.#deadlines.delete(kind);
+    this.#observe(kind, 'cancelled', d);
+  }
+
+  clearAll(except?: TimerKind): void {
+    for (const kind of TIMER_KINDS) if (kind !== except) this.clear(kind);
+  }
+
+  get(kind: TimerKind): Instant | undefined {
+    return this.#deadlines.get(kind);
+  }
+
+  isArmed(kind: TimerKind): boolean {
+    return this.#deadlines.has(kind);
+  }
+
+  /** Removes `kind` if it is due at `now`; returns whether it was (and traces 'fired'). */
+  take(kind: TimerKind, now: Instant): boolean {
+    const d = this.#deadlines.get(kind);
+    if (d === undefined || d > now) return false;
+    this.#deadlines.delete(kind);
+    this.#observe(kind, 'fired', d);
+    return true;
+  }
+
+  earliest(): Instant | undefined {
+    let best: Instant | undefined;
+    for (const d of this.#deadlines.values()) if (best === undefined || d < best) best = d;
+    return best;
+  }
+
+  /** Armed timers, earliest first (ties in TIMER_KINDS order). */
+  list(): TimerInfo[] {
+    const out: TimerInfo[] = [];
+    for (const kind of TIMER_KINDS) {
+      const deadline = this.#deadlines.get(kind);
+      if (deadline !== undefined) out.push({ kind, deadline });
+    }
+    return out.sort((a, b) => a.deadline - b.deadline);
+  }
+}

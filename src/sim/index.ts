@@ -1,0 +1,23 @@
+// The simulator's public API: a deterministic network of finack hosts in virtual time.
+//
+//   const sim = new SimNetwork({ seed: 1, link: { latency: 10 } });
+//   const client = sim.host('10.0.0.1', { name: 'client' });
+//   const server = sim.host('10.0.0.2', { name: 'server' });
+//   server.listen(80).onAccept = (s) => s.on('peer-fin', () => s.close());
+//   const c = client.connect({ addr: '10.0.0.2', port: 80 });
+//   c.on('connected', () => { c.write('hello'); c.close(); });
+//   sim.fault({ from: 'server', match: matchers.fin, action: 'drop' });   // lose the server's first FIN
+//   sim.run();                                                            // to idle, in virtual time
+
+export { VirtualClock } from './clock.js';
+export { type Fault, type FaultAction, type FaultHandle, matchers } from './faults.js';
+export { type ConnectOptions, type HostOptions, type ListenOptions, SimConn, SimHost, SimListener } from './host.js';
+export { DEFAULT_LINK, Link, type LinkOptions, type LinkVerdict, resolveLink } from './link.js';
+export {
+  DEFAULT_MAX_STEPS,
+  SimNetwork,
+  type SimNetworkOptions,
+  type WireFate,
+  type WirePacket,
+} from './network.js';
+export { Rng } from './rng.js';

@@ -1,0 +1,82 @@
+// Keepalive (RFC 1122 §4.2.3.6, RFC 9293 §3.8.4), timed exactly: first probe at idle (2 h), then
+// every interval (75 s); after count (10) unanswered probes and one more interval, ETIMEDOUT + RST.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { inState, L, R, s } from '../harness/conn.js';
+
+const IDLE = 7_200_000;
+const INTERVAL = 75_000;
+
+test('default timing: probes at 7,200,000 ms and every 75,000 ms; abort at 7,950,000 ms', () => {
+  const t = inState('ESTABLISHED', { config: { keepalive: true } });
+  t.expectTimer('keepalive', IDLE);
+  t.at(IDLE - 1).expectNothing();
+  for (let k = 0; k < 10; k++) {
+    // Probe = <SEQ=SND.NXT-1><ACK=RCV.NXT><CTL=ACK>, no data. SND.NXT-1 = L here.
+    t.at(IDLE + k * INTERVAL - 1).expectNothing();
+    t.at(IDLE + k * INTERVAL).expectSend({ seq: L, ack: R + 1, ctl: 'ACK', len: 0 });
+    assert.equal(t.info().keepaliveProbes, k + 1);
+  }
+  assert.equal(IDLE + 10 * INTERVAL, 7_950_000);
+  t.at(7_949_999).expectNothing().expectState('ESTABLISHED').expectNoEvents();
+  t.at(7_950_000)
+    .expectSend({ seq: s(L, 1), ack: R + 1, ctl: 'RST,ACK' })
+    .expectNothing()
+    .expectState('CLOSED')
+    .expectEvents('error ETIMEDOUT', 'closed');
+});
+
+test('the answer to a probe resets the idle clock and the count', () => {
+  const t = inState('ESTABLISHED', { config: { keepalive: true } });
+  t.at(IDLE).expectSend({ seq: L, ctl: 'ACK' });
+  t.at(IDLE + INTERVAL).expectSend({ seq: L, ctl: 'ACK' });
+  // The peer answers the second probe (an ACK at RCV.NXT).
+  t.at(IDLE + INTERVAL + 40)
+    .receive({ seq: R + 1, ack: s(L, 1) })
+    .expectNothing();
+  assert.equal(t.info().keepaliveProbes, 0);
+  t.expectTimer('keepalive', IDLE + INTERVAL + 40 + IDLE);
+  t.at(2 * IDLE + INTERVAL + 39).expectNothing();
+  t.at(2 * IDLE + INTERVAL + 40).expectSend({ seq: L, ctl: 'ACK' });
+});
+
+test('any segment from the peer restarts the idle period', () => {
+  const t = inState('ESTABLISHED', { config: { keepalive: true, delayedAck: false } });
+  t.at(1_000_000)
+    .receive({ seq: R + 1, ack: s(L, 1), payload: 'x' })
+    .expectSend({ ack: R + 2 });
+  t.expectTimer('keepalive', 1_000_000 + IDLE);
+});
+
+test('setKeepalive() turns it on later (idle counted from then) with custom timing', () => {
+  const t = inState('ESTABLISHED');
+  t.expectTimer('keepalive', undefined);
+  t.at(500).setKeepalive(true, { idle: 10_000, interval: 1_000, count: 2 }).expectNothing();
+  t.at(10_500).expectSend({ seq: L, ctl: 'ACK' });
+  t.at(11_500).expectSend({ seq: L, ctl: 'ACK' });
+  t.at(12_500).expectSend({ ctl: 'RST,ACK' }).expectState('CLOSED').expectEvents('error ETIMEDOUT', 'closed');
+});
+
+test('setKeepalive(false) stops probing', () => {
+  const t = inState('ESTABLISHED', { config: { keepalive: true } });
+  t.at(10).setKeepalive(false);
+  t.expectTimer('keepalive', undefined);
+  assert.equal(t.conn.nextDeadline(), undefined);
+});
+
+test('no keepalive while data is unacknowledged: retransmission governs', () => {
+  const t = inState('ESTABLISHED', { config: { keepalive: true, retries2: 100, rtoMax: 10_000_000 } });
+  t.send('x').expectSend({ len: 1 }).expectTimer('keepalive', undefined);
+  t.at(100)
+    .receive({ seq: R + 1, ack: s(L, 2) })
+    .expectTimer('keepalive', 100 + IDLE);
+});
+
+test('keepalive runs in CLOSE-WAIT; not in FIN-WAIT-2 (left to the FIN-WAIT-2 timeout)', () => {
+  const t = inState('CLOSE-WAIT', { config: { keepalive: true } });
+  t.at(IDLE).expectSend({ seq: L, ack: R + 2, ctl: 'ACK' });
+  const u = inState('FIN-WAIT-2', { config: { keepalive: true, finWait2Timeout: 0 } });
+  u.expectTimer('keepalive', undefined);
+  assert.equal(u.conn.nextDeadline(), undefined);
+});

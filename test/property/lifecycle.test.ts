@@ -1,0 +1,333 @@
+// Property tests of the whole connection lifecycle over the simulated network: random links (loss,
+// duplication, reordering, latency, jitter), random payloads and write chunking in both directions,
+// random close orders (see model.ts). For every run:
+//   1. data: each side received a prefix of what the other wrote, never corrupted or reordered; all of
+//      it when nobody aborted and no error was reported;
+//   2. the end: both connections CLOSED, one 'closed' event each and it is the last, no connection,
+//      TIME-WAIT record or timer left on either endpoint, nothing scheduled on the network;
+//   3. states: every change is an edge of LEGAL_TRANSITIONS and follows the previous one; in clean
+//      closes the active closer went through TIME-WAIT (2MSL long) and the passive one through
+//      CLOSE-WAIT and LAST-ACK;
+//   4. time never goes backwards; each side's sequence numbers stay in [ISS, ISS + bytes + 2];
+//   5. determinism: the same scenario played twice gives the same trace.
+//
+// The base seed is fixed (FINACK_PROPERTY_SEED overrides it, FINACK_PROPERTY_RUNS the number of runs);
+// on failure fast-check prints the seed, the path and the scenario, and the error message carries the
+// applications' calls and the tail of the ladder.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { isLegalTransition, TcpState, type TcpStateName } from '../../src/core/state.js';
+import type { SimConn } from '../../src/sim/index.js';
+import type { TraceEvent } from '../../src/trace/events.js';
+import { ACK, RST, SYN, segLen } from '../../src/wire/segment.js';
+import {
+  CLIENT,
+  CLIENT_ADDR,
+  explain,
+  play,
+  type Run,
+  type Scenario,
+  SERVER,
+  SERVER_ADDR,
+  scenarioArb,
+  traceJson,
+} from './model.js';
+
+const BASE_SEED = Number(process.env.FINACK_PROPERTY_SEED ?? 0x7c9_2026);
+const RUNS = process.env.FINACK_PROPERTY_RUNS === undefined ? undefined : Number(process.env.FINACK_PROPERTY_RUNS);
+
+function params(numRuns: number, salt: number): fc.Parameters<[Scenario]> {
+  return { seed: (BASE_SEED + salt) | 0, numRuns: RUNS ?? numRuns, endOnFailure: true, includeErrorInReport: true };
+}
+
+/** Runs `check` and adds the run's story to whatever it throws. */
+function verify(run: Run, check: (run: Run) => void): void {
+  try {
+    check(run);
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    throw new Error(`${msg}\n${explain(run)}`, { cause: err });
+  }
+}
+
+const clean = (run: Run): boolean =>
+  run.aborted === undefined &&
+  !run.sc.order.endsWith('abort') &&
+  !run.client.saw('error') &&
+  !(run.server?.saw('error') ?? false);
+
+// ---------------------------------------------------------------------------------------------------
+// 1. Data
+
+function firstDifference(a: Uint8Array, b: Uint8Array, n: number): number {
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  return -1;
+}
+
+function checkDirection(what: string, got: Uint8Array, sent: Uint8Array, written: number, exact: boolean): void {
+  assert.ok(got.length <= written, `${what}: received ${got.length} bytes, but only ${written} were written`);
+  const at = firstDifference(got, sent, got.length);
+  assert.equal(at, -1, `${what}: byte ${at} differs from what was sent (corrupted, reordered or duplicated data)`);
+  if (exact) assert.equal(got.length, sent.length, `${what}: clean run, but not every byte arrived`);
+}
+
+function checkData(run: Run): void {
+  const exact = clean(run);
+  checkDirection(
+    'client->server',
+    run.server?.receivedBytes() ?? new Uint8Array(0),
+    run.clientData,
+    run.clientWritten,
+    exact,
+  );
+  checkDirection('server->client', run.client.receivedBytes(), run.serverData, run.serverWritten, exact);
+  if (exact) {
+    assert.equal(run.clientWritten, run.clientData.length, 'clean run: the client wrote everything');
+    assert.equal(run.serverWritten, run.serverData.length, 'clean run: the server wrote everything');
+  }
+  // Without loss nothing can time out or be reset in a scenario without abort.
+  const lossless = run.sc.c2s.loss === 0 && run.sc.s2c.loss === 0;
+  if (lossless && !run.sc.order.endsWith('abort')) {
+    assert.ok(clean(run), 'no loss and no abort, yet a connection reported an error');
+  }
+  for (const c of [run.client, run.server]) {
+    for (const e of c?.events ?? []) {
+      if (e.event.type === 'error')
+        assert.ok(['ECONNRESET', 'ETIMEDOUT'].includes(e.event.code), `error ${e.event.code}`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 2. The end
+
+function checkEnd(run: Run): void {
+  assert.ok(run.idle, `the run did not settle within ${run.net.now} ms / ${run.net.steps} steps`);
+  assert.ok(run.accepted <= 1, `the listener accepted ${run.accepted} connections (one client connection)`);
+  for (const h of [run.clientHost, run.serverHost]) {
+    for (const c of h.conns()) {
+      const label = `${h.name} conn ${c.id}`;
+      assert.equal(c.state, 'CLOSED', `${label}: state`);
+      const closed = c.events.filter((e) => e.event.type === 'closed').length;
+      assert.equal(closed, 1, `${label}: ${closed} 'closed' events`);
+      assert.equal(c.events[c.events.length - 1]?.event.type, 'closed', `${label}: 'closed' is not the last event`);
+      const errors = c.events.filter((e) => e.event.type === 'error').length;
+      assert.ok(errors <= 1, `${label}: ${errors} 'error' events`);
+    }
+    const rows = h.connections().filter((r) => r.conn !== undefined);
+    assert.deepEqual(rows, [], `${h.name}: connections or TIME-WAIT records left`);
+    assert.equal(h.endpoint.nextDeadline(), undefined, `${h.name}: a timer is still armed`);
+  }
+  assert.equal(run.client.saw('connected') || !run.server, true, 'server accepted but the client never connected');
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 3. States
+
+type StateEvent = Extract<TraceEvent, { type: 'state' }>;
+
+/**
+ * Each endpoint's state changes, split into incarnations: a run of changes ending in CLOSED, or in
+ * LISTEN for a half-open connection reset back to LISTEN (the endpoint then discards it).
+ */
+function incarnations(run: Run, endpoint: string): StateEvent[][] {
+  const out: StateEvent[][] = [];
+  let cur: StateEvent[] = [];
+  for (const e of run.rec.events) {
+    if (e.type !== 'state' || e.endpoint !== endpoint) continue;
+    cur.push(e);
+    if (e.to === TcpState.Closed || (e.to === TcpState.Listen && e.from === TcpState.SynReceived)) {
+      out.push(cur);
+      cur = [];
+    }
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}
+
+const SYNCHRONIZED: ReadonlySet<string> = new Set([
+  'ESTABLISHED',
+  'FIN-WAIT-1',
+  'FIN-WAIT-2',
+  'CLOSE-WAIT',
+  'CLOSING',
+  'LAST-ACK',
+  'TIME-WAIT',
+]);
+
+/** The states after FIN-WAIT-1, as a path string like 'FIN-WAIT-2 TIME-WAIT CLOSED'. */
+function pathAfter(inc: StateEvent[], state: TcpStateName): string | undefined {
+  const i = inc.findIndex((e) => e.to === state);
+  return i < 0
+    ? undefined
+    : inc
+        .slice(i + 1)
+        .map((e) => e.to)
+        .join(' ');
+}
+
+function checkStates(run: Run): void {
+  const mains: Record<string, StateEvent[] | undefined> = {};
+  for (const name of [CLIENT, SERVER]) {
+    const incs = incarnations(run, name);
+    for (const inc of incs) {
+      let prev: TcpStateName = 'CLOSED';
+      for (const e of inc) {
+        assert.ok(
+          isLegalTransition(e.from as TcpState, e.to as TcpState),
+          `${name}: illegal transition ${e.from} -> ${e.to} at ${e.t} (${e.cause})`,
+        );
+        assert.equal(e.from, prev, `${name}: state change from ${e.from} at ${e.t}, but the state was ${prev}`);
+        prev = e.to;
+      }
+      const end = inc[inc.length - 1];
+      const discarded = end?.from === 'SYN-RECEIVED' && end.to === 'LISTEN';
+      assert.ok(prev === 'CLOSED' || discarded, `${name}: an incarnation ended in ${prev}, not CLOSED`);
+    }
+    const synced = incs.filter((inc) => inc.some((e) => SYNCHRONIZED.has(e.to)));
+    assert.ok(synced.length <= 1, `${name}: ${synced.length} synchronized incarnations for one client connection`);
+    mains[name] = synced[0];
+  }
+  if (!clean(run) || run.server === undefined) return;
+
+  const c = mains[CLIENT];
+  const s = mains[SERVER];
+  assert.ok(c && s, 'clean run: both sides were synchronized');
+  const server = run.server;
+  // A TIME-WAIT shorter than the peer's retransmission timeout (small msl, RTO >= 1 s) can expire
+  // before the peer retransmits a FIN whose ACK was lost; the FIN then meets no connection and is
+  // answered with a RST, which closes the peer without an error (RFC 9293 §3.10.7.4 second: RST in
+  // CLOSING, LAST-ACK or TIME-WAIT). Only that RST excuses a side from the usual path.
+  const excused = (self: 'client' | 'server'): boolean =>
+    self === 'client' ? strayRstAfterClose(run, SERVER_ADDR, server) : strayRstAfterClose(run, CLIENT_ADDR, run.client);
+  const active = /^(FIN-WAIT-2 )?TIME-WAIT CLOSED$/;
+  const activeReset = /^(FIN-WAIT-2 |CLOSING )?(TIME-WAIT )?CLOSED$/;
+  const passive = /CLOSE-WAIT LAST-ACK CLOSED$/;
+  const order = run.sc.order;
+  if (order === 'client-first' || order === 'half-close' || order === 'server-first') {
+    const [a, p, aName, pName] =
+      order === 'server-first' ? ([s, c, SERVER, CLIENT] as const) : ([c, s, CLIENT, SERVER] as const);
+    const aConn = aName === CLIENT ? run.client : server;
+    const path = pathAfter(a, 'FIN-WAIT-1') ?? '(no FIN-WAIT-1)';
+    assert.match(path, excused(aName) ? activeReset : active, `${aName} (active closer)`);
+    assert.match(p.map((e) => e.to).join(' '), passive, `${pName} (passive closer)`);
+    assert.ok(!p.some((e) => e.to === 'TIME-WAIT'), `${pName} (passive closer) entered TIME-WAIT`);
+    if (aConn.saw('time-wait')) checkTimeWaitLength(run, aConn);
+  } else if (order === 'simultaneous') {
+    const quiet = [run.sc.c2s, run.sc.s2c].every((l) => l.loss === 0 && l.reorder === 0 && l.jitter === 0);
+    for (const [inc, name, conn] of [
+      [c, CLIENT, run.client],
+      [s, SERVER, server],
+    ] as const) {
+      const path = pathAfter(inc, 'FIN-WAIT-1') ?? '(no FIN-WAIT-1)';
+      // With loss or reordering, one side may see the other's ACK before its FIN.
+      let want = quiet ? /^CLOSING TIME-WAIT CLOSED$/ : /^(CLOSING |FIN-WAIT-2 )?TIME-WAIT CLOSED$/;
+      if (excused(name)) want = activeReset;
+      assert.match(path, want, `${name} (simultaneous close)`);
+      if (conn.saw('time-wait')) checkTimeWaitLength(run, conn);
+    }
+  }
+}
+
+/**
+ * Did host `addr` put a RST on the wire at or after its connection's 'closed' event, while the other
+ * side was still open? (A stray answer to a late retransmission; the sender itself closed normally.)
+ */
+function strayRstAfterClose(run: Run, addr: string, conn: SimConn | undefined): boolean {
+  const closedAt = conn?.timeOf('closed');
+  if (closedAt === undefined) return false;
+  return run.wire.some((p) => p.packet?.src === addr && (p.packet.seg.flags & RST) !== 0 && p.t >= closedAt);
+}
+
+/** A clean TIME-WAIT lasts at least 2 MSL (a retransmitted FIN may restart it). */
+function checkTimeWaitLength(run: Run, c: SimConn | undefined): void {
+  const tw = c?.timeOf('time-wait');
+  const closed = c?.timeOf('closed');
+  assert.ok(tw !== undefined && closed !== undefined, 'clean active close: time-wait and closed events');
+  assert.ok(closed - tw >= 2 * run.sc.msl, `TIME-WAIT lasted ${closed - tw} ms < 2MSL = ${2 * run.sc.msl}`);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// 4. Time and sequence space
+
+function checkTimeAndSequence(run: Run): void {
+  let t = 0;
+  for (const e of run.rec.events) {
+    assert.ok(e.t >= t, `trace time went backwards: ${e.t} after ${t} (${e.type} ${e.endpoint})`);
+    t = e.t;
+  }
+  t = 0;
+  for (const p of run.wire) {
+    assert.ok(p.t >= t, `wire time went backwards: ${p.t} after ${t}`);
+    t = p.t;
+    for (const a of p.arrive) assert.ok(a >= p.t, `a packet arrives at ${a} before it was sent at ${p.t}`);
+  }
+  for (const c of [run.client, run.server]) {
+    t = 0;
+    for (const e of c?.events ?? []) {
+      assert.ok(e.t >= t, `event time went backwards: ${e.t} after ${t}`);
+      t = e.t;
+    }
+  }
+
+  // ISS of each host: every SYN it sends (a later incarnation may pick another).
+  const iss: Record<string, Set<number>> = { [CLIENT_ADDR]: new Set(), [SERVER_ADDR]: new Set() };
+  const bytes: Record<string, number> = { [CLIENT_ADDR]: run.clientWritten, [SERVER_ADDR]: run.serverWritten };
+  const inSpace = (x: number, host: string, extra: number): boolean => {
+    for (const i of iss[host] ?? []) if ((x - i) >>> 0 <= (bytes[host] ?? 0) + extra) return true;
+    return false;
+  };
+  for (const p of run.wire) {
+    const pkt = p.packet;
+    assert.ok(pkt, 'undecodable packet on the wire');
+    const s = pkt.seg;
+    const peer = pkt.src === CLIENT_ADDR ? SERVER_ADDR : CLIENT_ADDR;
+    if (s.flags & SYN) iss[pkt.src]?.add(s.seq);
+    const desc = `${p.from}->${p.to} at ${p.t} seq=${s.seq} ack=${s.ack} len=${segLen(s)} flags=${s.flags}`;
+    // A RST answering a segment without ACK carries SEQ=0 (RFC 9293 §3.10.7.1); none is expected here.
+    assert.ok(iss[pkt.src]?.size, `${desc}: sent before any SYN of ${p.from}`);
+    assert.ok(inSpace(s.seq, pkt.src, 2), `${desc}: seq outside [ISS, ISS+${bytes[pkt.src]}+2]`);
+    assert.ok(
+      inSpace((s.seq + segLen(s)) >>> 0, pkt.src, 2),
+      `${desc}: segment ends beyond ISS+${bytes[pkt.src]}+2 (bytes + SYN + FIN)`,
+    );
+    if (s.flags & ACK) {
+      assert.ok(inSpace(s.ack, peer, 2), `${desc}: ack outside the peer's [ISS, ISS+${bytes[peer]}+2]`);
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The properties
+
+test('lifecycle: data, clean end, legal states, time and sequence space over a lossy network', () => {
+  fc.assert(
+    fc.property(scenarioArb, (sc) => {
+      const run = play(sc);
+      verify(run, checkData);
+      verify(run, checkEnd);
+      verify(run, checkStates);
+      verify(run, checkTimeAndSequence);
+    }),
+    params(120, 0),
+  );
+});
+
+test('lifecycle: the same scenario played twice gives the same trace', () => {
+  fc.assert(
+    fc.property(scenarioArb, (sc) => {
+      const a = traceJson(play(sc));
+      const b = traceJson(play(sc));
+      if (a !== b) {
+        let i = 0;
+        while (i < a.length && a[i] === b[i]) i++;
+        throw new Error(
+          `traces differ at character ${i}:\n${a.slice(Math.max(0, i - 300), i + 300)}\n---\n${b.slice(Math.max(0, i - 300), i + 300)}`,
+        );
+      }
+    }),
+    params(15, 1),
+  );
+});

@@ -1,0 +1,272 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { TraceEvent } from '../../src/trace/events.js';
+import {
+  compactLadder,
+  formatDuration,
+  formatMs,
+  ladderRows,
+  RelativeNumbers,
+  rfcNotation,
+  segmentLabel,
+  terminalLadder,
+  wrapWords,
+} from '../../src/trace/ladder.js';
+import { ACK, FIN, makeSegment, PSH, RST, SYN } from '../../src/wire/segment.js';
+import { closeTrace, cs, handshakeTrace, lossTrace, ss } from './fixtures.js';
+
+const LANES = ['client', 'server'] as const;
+
+test('compactLadder: the four-way close, one line per segment sent, states beside them', () => {
+  assert.equal(
+    compactLadder(closeTrace()),
+    [
+      '    0  client->server <SEQ=1><ACK=1><CTL=FIN,ACK>          client FIN-WAIT-1',
+      '   50  server->client <SEQ=1><ACK=2><CTL=ACK>              server CLOSE-WAIT',
+      '   70  server->client <SEQ=1><ACK=2><CTL=PSH,ACK><DATA=5>',
+      '   90  server->client <SEQ=6><ACK=2><CTL=FIN,ACK>          server LAST-ACK',
+      '  100                                                      client FIN-WAIT-2',
+      '  120  client->server <SEQ=2><ACK=6><CTL=ACK>',
+      '  140  client->server <SEQ=2><ACK=7><CTL=ACK>              client TIME-WAIT',
+      '  190                                                      server CLOSED',
+      '60140                                                      client CLOSED',
+    ].join('\n'),
+  );
+});
+
+test('compactLadder: losses, a stray copy, a receiver drop and a folded RST', () => {
+  assert.equal(
+    compactLadder(lossTrace(), { lanes: LANES }),
+    [
+      '      0  server->client <SEQ=1><ACK=2><CTL=FIN,ACK>            server LAST-ACK',
+      '     50  client->server <SEQ=2><ACK=2><CTL=ACK>                lost (fault), client TIME-WAIT',
+      '   1000  server->client <SEQ=1><ACK=2><CTL=FIN,ACK>',
+      '   1050  client->server <SEQ=2><ACK=2><CTL=ACK>',
+      '   1080  ?->client      <SEQ=0><ACK=1><CTL=PSH,ACK><DATA=100>  not sent in this trace',
+      '   1080                 <SEQ=0><ACK=1><CTL=PSH,ACK><DATA=100>  client drops (time-wait-old)',
+      '   1100                                                        server CLOSED',
+      '7201100  server->client <SEQ=0><CTL=RST>                       lost (partition)',
+    ].join('\n'),
+  );
+});
+
+test('compactLadder: handshake notation (no ACK field without the ACK bit)', () => {
+  assert.equal(
+    compactLadder(handshakeTrace()),
+    [
+      '  0  client->server <SEQ=0><CTL=SYN>             client SYN-SENT',
+      '  0                                              server LISTEN',
+      ' 50  server->client <SEQ=0><ACK=1><CTL=SYN,ACK>  server SYN-RECEIVED',
+      '100  client->server <SEQ=1><ACK=1><CTL=ACK>      client ESTABLISHED',
+      '150                                              server ESTABLISHED',
+    ].join('\n'),
+  );
+});
+
+test('compactLadder: since/origin keep earlier sends for matching, absolute numbers', () => {
+  assert.equal(
+    compactLadder(closeTrace(), { since: 10, origin: 100, absolute: true }),
+    [
+      '    0                                                client FIN-WAIT-2',
+      '   20  client->server <SEQ=1002><ACK=5006><CTL=ACK>',
+      '   40  client->server <SEQ=1002><ACK=5007><CTL=ACK>  client TIME-WAIT',
+      '   90                                                server CLOSED',
+      '60040                                                client CLOSED',
+    ].join('\n'),
+  );
+});
+
+test('terminalLadder: the four-way close with notes, timers and a folded idle stretch', () => {
+  const notes = [
+    { t: 0, text: 'client app: close()' },
+    { t: 70, text: 'server app: write 5 bytes' },
+  ];
+  assert.equal(
+    terminalLadder(closeTrace(), { notes }),
+    [
+      '    t (ms)         client                                                            server',
+      '            ESTABLISHED │                                                            │ ESTABLISHED',
+      '         0              │                  · client app: close() ·                   │',
+      '             FIN-WAIT-1 │── FIN,ACK seq=1 ack=1 len=1 win=502 ──────────────────────▶│',
+      '        50              │◀────────────────────────── ACK seq=1 ack=2 len=0 win=509 ──│ CLOSE-WAIT',
+      '        70              │               · server app: write 5 bytes ·                │',
+      '                        │◀────────────────────── PSH,ACK seq=1 ack=2 len=5 win=509 ──│',
+      '        90              │◀────────────────────── FIN,ACK seq=6 ack=2 len=1 win=509 ──│ LAST-ACK',
+      '       100   FIN-WAIT-2 │                                                            │',
+      '       120              │── ACK seq=2 ack=6 len=0 win=502 ──────────────────────────▶│',
+      '       140    TIME-WAIT │── ACK seq=2 ack=7 len=0 win=502 ──────────────────────────▶│',
+      '                        │ [2MSL timer armed, fires at 60,140]                        │',
+      '       190              │                                                            │ CLOSED',
+      '                        ┆                      … 59.95 s idle …                      ┆',
+      '    60,140              │ [2MSL timer fired]                                         │',
+      '                 CLOSED │                                                            │',
+    ].join('\n'),
+  );
+});
+
+test('terminalLadder: lost arrows stop at ✕, strays are dotted, drops sit beside the lane', () => {
+  assert.equal(
+    terminalLadder(lossTrace(), { lanes: LANES }),
+    [
+      '    t (ms)         client                                                            server',
+      '             FIN-WAIT-2 │                                                            │ CLOSE-WAIT',
+      '         0              │◀────────────────────── FIN,ACK seq=1 ack=2 len=1 win=509 ──│ LAST-ACK',
+      '        50    TIME-WAIT │── ACK seq=2 ack=2 len=0 win=502 ───✕ lost                  │',
+      '     1,000              │                               [retransmission timer fired] │',
+      '                        │◀────────────────────── FIN,ACK seq=1 ack=2 len=1 win=509 ──│',
+      '     1,050              │── ACK seq=2 ack=2 len=0 win=502 ──────────────────────────▶│',
+      '                        │ [2MSL timer armed, fires at 61,050]                        │',
+      '     1,080              │◀┄┄┄┄┄┄┄ PSH,ACK seq=0 ack=1 len=100 win=509 (stray copy) ┄┄│',
+      '                        │ ✕ PSH,ACK seq=0 dropped: time-wait-old                     │',
+      '     1,100              │                                                            │ CLOSED',
+      '                        ┆                        … 2 h idle …                        ┆',
+      ' 7,201,100              │                        lost ✕─── RST seq=0 len=0 win=509 ──│',
+    ].join('\n'),
+  );
+});
+
+test('terminalLadder: absolute numbers; at 80 columns labels shed mss and win to fit', () => {
+  assert.equal(
+    terminalLadder(handshakeTrace(), { absolute: true, width: 80 }),
+    [
+      '    t (ms)         client                                        server',
+      '                 CLOSED │                                        │ CLOSED',
+      '         0     SYN-SENT │── SYN seq=1000 len=1 win=502 ─────────▶│',
+      '                        │                                        │ LISTEN',
+      '        50              │◀──── SYN,ACK seq=5000 ack=1001 len=1 ──│ SYN-RECEIVED',
+      '       100  ESTABLISHED │── ACK seq=1001 ack=5001 len=0 ────────▶│',
+      '       150              │                                        │ ESTABLISHED',
+    ].join('\n'),
+  );
+});
+
+test('terminalLadder: every line fits the width', () => {
+  for (const width of [80, 100, 120]) {
+    for (const trace of [closeTrace(), lossTrace(), handshakeTrace()]) {
+      for (const line of terminalLadder(trace, { width, lanes: LANES }).split('\n')) {
+        assert.ok([...line].length <= width, `${[...line].length} > ${width}: ${line}`);
+      }
+    }
+  }
+});
+
+test('terminalLadder: --color wraps states, losses and timers in ANSI codes; plain output has none', () => {
+  const plain = terminalLadder(lossTrace(), { lanes: LANES });
+  const colored = terminalLadder(lossTrace(), { lanes: LANES, color: true });
+  assert.ok(!plain.includes('\x1b['));
+  assert.ok(colored.includes('\x1b[1;36mTIME-WAIT\x1b[0m'));
+  assert.ok(colored.includes('\x1b[31m'));
+  assert.equal(colored.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), ''), plain);
+});
+
+test('terminalLadder: a timer armed and cancelled at the same instant is not shown; re-arming is named', () => {
+  const ev: TraceEvent[] = [
+    { t: 0, endpoint: 'client', conn: '', type: 'timer', timer: 'fin-wait-2', action: 'armed', deadline: 60_000 },
+    { t: 0, endpoint: 'client', conn: '', type: 'timer', timer: 'fin-wait-2', action: 'cancelled' },
+    { t: 5, endpoint: 'client', conn: '', type: 'timer', timer: 'time-wait', action: 'armed', deadline: 105 },
+    { t: 10, endpoint: 'client', conn: '', type: 'timer', timer: 'time-wait', action: 'armed', deadline: 110 },
+    { t: 10, endpoint: 'server', conn: '', type: 'timer', timer: 'delayed-ack', action: 'armed', deadline: 210 },
+  ];
+  const text = terminalLadder(ev, { lanes: LANES, width: 80 });
+  assert.ok(!text.includes('FIN-WAIT-2 timer'));
+  assert.ok(text.includes('[2MSL timer armed, fires at 105]'));
+  assert.ok(text.includes('[2MSL timer re-armed, fires at 110]'));
+  assert.ok(!text.includes('delayed-ACK'));
+  assert.ok(terminalLadder(ev, { lanes: LANES, timers: 'all' }).includes('[delayed-ACK timer armed, fires at 210]'));
+});
+
+test('ladderRows: a state change goes with the segment its endpoint sent at that instant', () => {
+  const rows = ladderRows(closeTrace(), { lanes: LANES });
+  const first = rows[0];
+  assert.equal(first?.kind, 'send');
+  assert.deepEqual(first?.kind === 'send' ? first.states.map((s) => s.to) : [], ['FIN-WAIT-1']);
+  assert.equal(rows.filter((r) => r.kind === 'states').length, 3); // FIN-WAIT-2, server CLOSED, client CLOSED
+});
+
+test('ladderRows: a network drop under the sender marks its send as lost; a duplicate recv is a stray', () => {
+  const seg = cs(1, 1, FIN | ACK);
+  const ev: TraceEvent[] = [
+    { t: 0, endpoint: 'client', conn: '', type: 'send', ...seg },
+    { t: 0, endpoint: 'client', conn: '', type: 'drop', reason: 'link-loss', ...seg },
+    { t: 1000, endpoint: 'client', conn: '', type: 'send', ...seg },
+    { t: 1050, endpoint: 'server', conn: '', type: 'recv', ...seg },
+    { t: 1050, endpoint: 'server', conn: '', type: 'recv', ...seg },
+  ];
+  const rows = ladderRows(ev, { lanes: LANES });
+  assert.deepEqual(
+    rows.map((r) => [r.kind, r.t, r.kind === 'send' ? (r.lost ?? '') : '']),
+    [
+      ['send', 0, 'link-loss'],
+      ['send', 1000, ''],
+      ['stray', 1050, ''],
+    ],
+  );
+});
+
+test('rfcNotation and segmentLabel', () => {
+  assert.equal(rfcNotation(cs(0, 0, SYN)), '<SEQ=0><CTL=SYN>');
+  assert.equal(rfcNotation(ss(1, 2, PSH | ACK, 7)), '<SEQ=1><ACK=2><CTL=PSH,ACK><DATA=7>');
+  assert.equal(rfcNotation(ss(1, 2, FIN | ACK), true), '<SEQ=5001><ACK=1002><CTL=FIN,ACK>');
+  assert.equal(segmentLabel(ss(1, 2, FIN | ACK)), 'FIN,ACK seq=1 ack=2 len=1 win=509');
+  assert.equal(segmentLabel(cs(3, 0, RST)), 'RST seq=3 len=0 win=502');
+  const syn = {
+    seg: makeSegment({ srcPort: 1, dstPort: 2, seq: 9, flags: SYN, wnd: 100, options: { mss: 1460 } }),
+    relSeq: 0,
+    relAck: 0,
+  };
+  assert.equal(segmentLabel(syn), 'SYN seq=0 len=1 win=100 mss=1460');
+  assert.equal(segmentLabel(syn, false, 20), 'SYN seq=0 len=1');
+  assert.equal(segmentLabel(syn, false, 5), 'SYN seq=0');
+});
+
+test('RelativeNumbers: fills in numbers an endpoint gave raw, from ISNs learned earlier', () => {
+  const rel = new RelativeNumbers();
+  assert.deepEqual([rel.view(cs(1, 1, ACK)).relSeq, rel.view(cs(1, 1, ACK)).relAck], [1, 1]);
+  // A stray RST from the server's endpoint, traced with relSeq = raw seq.
+  const raw = ss(6, 2, RST | ACK);
+  const view = rel.view({ seg: raw.seg, relSeq: raw.seg.seq, relAck: raw.seg.ack });
+  assert.deepEqual([view.relSeq, view.relAck], [6, 2]);
+  // Unknown ports: left as they were.
+  const other = makeSegment({ srcPort: 7, dstPort: 8, seq: 77, ack: 88, flags: ACK });
+  assert.deepEqual(
+    [rel.view({ seg: other, relSeq: 77, relAck: 88 }).relSeq, rel.view({ seg: other }).relAck],
+    [77, 88],
+  );
+});
+
+test('formatMs, formatDuration, wrapWords', () => {
+  assert.equal(formatMs(0), '0');
+  assert.equal(formatMs(60_140), '60,140');
+  assert.equal(formatMs(7_950_150), '7,950,150');
+  assert.equal(formatMs(-1500), '-1,500');
+  assert.equal(formatDuration(750), '750 ms');
+  assert.equal(formatDuration(60_000), '60 s');
+  assert.equal(formatDuration(59_950), '59.95 s');
+  assert.equal(formatDuration(2 * 3_600_000), '2 h');
+  assert.equal(formatDuration(7_950_000), '2 h 12 min 30 s');
+  assert.equal(formatDuration(240_000), '4 min');
+  assert.deepEqual(wrapWords('a bb ccc dddd', 6), ['a bb', 'ccc', 'dddd']);
+});
+
+test('terminalLadder: a connection error is noted beside its lane; compactLadder leaves it out', () => {
+  const ev: TraceEvent[] = [
+    { t: 0, endpoint: 'client', conn: '', type: 'send', ...cs(6, 1, RST) },
+    { t: 50, endpoint: 'server', conn: '', type: 'recv', ...cs(6, 1, RST) },
+    { t: 50, endpoint: 'server', conn: '', type: 'event', event: { type: 'error', code: 'ECONNRESET' } },
+    { t: 50, endpoint: 'server', conn: '', type: 'state', from: 'ESTABLISHED', to: 'CLOSED', cause: 'RST' },
+  ];
+  assert.equal(
+    terminalLadder(ev, { lanes: LANES, width: 80 }),
+    [
+      '    t (ms)         client                                        server',
+      '                        │                                        │ ESTABLISHED',
+      '         0              │── RST seq=6 len=0 win=502 ────────────▶│',
+      '        50              │                    [error: ECONNRESET] │',
+      '                        │                                        │ CLOSED',
+    ].join('\n'),
+  );
+  assert.equal(
+    compactLadder(ev, { lanes: LANES }),
+    [' 0  client->server <SEQ=6><CTL=RST>', '50                                   server CLOSED'].join('\n'),
+  );
+});
