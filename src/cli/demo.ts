@@ -3,7 +3,7 @@
 import type { ScenarioResult, ScenarioRun } from '../scenarios/index.js';
 import { findScenario, SCENARIO_NAMES } from '../scenarios/index.js';
 import { jsonEvents, traceDocument } from '../trace/json.js';
-import { formatDuration, terminalLadder } from '../trace/ladder.js';
+import { formatDuration, terminalLadder, wrapWords as wrap } from '../trace/ladder.js';
 import { CliUsageError, type DemoOptions } from './args.js';
 
 /** Runs the scenario the options name and returns the text to print (ending in a newline). */
@@ -90,21 +90,6 @@ function wrapJoined(items: readonly string[], sep: string, width: number): strin
       lines.push(cur);
       cur = it;
     } else cur = cur ? `${cur}${sep}${it}` : it;
-  }
-  if (cur) lines.push(cur);
-  return lines;
-}
-
-/** Greedy word wrap. */
-export function wrap(text: string, width: number): string[] {
-  const lines: string[] = [];
-  let cur = '';
-  for (const word of text.split(/\s+/)) {
-    if (!word) continue;
-    if (cur && cur.length + 1 + word.length > width) {
-      lines.push(cur);
-      cur = word;
-    } else cur = cur ? `${cur} ${word}` : word;
   }
   if (cur) lines.push(cur);
   return lines;

@@ -502,8 +502,9 @@ function ackAdvance(tcb: Tcb, seg: Segment): void {
  * seventh: segment text. Data at RCV.NXT goes to the receive buffer (then whatever the
  * reassembly queue can now add); data beyond it waits in the reassembly queue, bounded by the
  * window we advertised, and is answered by an immediate duplicate ACK (RFC 5681 §4.2). In-order
- * data is acknowledged at least every second full-sized segment and within the delayed-ACK
- * timeout (RFC 9293 §3.8.6.3). Returns whether the peer's FIN is now next in sequence.
+ * data is acknowledged once 2 full-sized segments' worth is unacknowledged (SHLD-19; "full-sized"
+ * = the effective MSS) and otherwise within the delayed-ACK timeout (RFC 9293 §3.8.6.3, MUST-40:
+ * under 0.5 s). Returns whether the peer's FIN is now next in sequence.
  */
 function processText(tcb: Tcb, seq0: number, payload: Uint8Array, fin0: boolean, seg: Segment): boolean {
   if (payload.length === 0 && !fin0) return false;

@@ -35,11 +35,11 @@
 
 import type { TraceEvent, TraceSink } from '../trace/events.js';
 import { NO_TRACE } from '../trace/events.js';
+import type { Packet } from '../wire/ip.js';
 import { ACK, has, makeSegment, RST, type Segment, SYN, segLen } from '../wire/segment.js';
 import { seqAdd, seqDiff, seqGt } from '../wire/seq.js';
 import { resolveConfig, type TcpConfig } from './config.js';
 import { Connection, type Output } from './connection.js';
-import type { Packet } from '../wire/ip.js';
 import { UsageError } from './errors.js';
 import type { ConnEvent } from './events.js';
 import { IsnGenerator } from './isn.js';
@@ -51,11 +51,10 @@ import { type TimeWaitRecord, timeWaitAck, timeWaitVerdict } from './time-wait.j
 import type { TimerKind } from './timers.js';
 import { type Address, isPort, listenKey, normalizeAddress, tupleKey, tupleLabel } from './tuple.js';
 
-export type { ListenOptions } from './listener.js';
-export type { Address } from './tuple.js';
-
 /** An IP-level packet as the endpoint sees it: addresses beside a decoded segment (wire/ip.ts). */
 export type { Packet } from '../wire/ip.js';
+export type { ListenOptions } from './listener.js';
+export type { Address } from './tuple.js';
 
 /** Never reused within an Endpoint. */
 export type ConnId = number;

@@ -18,10 +18,11 @@ export function tsVal(tcb: Tcb): number {
 
 /**
  * The window field for a segment we send now, moving the advertised right edge when allowed.
- * RFC 9293 §3.8.6.2.2 (receiver side of SWS avoidance): the right edge only moves right once the
- * gain reaches min(buffer / 2, MSS); it never moves left (MUST-? "shrinking the window" is
- * discouraged), so RCV.NXT + RCV.WND stays put until then. SYN segments carry an unscaled window
- * (RFC 7323 §2.2).
+ * RFC 9293 §3.8.6.2.2 (receiver side of SWS avoidance, MUST-39): the right edge only moves right
+ * once the gain reaches min(buffer / 2, MSS); it never moves left (SHLD-14: do not shrink the
+ * window), so RCV.NXT + RCV.WND stays put until then. SYN segments carry an unscaled window
+ * (RFC 7323 §2.2). With a shift, the field is rounded down (RFC 7323 §2.4 accepts the apparent
+ * shrink of less than 2^shift bytes this causes; we still accept data up to the remembered edge).
  */
 export function windowField(tcb: Tcb, syn: boolean): number {
   const shift = syn ? 0 : tcb.rcvWscale;
@@ -181,8 +182,10 @@ export function transmit(tcb: Tcb): void {
 
 /**
  * Data from SND.NXT: each segment is at most the effective MSS and fits min(SND.WND, cwnd) beyond
- * what is in flight. Small segments wait (RFC 9293 §3.8.6.2.1 sender SWS avoidance; Nagle, RFC 9293
- * §3.7.4) unless `force` (the persist timer's override). The FIN rides on the last byte, or goes
+ * what is in flight (a shrunk window makes that negative: then nothing new goes, MUST-34/SHLD-15).
+ * Small segments wait (RFC 9293 §3.8.6.2.1 sender SWS avoidance, MUST-38, with Fs = 1/2; Nagle,
+ * §3.7.4) unless `force` (the persist timer doubles as the SWS override timer, as §3.8.6.2.1
+ * suggests). The FIN rides on the last byte, or goes
  * alone; it needs no window (it carries no data for the peer's buffer).
  */
 function sendData(tcb: Tcb, force: boolean): void {
@@ -254,7 +257,9 @@ export function retransmitFirst(tcb: Tcb): void {
 }
 
 /**
- * Persist timer (RFC 9293 §3.8.6.1): with data waiting and nothing in flight, either the window
+ * Persist timer (RFC 9293 §3.8.6.1, MUST-36; first probe after one RTO, then exponential backoff,
+ * SHLD-29/30; probes never count toward giving up while answered, MUST-37): with data waiting and
+ * nothing in flight, either the window
  * is zero (send one new octet beyond it as a probe; SND.NXT stays, SND.MAX covers the octet so the
  * peer may acknowledge it) or sender SWS avoidance held back a small segment (send it now).
  */

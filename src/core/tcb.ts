@@ -14,7 +14,7 @@
 // the highest sequence number sent so far: after a retransmission timeout we go back to SND.UNA
 // (go-back-N), so SND.NXT may sit below SND.MAX for a while. An ACK is "too new" only above SND.MAX.
 
-import type { DropReason, TraceSink } from '../trace/events.js';
+import { type DropReason, NO_TRACE, type TraceSink } from '../trace/events.js';
 import { ACK, has, type Segment, SYN } from '../wire/segment.js';
 import { seqAdd, seqDiff, seqGt } from '../wire/seq.js';
 import { ByteQueue } from './byte-queue.js';
@@ -55,6 +55,8 @@ export interface TcbInit {
 export class Tcb {
   readonly cfg: TcpConfig;
   readonly trace: TraceSink;
+  /** False with the no-op sink: then no trace objects are built at all (hot path). */
+  readonly tracing: boolean;
   readonly endpoint: string;
   label: string;
   localPort: number;
@@ -154,6 +156,7 @@ export class Tcb {
   constructor(init: TcbInit) {
     this.cfg = init.cfg;
     this.trace = init.trace;
+    this.tracing = init.trace !== NO_TRACE;
     this.endpoint = init.endpoint;
     this.label = init.label;
     this.localPort = init.localPort;
@@ -179,7 +182,8 @@ export class Tcb {
     this.keepaliveCount = init.cfg.keepaliveCount;
     this.nagle = init.cfg.nagle;
     this.timers = new TimerTable((timer, action, deadline) => {
-      this.trace({ type: 'timer', t: this.now, endpoint: this.endpoint, conn: this.label, timer, action, deadline });
+      if (this.tracing)
+        this.trace({ type: 'timer', t: this.now, endpoint: this.endpoint, conn: this.label, timer, action, deadline });
     });
   }
 
@@ -239,7 +243,8 @@ export class Tcb {
       throw new Error(`finack internal error: illegal transition ${from} -> ${to} (${cause})`);
     }
     this.state = to;
-    this.trace({ type: 'state', t: this.now, endpoint: this.endpoint, conn: this.label, from, to, cause });
+    if (this.tracing)
+      this.trace({ type: 'state', t: this.now, endpoint: this.endpoint, conn: this.label, from, to, cause });
     switch (to) {
       case TcpState.Closed:
         this.timers.clearAll();
@@ -293,7 +298,7 @@ export class Tcb {
     if (this.finished && ev.type !== 'closed') return;
     if ((ev.type === 'readable' || ev.type === 'writable') && this.events.some((e) => e.type === ev.type)) return;
     this.events.push(ev);
-    this.trace({ type: 'event', t: this.now, endpoint: this.endpoint, conn: this.label, event: ev });
+    if (this.tracing) this.trace({ type: 'event', t: this.now, endpoint: this.endpoint, conn: this.label, event: ev });
   }
 
   /** seq relative to the peer's ISN, ack relative to ours (for traces). */
@@ -304,6 +309,7 @@ export class Tcb {
   }
 
   traceRecv(seg: Segment): void {
+    if (!this.tracing) return;
     // A SYN that is about to set IRS is its own origin.
     const rel =
       !this.irsKnown && has(seg, SYN)
@@ -313,6 +319,7 @@ export class Tcb {
   }
 
   drop(seg: Segment, reason: DropReason): void {
+    if (!this.tracing) return;
     this.trace({
       type: 'drop',
       t: this.now,
@@ -327,6 +334,7 @@ export class Tcb {
   /** Queues `seg` for this call's Output and traces it. */
   push(seg: Segment): void {
     this.segs.push(seg);
+    if (!this.tracing) return;
     const relSeq = seqDiff(seg.seq, this.iss);
     const relAck = has(seg, ACK) && this.irsKnown ? seqDiff(seg.ack, this.irs) : 0;
     this.trace({ type: 'send', t: this.now, endpoint: this.endpoint, conn: this.label, seg, relSeq, relAck });

@@ -4,6 +4,7 @@
 
 import { matchers } from '../sim/index.js';
 import { formatDuration } from '../trace/ladder.js';
+import { FIN, RST } from '../wire/segment.js';
 import { CLIENT, ms, result, type ScenarioDef, type ScenarioOptions, SERVER, World } from './world.js';
 
 const def = {
@@ -31,21 +32,34 @@ export const lostFinalAckScenario: ScenarioDef = {
     w.net.fault({ from: CLIENT, match: matchers.pureAck, nth: 1, action: 'drop' });
     w.net.run();
     const events = w.events();
-    const finSends = events.filter((e) => e.type === 'send' && e.endpoint === SERVER && e.seg.flags & 1);
+    const finSends = events.filter((e) => e.type === 'send' && e.endpoint === SERVER && e.seg.flags & FIN);
     const retransmittedAt = finSends[1]?.t;
+    const twArmed = events.filter(
+      (e) => e.type === 'timer' && e.endpoint === CLIENT && e.timer === 'time-wait' && e.action === 'armed',
+    );
+    const restartedAt = twArmed[1]?.t;
+    const reset = events.find((e) => e.type === 'send' && e.endpoint === CLIENT && e.seg.flags & RST);
     const run = w.run(
       'lost-final-ack',
       (f) => {
         const cc = f.closedAt[CLIENT];
-        const reArrive = retransmittedAt === undefined ? undefined : retransmittedAt + w.latency;
-        return [
+        const lines = [
           `server retransmitted its FIN at ${ms(retransmittedAt)}; it was CLOSED at ${ms(f.closedAt[SERVER])}`,
-          `client entered TIME-WAIT at ${ms(f.timeWaitAt[CLIENT])}, restarted 2MSL at ${ms(reArrive)}, ` +
-            `CLOSED at ${ms(cc)}` +
-            (cc !== undefined && reArrive !== undefined ? ` = ${ms(reArrive)} + ${formatDuration(cc - reArrive)}` : ''),
         ];
+        if (restartedAt !== undefined && cc !== undefined) {
+          lines.push(
+            `client entered TIME-WAIT at ${ms(f.timeWaitAt[CLIENT])}, ACKed the FIN again and restarted 2MSL at ` +
+              `${ms(restartedAt)}: CLOSED at ${ms(cc)} = ${ms(restartedAt)} + ${formatDuration(cc - restartedAt)}`,
+          );
+        } else {
+          lines.push(
+            `client left TIME-WAIT at ${ms(cc)}, before the FIN came back: it answered with a RST at ${ms(reset?.t)}, ` +
+              'not the ACK the server wanted (what a long enough TIME-WAIT prevents)',
+          );
+        }
+        return lines;
       },
-      { finRetransmittedAt: retransmittedAt ?? -1 },
+      { finRetransmittedAt: retransmittedAt ?? -1, timeWaitRestartedAt: restartedAt ?? -1 },
     );
     return result(def, w, [run]);
   },

@@ -140,6 +140,7 @@ function unprotected(opts: ScenarioOptions): { run: ScenarioRun; index: number }
         : `incarnation 2 delivered ${got.length} bytes, none from incarnation 1`,
     ],
     {
+      oldSegmentAccepted: old > 0,
       oldBytesAccepted: old,
       receivedBytes: got.length,
       dupSeq: dup.seq,
@@ -179,7 +180,7 @@ function protectedRun(opts: ScenarioOptions, index: number): { run: ScenarioRun;
       `client TIME-WAIT from ${ms(f.timeWaitAt[CLIENT])} to ${ms(f.closedAt[CLIENT])}; incarnation 2 opened at ${ms(reopenedAt)} ` +
         `and delivered ${got.length} bytes, ${old} from incarnation 1`,
     ],
-    { reconnectRefused: refused, oldBytesAccepted: old, receivedBytes: got.length },
+    { reconnectRefused: refused, oldSegmentAccepted: old > 0, oldBytesAccepted: old, receivedBytes: got.length },
   );
   return { run, w };
 }

@@ -230,8 +230,3 @@ export function result(def: Omit<ScenarioDef, 'run'>, w: World, runs: ScenarioRu
 export function ms(t: Instant | undefined): string {
   return t === undefined ? 'never' : `${formatMs(t)} ms`;
 }
-
-/** "2×MSL = 60 s" */
-export function twoMsl(msl: Duration): string {
-  return `2×MSL = ${formatDuration(2 * msl)}`;
-}

@@ -183,6 +183,7 @@ export class SimConn {
   #afterDrain: 'shutdown' | 'close' | undefined;
   #timeWait = false;
   #closed = false;
+  #readClosed = false;
   readonly #handlers = new Map<ConnEventType, ((ev: ConnEvent) => void)[]>();
 
   constructor(host: SimHost, id: ConnId, autoRead: boolean) {
@@ -280,8 +281,9 @@ export class SimConn {
     this.host.loop.call((now) => this.host.endpoint.shutdown(this.id, now));
   }
 
-  /** Full close, after everything written has been handed over. */
+  /** Full close, after everything written has been handed over. From now on nothing is read. */
   close(): void {
+    this.#readClosed = true;
     if (this.#unsent.length > 0) {
       this.#afterDrain = 'close';
       return;
@@ -347,6 +349,8 @@ export class SimConn {
   }
 
   #drainReceive(): void {
+    // After close() the application reads nothing more (the core refuses RECEIVE then).
+    if (this.#readClosed) return;
     for (;;) {
       const r = this.host.loop.call((now) => this.host.endpoint.read(this.id, now));
       if (r.data === null || r.data.length === 0) return;

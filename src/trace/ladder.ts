@@ -9,11 +9,13 @@
 // duplicate) is drawn at its arrival as a stray. A 'drop' naming the sender of a pending send marks that
 // send as lost on the way (the network traces its losses under the sender's name); any other drop is
 // the receiver discarding what arrived, drawn where it happened. A state change is shown on the line of
-// the segment its endpoint sent at the same instant (the next one, else the previous one), otherwise
-// on a line of its own.
+// a segment its endpoint sent at the same instant in answer to the same input (the next such segment,
+// else the previous one; another arrival at that endpoint separates inputs), otherwise on a line of
+// its own. Connection errors reported to the application become rows; other ConnEvents do not.
 
 import type { Instant } from '../core/time.js';
 import type { TimerKind } from '../core/timers.js';
+import { rfcNotation } from '../wire/notation.js';
 import { ACK, ctl, FIN, RST, type Segment, SYN, segLen } from '../wire/segment.js';
 import type { SegmentView, TraceEvent } from './events.js';
 
@@ -323,14 +325,13 @@ function findSend(rows: readonly Pass1Row[], from: number, s: StateRow, dir: 1 |
 // ---------------------------------------------------------------------------------------------------
 // Notation
 
-/** RFC 9293 figure notation: `<SEQ=1><ACK=1><CTL=FIN,ACK>`, plus `<DATA=n>` (payload octets) when there is data. */
-export function rfcNotation(v: SegmentView, absolute = false): string {
+/**
+ * A traced segment in RFC 9293 figure notation (wire/notation.ts): `<SEQ=1><ACK=1><CTL=FIN,ACK>`,
+ * plus `<DATA=n>` with payload, numbered relative to the ISNs the trace event gives unless `absolute`.
+ */
+export function notationOf(v: SegmentView, absolute = false): string {
   const s = v.seg;
-  let out = `<SEQ=${absolute ? s.seq : v.relSeq}>`;
-  if (s.flags & ACK) out += `<ACK=${absolute ? s.ack : v.relAck}>`;
-  if (s.flags) out += `<CTL=${ctl(s.flags)}>`;
-  if (s.payload.length > 0) out += `<DATA=${s.payload.length}>`;
-  return out;
+  return rfcNotation(s, absolute ? undefined : { iss: (s.seq - v.relSeq) >>> 0, irs: (s.ack - v.relAck) >>> 0 });
 }
 
 /**
@@ -374,17 +375,17 @@ export function compactLadder(events: readonly TraceEvent[], opts: CompactLadder
     switch (r.kind) {
       case 'send': {
         const notes = [r.lost ? `lost (${r.lost})` : '', states(r.states)].filter(Boolean).join(', ');
-        lines.push({ t, dir: `${r.from}->${r.to}`, seg: rfcNotation(r.view, abs), notes });
+        lines.push({ t, dir: `${r.from}->${r.to}`, seg: notationOf(r.view, abs), notes });
         break;
       }
       case 'stray':
-        lines.push({ t, dir: `?->${r.to}`, seg: rfcNotation(r.view, abs), notes: 'not sent in this trace' });
+        lines.push({ t, dir: `?->${r.to}`, seg: notationOf(r.view, abs), notes: 'not sent in this trace' });
         break;
       case 'drop':
         lines.push({
           t,
           dir: '',
-          seg: r.view ? rfcNotation(r.view, abs) : '',
+          seg: r.view ? notationOf(r.view, abs) : '',
           notes: `${r.endpoint} drops (${r.reason})`,
         });
         break;

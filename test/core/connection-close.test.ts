@@ -279,7 +279,11 @@ test('abort(): RST <SEQ=SND.NXT> (with ACK=RCV.NXT, as Linux) in synchronized st
   for (const st of ['ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2', 'CLOSE-WAIT'] as const) {
     const t = inState(st);
     const { sndMax, rcvNxt } = t.info();
-    t.abort().expectSend({ seq: sndMax, ack: rcvNxt, ctl: 'RST,ACK' }).expectNothing().expectState('CLOSED').expectEvents('closed');
+    t.abort()
+      .expectSend({ seq: sndMax, ack: rcvNxt, ctl: 'RST,ACK' })
+      .expectNothing()
+      .expectState('CLOSED')
+      .expectEvents('closed');
     assert.equal(t.conn.nextDeadline(), undefined, st);
   }
   inState('SYN-RECEIVED', { passive: true })
@@ -459,7 +463,9 @@ test('every state change is traced with a cause and is legal', () => {
 
 test('FIN-WAIT-1: FIN+ACK whose FIN is out of order -> FIN-WAIT-2 (the FIN waits for the gap)', () => {
   const t = inState('FIN-WAIT-1');
-  t.receive({ seq: R + 4, ack: s(L, 2), ctl: 'FIN,ACK' }).expectSend({ ack: R + 1, ctl: 'ACK' }).expectState('FIN-WAIT-2');
+  t.receive({ seq: R + 4, ack: s(L, 2), ctl: 'FIN,ACK' })
+    .expectSend({ ack: R + 1, ctl: 'ACK' })
+    .expectState('FIN-WAIT-2');
   t.receive({ seq: R + 1, ack: s(L, 2), payload: 'abc' })
     .expectSend({ seq: s(L, 2), ack: R + 5, ctl: 'ACK' })
     .expectState('TIME-WAIT');

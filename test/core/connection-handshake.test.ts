@@ -345,3 +345,10 @@ test('traces: state changes with causes, send/recv with relative numbers', () =>
     .map((e) => (e.type === 'timer' ? `${e.timer} ${e.action}` : ''));
   assert.deepEqual(timers, ['retransmit armed', 'retransmit cancelled']);
 });
+
+test('ESTABLISHED: a retransmitted SYN,ACK (our ACK was lost) is answered with an ACK', () => {
+  const t = inState('ESTABLISHED');
+  t.at(1000).receive({ seq: R, ack: s(L, 1), ctl: 'SYN,ACK' }).expectSend({ seq: s(L, 1), ack: R + 1, ctl: 'ACK' });
+  t.expectState('ESTABLISHED');
+  assert.deepEqual(t.drops(), ['unacceptable']);
+});

@@ -4,21 +4,25 @@
 //
 // Applications in a scenario act only on what they observe through SimConn events, like real code:
 //   client-first   both write; the client close()s once it has read all the server's data; the server
-//                  close()s on 'peer-fin' (after writing everything).
+//                  close()s after 'peer-fin', once it has written everything and read all the client's.
 //   server-first   the mirror image.
 //   simultaneous   both close() at the same instant, once each has read everything from the other.
 //   half-close     the client writes and shutdown()s; the server writes part of its data, the rest after
-//                  'peer-fin', then close()s. The client keeps reading and never calls close().
+//                  'peer-fin', then close()s (having read everything). The client keeps reading and never
+//                  calls close().
 //   client-abort   the client abort()s after reading k bytes or at a given time; the server close()s
 //                  once it has written everything (so it always ends, even if the RST is lost).
 //   server-abort   the mirror image.
 
 import fc from 'fast-check';
+import type { TcpConfig } from '../../src/core/config.js';
 import type { ConnEvent } from '../../src/core/events.js';
+import type { TcpStateName } from '../../src/core/state.js';
 import type { Instant } from '../../src/core/time.js';
 import { type LinkOptions, type SimConn, type SimHost, SimNetwork, type WirePacket } from '../../src/sim/index.js';
 import { compactLadder } from '../../src/trace/ladder.js';
 import { TraceRecorder } from '../../src/trace/recorder.js';
+import { RST } from '../../src/wire/segment.js';
 
 export const CLIENT = 'client';
 export const SERVER = 'server';
@@ -49,6 +53,19 @@ export interface WritePlan {
   seed: number;
 }
 
+/** TCP settings of one host (undefined: the default) and how its application reads. */
+export interface HostTcp {
+  sendBuffer: number | undefined;
+  recvBuffer: number | undefined;
+  mss: number | undefined;
+  nagle: boolean;
+  delayedAck: boolean;
+  timestamps: boolean;
+  windowScaling: boolean;
+  /** ms between 'readable' and the application's read (0: at once). */
+  readDelay: number;
+}
+
 export interface Scenario {
   /** SimNetwork seed (links, ISN secrets, ephemeral ports). */
   seed: number;
@@ -60,6 +77,8 @@ export interface Scenario {
   order: CloseOrder;
   client: WritePlan;
   server: WritePlan;
+  clientTcp: HostTcp;
+  serverTcp: HostTcp;
   /** Used by client-abort and server-abort. */
   abort: AbortTrigger;
   /** half-close: percent of the server's data written before the client's FIN arrives. */
@@ -101,6 +120,36 @@ export const writePlanArb: fc.Arbitrary<WritePlan> = fc.record({
   seed: fc.integer({ min: 0, max: 0x7fffffff }),
 });
 
+const bufferArb = fc.oneof(
+  { weight: 3, arbitrary: fc.constant(undefined) },
+  { weight: 1, arbitrary: fc.integer({ min: 1000, max: 65536 }) },
+);
+
+export const hostTcpArb: fc.Arbitrary<HostTcp> = fc.record({
+  sendBuffer: bufferArb,
+  recvBuffer: bufferArb,
+  mss: fc.oneof({ weight: 3, arbitrary: fc.constant(undefined) }, fc.integer({ min: 536, max: 1460 })),
+  nagle: fc.boolean(),
+  delayedAck: fc.boolean(),
+  timestamps: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, fc.constant(false)),
+  windowScaling: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, fc.constant(false)),
+  readDelay: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, fc.integer({ min: 1, max: 300 })),
+});
+
+/** The Partial<TcpConfig> of a host. */
+export function hostConfig(h: HostTcp): Partial<TcpConfig> {
+  const cfg: Partial<TcpConfig> = {
+    nagle: h.nagle,
+    delayedAck: h.delayedAck,
+    timestamps: h.timestamps,
+    windowScaling: h.windowScaling,
+  };
+  if (h.sendBuffer !== undefined) cfg.sendBuffer = h.sendBuffer;
+  if (h.recvBuffer !== undefined) cfg.recvBuffer = h.recvBuffer;
+  if (h.mss !== undefined) cfg.mss = h.mss;
+  return cfg;
+}
+
 export const abortArb: fc.Arbitrary<AbortTrigger> = fc.oneof(
   fc.record({ kind: fc.constant('bytes' as const), percent: fc.integer({ min: 0, max: 100 }) }),
   fc.record({ kind: fc.constant('time' as const), at: fc.integer({ min: 0, max: 3000 }) }),
@@ -115,6 +164,8 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   order: fc.constantFrom(...CLOSE_ORDERS),
   client: writePlanArb,
   server: writePlanArb,
+  clientTcp: hostTcpArb,
+  serverTcp: hostTcpArb,
   abort: abortArb,
   splitPercent: fc.integer({ min: 0, max: 100 }),
 });
@@ -258,15 +309,26 @@ export interface Run {
   /** Bytes each side handed to write(). */
   clientWritten: number;
   serverWritten: number;
-  /** Who called abort() (undefined: nobody). */
+  /** Who called abort() (undefined: nobody), in which state and when. */
   aborted: 'client' | 'server' | undefined;
+  abortState: TcpStateName | undefined;
+  abortAt: Instant | undefined;
+  abortRst: boolean;
+  /** Bytes each side had read when its 'peer-fin' event was dispatched (undefined: no such event). */
+  peerFinRead: { client: number | undefined; server: number | undefined };
   /** What the applications did, in order. */
   actions: AppAction[];
   /** run() ended with nothing scheduled (false: the time or step bound was hit). */
   idle: boolean;
 }
 
-export const TIME_BOUND: Instant = 30 * 60 * 1000;
+/**
+ * Virtual time allowed for a run. Most runs end within seconds; with 20 % loss both ways the RTO can
+ * sit at rtoMax (2 min) for a while (an ACK echoing the timestamp of a long-lost ACK's segment gives a
+ * huge but valid RTT sample, RFC 7323 §4.1), and a 200 KiB transfer can then take an hour or more.
+ * Virtual time is cheap: only steps cost.
+ */
+export const TIME_BOUND: Instant = 12 * 60 * 60 * 1000;
 export const STEP_BOUND = 400_000;
 
 const EVENT_TYPES: ConnEvent['type'][] = [
@@ -295,8 +357,8 @@ class Counter {
 export function play(sc: Scenario): Run {
   const rec = new TraceRecorder();
   const net = new SimNetwork({ seed: sc.seed, config: { msl: sc.msl }, trace: rec.sink });
-  const clientHost = net.host(CLIENT_ADDR, { name: CLIENT });
-  const serverHost = net.host(SERVER_ADDR, { name: SERVER });
+  const clientHost = net.host(CLIENT_ADDR, { name: CLIENT, config: hostConfig(sc.clientTcp) });
+  const serverHost = net.host(SERVER_ADDR, { name: SERVER, config: hostConfig(sc.serverTcp) });
   net.setLink(CLIENT_ADDR, SERVER_ADDR, sc.c2s);
   net.setLink(SERVER_ADDR, CLIENT_ADDR, sc.s2c);
   const wire: WirePacket[] = [];
@@ -321,6 +383,11 @@ export function play(sc: Scenario): Run {
     abortDue: false, // a time-triggered server abort came before the accept
     cReadStop: false, // the client called close() or abort(): it reads no more
     sReadStop: false,
+    abortState: undefined as TcpStateName | undefined,
+    abortAt: undefined as Instant | undefined,
+    abortRst: false, // abort() put a RST on the wire
+    cPeerFin: undefined as number | undefined, // bytes read when 'peer-fin' was dispatched
+    sPeerFin: undefined as number | undefined,
   };
   const cCount = new Counter();
   const sCount = new Counter();
@@ -342,10 +409,14 @@ export function play(sc: Scenario): Run {
       st.sDone = st.sReadStop = true;
       st.sWriter?.stop();
     }
-    if (c.saw('closed')) return;
+    if (dead(c)) return;
     st.aborted = who;
+    st.abortState = c.state;
+    st.abortAt = net.now;
     act(who, `abort (${c.state})`);
+    const before = wire.length;
     c.abort();
+    st.abortRst = wire.slice(before).some((p) => p.packet !== null && (p.packet.seg.flags & RST) !== 0);
   };
   const abortDueByBytes = (c: SimConn, count: Counter, peerSize: number): boolean =>
     sc.abort.kind === 'bytes' && c.saw('connected') && count.of(c) >= Math.floor((peerSize * sc.abort.percent) / 100);
@@ -359,11 +430,11 @@ export function play(sc: Scenario): Run {
     switch (sc.order) {
       case 'client-first':
         if (!st.cDone && cw?.done && c.saw('connected') && cCount.of(c) >= sc.server.size) doClose('client', c);
-        if (s && !st.sDone && sw?.done && s.saw('peer-fin')) doClose('server', s);
+        if (s && !st.sDone && sw?.done && s.saw('peer-fin') && sCount.of(s) >= sc.client.size) doClose('server', s);
         break;
       case 'server-first':
         if (s && !st.sDone && sw?.done && sCount.of(s) >= sc.client.size) doClose('server', s);
-        if (!st.cDone && cw?.done && c.saw('peer-fin')) doClose('client', c);
+        if (!st.cDone && cw?.done && c.saw('peer-fin') && cCount.of(c) >= sc.server.size) doClose('client', c);
         break;
       case 'simultaneous':
         if (
@@ -391,7 +462,7 @@ export function play(sc: Scenario): Run {
           act('server', 'write the rest');
           st.sWriter2.start();
         }
-        if (s && !st.sDone && st.sWriter2?.done) doClose('server', s);
+        if (s && !st.sDone && st.sWriter2?.done && sCount.of(s) >= sc.client.size) doClose('server', s);
         break;
       case 'client-abort':
         if (s && !st.sDone && sw?.done) doClose('server', s);
@@ -407,10 +478,28 @@ export function play(sc: Scenario): Run {
   // The applications read for themselves (autoRead off) and stop reading once they called close() or
   // abort(), as real code does. (SimConn's autoRead would still read on a 'readable' dispatched after
   // a close() made by an earlier handler of the same batch, and throw: see the todo test.)
+  // A slow reader (readDelay > 0) reads that long after 'readable', so its window fills and closes.
   const watch = (c: SimConn, who: 'client' | 'server'): void => {
-    c.on('readable', () => {
-      if (who === 'client' ? st.cReadStop : st.sReadStop) return;
+    const delay = who === 'client' ? sc.clientTcp.readDelay : sc.serverTcp.readDelay;
+    let pending = false;
+    const drain = (): void => {
+      if ((who === 'client' ? st.cReadStop : st.sReadStop) || dead(c)) return;
       while (c.read() !== null) {}
+    };
+    c.on('readable', () => {
+      if (delay === 0) drain();
+      else if (!pending) {
+        pending = true;
+        net.clock.schedule(net.now + delay, () => {
+          pending = false;
+          drain();
+          tick();
+        });
+      }
+    });
+    c.on('peer-fin', () => {
+      if (who === 'client') st.cPeerFin = cCount.of(c);
+      else st.sPeerFin = sCount.of(c);
     });
     for (const type of EVENT_TYPES) c.on(type, tick);
   };
@@ -465,6 +554,10 @@ export function play(sc: Scenario): Run {
     clientWritten: st.cWriter.written,
     serverWritten: (sw1?.written ?? 0) + (sw2?.written ?? 0),
     aborted: st.aborted,
+    abortState: st.abortState,
+    abortAt: st.abortAt,
+    abortRst: st.abortRst,
+    peerFinRead: { client: st.cPeerFin, server: st.sPeerFin },
     actions,
     idle,
   };

@@ -133,6 +133,16 @@ test('lost-final-ack: FIN retransmitted, re-ACKed, 2MSL restarted from the secon
   );
 });
 
+test('lost-final-ack with MSL 0: TIME-WAIT is over when the FIN comes back, so it meets a RST', () => {
+  const r = runScenario('lost-final-ack', { msl: 0 });
+  assert.equal(r.facts.closedAt.client, 100);
+  assert.equal(r.facts.extra.timeWaitRestartedAt, -1);
+  const rst = sends(r, 'client').find((e) => e.seg.flags & RST);
+  assert.equal(rst?.t, 1100);
+  assert.equal(r.facts.closedAt.server, 1150);
+  assert.match(r.summary[1]!, /answered with a RST at 1,100 ms/);
+});
+
 test("lost-fin: the client's FIN is lost, retransmitted after the RTO", () => {
   const r = runScenario('lost-fin');
   const fins = sends(r, 'client').filter((e) => e.seg.flags & FIN);
@@ -158,12 +168,14 @@ test('old-duplicate: rejected under TIME-WAIT, accepted as new data without it',
   assert.equal(guarded.facts.extra.reconnectRefused, 'EADDRINUSE');
   assert.ok(guarded.events.some((e) => e.type === 'drop' && e.endpoint === 'client' && e.reason === 'time-wait-old'));
   assert.equal(guarded.facts.extra.oldBytesAccepted, 0);
+  assert.equal(guarded.facts.extra.oldSegmentAccepted, false);
   assert.equal(guarded.facts.extra.receivedBytes, 8000);
   assert.equal(guarded.facts.closedAt.client! - guarded.facts.timeWaitAt.client!, 60_000);
   // Unprotected: the client reopened at once and read incarnation-1 bytes in incarnation 2.
   assert.equal(open.facts.closedAt.client, open.facts.timeWaitAt.client);
   assert.ok((open.facts.extra.oldBytesAccepted as number) > 0);
   assert.equal(open.facts.extra.oldBytesAccepted, 920);
+  assert.equal(open.facts.extra.oldSegmentAccepted, true);
   assert.deepEqual(open.facts.states.client?.slice(-3), ['CLOSED', 'SYN-SENT', 'ESTABLISHED']);
 });
 

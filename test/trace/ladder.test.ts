@@ -6,8 +6,8 @@ import {
   formatDuration,
   formatMs,
   ladderRows,
+  notationOf,
   RelativeNumbers,
-  rfcNotation,
   segmentLabel,
   terminalLadder,
   wrapWords,
@@ -203,10 +203,10 @@ test('ladderRows: a network drop under the sender marks its send as lost; a dupl
   );
 });
 
-test('rfcNotation and segmentLabel', () => {
-  assert.equal(rfcNotation(cs(0, 0, SYN)), '<SEQ=0><CTL=SYN>');
-  assert.equal(rfcNotation(ss(1, 2, PSH | ACK, 7)), '<SEQ=1><ACK=2><CTL=PSH,ACK><DATA=7>');
-  assert.equal(rfcNotation(ss(1, 2, FIN | ACK), true), '<SEQ=5001><ACK=1002><CTL=FIN,ACK>');
+test('notationOf and segmentLabel', () => {
+  assert.equal(notationOf(cs(0, 0, SYN)), '<SEQ=0><CTL=SYN>');
+  assert.equal(notationOf(ss(1, 2, PSH | ACK, 7)), '<SEQ=1><ACK=2><CTL=PSH,ACK><DATA=7>');
+  assert.equal(notationOf(ss(1, 2, FIN | ACK), true), '<SEQ=5001><ACK=1002><CTL=FIN,ACK>');
   assert.equal(segmentLabel(ss(1, 2, FIN | ACK)), 'FIN,ACK seq=1 ack=2 len=1 win=509');
   assert.equal(segmentLabel(cs(3, 0, RST)), 'RST seq=3 len=0 win=502');
   const syn = {
