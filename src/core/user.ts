@@ -60,7 +60,8 @@ export function send(tcb: Tcb, data: Uint8Array): number {
 }
 
 // RFC 9293 §3.10.3 RECEIVE. Returns null when nothing is buffered now (also at end of stream: the
-// 'peer-fin' event says that; the RFC's "connection closing" error is not raised for a read).
+// 'peer-fin' event says that; the RFC's "connection closing" error is not raised for a read), and
+// after close().
 // A read that frees enough space owes the peer a window update (§3.8.6.2.2).
 export function receive(tcb: Tcb, max?: number): Uint8Array | null {
   if (max !== undefined && (typeof max !== 'number' || !Number.isInteger(max) || max <= 0)) {
@@ -68,7 +69,9 @@ export function receive(tcb: Tcb, max?: number): Uint8Array | null {
   }
   // After an orderly close the bytes still buffered stay readable; then "connection does not exist".
   if (tcb.state === TcpState.Closed && tcb.recvQueue.length === 0) throw new UsageError('ERR_TCP_NOT_CONNECTED');
-  if (tcb.readClosed) throw new UsageError('ERR_TCP_CLOSING', 'close() was called: no more reading');
+  // After close() the application said it reads no more: nothing is ever buffered again (null,
+  // not an error, so a reader woken by an earlier 'readable' need not know close() came first).
+  if (tcb.readClosed) return null;
   const data = tcb.recvQueue.shift(max);
   if (data !== null && tcb.irsKnown && tcb.state !== TcpState.Closed && windowUpdateDue(tcb)) tcb.ackNow = true;
   return data;

@@ -363,3 +363,18 @@ test('sendQueued / recvQueued / sendSpace / timers()', () => {
     { kind: 'retransmit', deadline: 1000 },
   ]);
 });
+
+test('RFC 5961 §5: an ACK older than SND.UNA - MAX.SND.WND is answered with an ACK and dropped', () => {
+  const t = inState('ESTABLISHED', { peerWnd: 1000, config: { nagle: false } });
+  t.send(3000).clear();
+  t.receive({ seq: R + 1, ack: s(L, 1001), wnd: 1000 })
+    .receive({ seq: R + 1, ack: s(L, 2001), wnd: 1000 })
+    .clear();
+  // SND.UNA = L+2001, MAX.SND.WND = 1000: an ACK at L+500 is too old
+  t.receive({ seq: R + 1, ack: s(L, 500), payload: 'x' }).expectSend({ seq: s(L, 3001), ack: R + 1, ctl: 'ACK' });
+  assert.equal(t.conn.recvQueued, 0);
+  assert.deepEqual(t.drops(), ['ack-too-old']);
+  // one within the bound is only an old ACK: its text is taken
+  t.receive({ seq: R + 1, ack: s(L, 1500), payload: 'y' });
+  assert.equal(t.conn.recvQueued, 1);
+});

@@ -303,10 +303,7 @@ test('user-call errors (RFC 9293 §3.10) throw UsageError and change nothing', (
     code(() => t.conn.close(0)),
     'ERR_TCP_CLOSING',
   );
-  assert.equal(
-    code(() => t.conn.read(0)),
-    'ERR_TCP_CLOSING',
-  );
+  assert.equal(t.conn.read(0).data, null); // after close(): nothing is ever readable again
   assert.equal(
     code(() => t.conn.timeWaitRecord()),
     'ERR_TCP_INVALID_STATE',
@@ -348,7 +345,30 @@ test('traces: state changes with causes, send/recv with relative numbers', () =>
 
 test('ESTABLISHED: a retransmitted SYN,ACK (our ACK was lost) is answered with an ACK', () => {
   const t = inState('ESTABLISHED');
-  t.at(1000).receive({ seq: R, ack: s(L, 1), ctl: 'SYN,ACK' }).expectSend({ seq: s(L, 1), ack: R + 1, ctl: 'ACK' });
+  t.at(1000)
+    .receive({ seq: R, ack: s(L, 1), ctl: 'SYN,ACK' })
+    .expectSend({ seq: s(L, 1), ack: R + 1, ctl: 'ACK' });
   t.expectState('ESTABLISHED');
   assert.deepEqual(t.drops(), ['unacceptable']);
+});
+
+test('transition(): an edge outside LEGAL_TRANSITIONS is an internal error', async () => {
+  const { Tcb } = await import('../../src/core/tcb.js');
+  const { resolveConfig } = await import('../../src/core/config.js');
+  const { NO_TRACE } = await import('../../src/trace/events.js');
+  const tcb = new Tcb({
+    localPort: 1,
+    remotePort: 2,
+    iss: 0,
+    tsOffset: 0,
+    cfg: resolveConfig(),
+    trace: NO_TRACE,
+    endpoint: '',
+    label: '',
+  });
+  assert.throws(
+    () => tcb.transition('ESTABLISHED' as never, 'test'),
+    (e: unknown) => e instanceof Error && !(e instanceof UsageError),
+  );
+  assert.equal(tcb.state, 'CLOSED');
 });

@@ -83,5 +83,7 @@ test('keepalive runs in CLOSE-WAIT; not in FIN-WAIT-2 (left to the FIN-WAIT-2 ti
 
 test("the peer's keepalive probe (SEQ=RCV.NXT-1, no data) is answered with an ACK", () => {
   const t = inState('ESTABLISHED');
-  t.at(5000).receive({ seq: R, ack: s(L, 1) }).expectSend({ seq: s(L, 1), ack: R + 1, ctl: 'ACK' });
+  t.at(5000)
+    .receive({ seq: R, ack: s(L, 1) })
+    .expectSend({ seq: s(L, 1), ack: R + 1, ctl: 'ACK' });
 });

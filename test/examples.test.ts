@@ -1,0 +1,44 @@
+// The README's library examples are the files in examples/: each one is quoted in the README word
+// for word, and each one runs and prints what its comments say.
+
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import test from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const readme = readFileSync(`${root}README.md`, 'utf8');
+
+function run(file: string): string {
+  return execFileSync(process.execPath, ['--import', 'tsx', `${root}examples/${file}`], { encoding: 'utf8' });
+}
+
+for (const file of ['simulated-close.ts', 'sans-io.ts']) {
+  test(`README quotes examples/${file} verbatim`, () => {
+    assert.ok(readme.includes(readFileSync(`${root}examples/${file}`, 'utf8')));
+  });
+}
+
+test('examples/simulated-close.ts prints the states of the seed close', () => {
+  assert.equal(run('simulated-close.ts'), 'hello CLOSE-WAIT\nbye TIME-WAIT CLOSED\nCLOSED 60210\n');
+});
+
+test('examples/sans-io.ts drives two connections by hand through open and close', () => {
+  assert.equal(
+    run('sans-io.ts'),
+    [
+      'a connected ESTABLISHED',
+      'b connected ESTABLISHED',
+      'b peer-fin CLOSE-WAIT',
+      'a fin-acked FIN-WAIT-2',
+      'a peer-fin TIME-WAIT',
+      'a time-wait TIME-WAIT',
+      'b fin-acked CLOSED',
+      'b closed CLOSED',
+      'TIME-WAIT 60000',
+      'CLOSED',
+      '',
+    ].join('\n'),
+  );
+});
