@@ -38,6 +38,10 @@ export const MAIN_HELP = `finack — a user-space TCP stack in TypeScript with a
 
 Usage:
   finack demo [scenario] [options]   run a scenario on the simulated network and draw its ladder
+  finack packetdrill <file|dir>...   run packetdrill scripts against finack in virtual time
+  finack serve --tun <if> ...        a finack server on a TUN device, reachable from the kernel
+  finack connect --tun <if> ...      a finack client on a TUN device: stdin out, what arrives to stdout
+  finack connections                 the connection table of a running serve/connect instance
   finack --help                      this help
   finack --version                   the version
 
@@ -100,7 +104,9 @@ export function parseCli(argv: readonly string[], scenarios: readonly string[]):
   if (first === '--version' || first === '-v' || first === 'version') return { kind: 'version' };
   if (first !== 'demo') {
     if (first.startsWith('-')) throw new CliUsageError(`unknown option ${first} (try finack --help)`);
-    throw new CliUsageError(`unknown command ${JSON.stringify(first)} (commands: demo; try finack --help)`);
+    throw new CliUsageError(
+      `unknown command ${JSON.stringify(first)} (commands: demo, packetdrill, serve, connect, connections; try finack --help)`,
+    );
   }
   return parseDemo(rest, scenarios);
 }

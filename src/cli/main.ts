@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { SCENARIO_NAMES, SCENARIOS } from '../scenarios/index.js';
 import { CliUsageError, demoHelp, MAIN_HELP, parseCli } from './args.js';
 import { runDemo } from './demo.js';
+import { runPacketdrillCli } from './packetdrill.js';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -25,8 +26,32 @@ export function version(): string {
   }
 }
 
-/** Runs the command line `argv` (without node and script). Exit codes: 0 ok, 1 failure, 2 usage error. */
-export function main(argv: readonly string[], io: CliIo = processIo()): number {
+/**
+ * Runs the command line `argv` (without node and script). Exit codes: 0 ok, 1 failure, 2 usage error.
+ * Commands that talk to a real network (serve, connect, connections) are asynchronous and loaded only
+ * when used, so the demo and the conformance runner never touch the TUN driver's native piece.
+ */
+export function main(argv: readonly string[], io: CliIo = processIo()): number | Promise<number> {
+  const [first, ...rest] = argv;
+  switch (first) {
+    case 'packetdrill':
+      return runPacketdrillCli(rest, io);
+    case 'serve':
+    case 'connect':
+    case 'connections':
+      return runTunCommand(first, rest, io);
+  }
+  return runSync(argv, io);
+}
+
+async function runTunCommand(cmd: 'serve' | 'connect' | 'connections', argv: string[], io: CliIo): Promise<number> {
+  const tun = await import('./tun.js');
+  if (cmd === 'serve') return tun.runServe(argv, io);
+  if (cmd === 'connect') return tun.runConnect(argv, io);
+  return tun.runConnections(argv, io);
+}
+
+function runSync(argv: readonly string[], io: CliIo): number {
   try {
     const cmd = parseCli(argv, SCENARIO_NAMES);
     switch (cmd.kind) {
@@ -79,5 +104,13 @@ if (isProgram()) {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
   });
-  process.exitCode = main(process.argv.slice(2));
+  Promise.resolve(main(process.argv.slice(2))).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      process.stderr.write(`finack: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }

@@ -69,7 +69,9 @@ function arriveListen(tcb: Tcb, seg: Segment): void {
     tcb.drop(seg, 'listen-bad');
     return;
   }
-  // third: SYN. Data or FIN on the SYN is not kept (the peer sends it again once we ACK only the SYN).
+  // third: SYN. Data or FIN on the SYN is not kept (the peer sends it again once we ACK only the
+  // SYN). RFC 9293 lets a listener queue it for after ESTABLISHED; Linux drops it too (unless TCP
+  // Fast Open is in use), and so holds no buffer for a connection that may never complete.
   if (has(seg, SYN)) {
     if (tcb.remotePort === 0) {
       tcb.remotePort = seg.srcPort;
@@ -198,14 +200,14 @@ function arriveSynchronized(tcb: Tcb, seg0: Segment): void {
     checkRst(tcb, seg);
     return;
   }
-  updateTsRecent(tcb, seg);
   if (has(seg, SYN)) {
     checkSyn(tcb, seg);
     return;
   }
+  // TS.Recent is updated in the fifth step, once the ACK field is known to be acceptable.
   if (checkAck(tcb, seg) === 'stop') return;
   // sixth: URG is not supported; the urgent pointer is ignored and the data is ordinary data.
-  if (seq === 'window-closed') {
+  if (seq === 'window-closed' && !isBareFin(seg)) {
     // Zero window: the ACK and window were processed; the text cannot be taken. Say so.
     tcb.ackNow = true;
     settleFinWait1(tcb);
@@ -236,7 +238,12 @@ function checkPaws(tcb: Tcb, seg: Segment): Step {
   return 'continue';
 }
 
-/** RFC 7323 §4.3: TS.Recent follows the TSval of segments that cover Last.ACK.sent. */
+/**
+ * RFC 7323 §4.3 (and §5.3 R3): TS.Recent follows the TSval of segments that cover Last.ACK.sent.
+ * Called only for segments that passed the sequence, RST, SYN and ACK checks, so a forged
+ * in-window SYN or a segment with an unacceptable ACK cannot push TS.Recent ahead (which would
+ * make PAWS drop the real peer's segments). Linux likewise updates it from tcp_ack().
+ */
 function updateTsRecent(tcb: Tcb, seg: Segment): void {
   const ts = seg.options.ts;
   if (!tcb.tsOk || ts === undefined) return;
@@ -253,12 +260,21 @@ export function acceptable(tcb: Tcb, seg: Segment): boolean {
   return seqInWindow(seg.seq, tcb.rcvNxt, wnd) || seqInWindow(seqAdd(seg.seq, len - 1), tcb.rcvNxt, wnd);
 }
 
+/** No text, FIN set (it occupies a sequence number but no buffer space). */
+function isBareFin(seg: Segment): boolean {
+  return seg.payload.length === 0 && has(seg, FIN);
+}
+
 // first: sequence number.
 function checkSequence(tcb: Tcb, seg: Segment): 'ok' | 'window-closed' | 'stop' {
   if (acceptable(tcb, seg)) return 'ok';
-  // With a zero window nothing with text is acceptable, but its ACK, window and RST still count
-  // (RFC 9293 §3.10.7.4 first, the note on RCV.WND = 0). This is how window probes get answers.
-  if (tcb.rcvWnd === 0 && seg.seq === tcb.rcvNxt && !has(seg, RST)) return 'window-closed';
+  // With a zero window nothing that occupies sequence space is acceptable, but the RFC asks for
+  // allowance for valid ACKs and RSTs (RFC 9293 §3.10.7.4 first, the note on RCV.WND = 0): a
+  // segment at RCV.NXT has its RST (second step) and its ACK and window (fifth) processed; its
+  // text is not taken and an ACK tells the peer so. This is how window probes get answers.
+  // A bare FIN at RCV.NXT is also taken (Linux tcp_data_queue does the same; the RFC would refuse
+  // it): it needs no buffer, and refusing it would leave the peer retransmitting its FIN.
+  if (tcb.rcvWnd === 0 && seg.seq === tcb.rcvNxt) return has(seg, RST) ? 'ok' : 'window-closed';
   if (has(seg, RST)) {
     tcb.drop(seg, 'rst-out-of-window');
     return 'stop';
@@ -273,8 +289,7 @@ function checkSequence(tcb: Tcb, seg: Segment): 'ok' | 'window-closed' | 'stop' 
 // gets a challenge ACK (config.challengeAcks; off: RFC 793 behaviour, any in-window RST resets).
 function checkRst(tcb: Tcb, seg: Segment): void {
   if (seg.seq !== tcb.rcvNxt && tcb.cfg.challengeAcks) {
-    tcb.ackNow = true;
-    tcb.drop(seg, 'rst-challenge');
+    tcb.challengeAck(seg, 'rst-challenge'); // rate-limited (RFC 5961 §7)
     return;
   }
   const s = tcb.state;
@@ -319,8 +334,7 @@ function checkSyn(tcb: Tcb, seg: Segment): void {
   // RFC 5961 §4: whatever its sequence number, answer with a challenge ACK and drop. Without
   // challenge ACKs (RFC 793): an in-window SYN is an error; reset the connection.
   if (tcb.cfg.challengeAcks) {
-    tcb.ackNow = true;
-    tcb.drop(seg, 'syn-challenge');
+    tcb.challengeAck(seg, 'syn-challenge'); // rate-limited (RFC 5961 §7)
     return;
   }
   sendRst(tcb);
@@ -403,17 +417,18 @@ function ackIsTooOld(tcb: Tcb, ack: number): boolean {
 /** The fifth step of ESTABLISHED, shared by the states that add to it. */
 function ackEstablished(tcb: Tcb, seg: Segment): Step {
   const ack = seg.ack;
+  // RFC 9293 §3.10.7.4 (fifth) / RFC 5961 §5.2: the ACK field must lie in
+  // [SND.UNA - MAX.SND.WND, SND.NXT]; otherwise send an ACK and drop. That ACK counts against the
+  // challenge-ACK budget (RFC 5961 §7) so two confused ends cannot ping-pong ACKs at line rate.
   if (ackIsTooNew(tcb, ack)) {
-    // ACK of something not yet sent: send ACK, drop.
-    tcb.ackNow = true;
-    tcb.drop(seg, 'ack-too-new');
+    tcb.challengeAck(seg, 'ack-too-new');
     return 'stop';
   }
   if (ackIsTooOld(tcb, ack)) {
-    tcb.ackNow = true;
-    tcb.drop(seg, 'ack-too-old');
+    tcb.challengeAck(seg, 'ack-too-old');
     return 'stop';
   }
+  updateTsRecent(tcb, seg);
   const wnd = seg.wnd << tcb.sndWscale;
   if (ackIsNew(tcb, ack)) {
     ackAdvance(tcb, seg);
@@ -478,6 +493,8 @@ function ackAdvance(tcb: Tcb, seg: Segment): void {
     tcb.rto.sample(tcb.now - tcb.rttTime);
     tcb.rttTiming = false;
   }
+  // RFC 6298 §5.7: the SYN (or SYN,ACK) was retransmitted after a timeout: RTO 3 s if no sample.
+  if (!wasSynAcked && tcb.retries > 0) tcb.rto.afterSynTimeout();
   tcb.retries = 0;
   tcb.persistBackoff = 0;
   tcb.dupAcks = 0;
@@ -627,6 +644,8 @@ export function timeWaitRecordOf(tcb: Tcb): TimeWaitRecord {
 function arriveTimeWait(tcb: Tcb, seg: Segment): void {
   const rec = timeWaitRecordOf(tcb);
   const v = timeWaitVerdict(rec, seg, tcb.now, tcb.cfg);
+  // The verdict may have moved TS.Recent (RFC 7323 §4.3): keep it for later segments and the record.
+  if (rec.tsRecent !== undefined) tcb.tsRecent = rec.tsRecent;
   switch (v.action) {
     case 'ack':
       if (v.reason !== undefined) tcb.drop(seg, v.reason);

@@ -64,6 +64,14 @@ export interface TcpConfig {
   rfc1337: boolean;
   /** RFC 5961 challenge ACKs for in-window RST and SYN (§3, §4). */
   challengeAcks: boolean;
+  /**
+   * RFC 5961 §7: at most this many challenge ACKs (and ACKs answering an ACK outside
+   * [SND.UNA - MAX.SND.WND, SND.NXT], §5) per connection per second; 0 = no limit. Linux limits
+   * per host (tcp_challenge_ack_limit, 1000/s) and per socket (tcp_invalid_ratelimit, one per
+   * 500 ms); we keep one per-connection budget of 10/s: enough for a peer that really lost state to
+   * get an answer at once, small enough that a flood of forged segments draws few replies.
+   */
+  challengeAckLimit: number;
 }
 
 export const DEFAULT_CONFIG: Readonly<TcpConfig> = Object.freeze({
@@ -93,6 +101,7 @@ export const DEFAULT_CONFIG: Readonly<TcpConfig> = Object.freeze({
   congestionControl: 'newreno',
   rfc1337: true,
   challengeAcks: true,
+  challengeAckLimit: 10,
 });
 
 export function resolveConfig(partial: Partial<TcpConfig> = {}): TcpConfig {
@@ -113,6 +122,7 @@ export function validateConfig(cfg: TcpConfig): void {
     'synRetries',
     'retries2',
     'keepaliveCount',
+    'challengeAckLimit',
   ];
   for (const k of nonNeg) checkInt(k, cfg[k], 0);
   checkInt('mss', cfg.mss, 88, 65495);

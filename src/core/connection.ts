@@ -131,7 +131,7 @@ export class Connection {
     const out = this.#run(now, () => {
       accepted = user.send(this.#tcb, data);
     });
-    return { ...out, accepted };
+    return { segments: out.segments, events: out.events, accepted };
   }
 
   read(now: Instant, max?: number): ReadOutput {
@@ -139,7 +139,7 @@ export class Connection {
     const out = this.#run(now, () => {
       data = user.receive(this.#tcb, max);
     });
-    return { ...out, data };
+    return { segments: out.segments, events: out.events, data };
   }
 
   shutdown(now: Instant): Output {
@@ -156,19 +156,23 @@ export class Connection {
 
   // --- network and time ---
 
+  // The two network/time inputs are the hot path: no closure per call (see #begin/#finish). They
+  // never throw on what the network sends, so there is no state to restore.
   handleSegment(seg: Segment, now: Instant): Output {
-    return this.#run(now, () => arrive(this.#tcb, seg));
+    this.#begin(now);
+    arrive(this.#tcb, seg);
+    return this.#finish(now);
   }
 
   /** Serves every timer due at `now`, in TIMER_KINDS order. Early or repeated calls do nothing. */
   handleTimeout(now: Instant): Output {
-    return this.#run(now, () => {
-      const tcb = this.#tcb;
-      for (const kind of TIMER_KINDS) {
-        if (tcb.finished) break;
-        if (tcb.timers.take(kind, now)) this.#onTimer(kind);
-      }
-    });
+    this.#begin(now);
+    const tcb = this.#tcb;
+    for (const kind of TIMER_KINDS) {
+      if (tcb.finished) break;
+      if (tcb.timers.take(kind, now)) this.#onTimer(kind);
+    }
+    return this.#finish(now);
   }
 
   nextDeadline(): Instant | undefined {
@@ -266,19 +270,30 @@ export class Connection {
 
   /** begin -> input -> transmit + schedule -> Output. A throwing input changes nothing. */
   #run(now: Instant, input: () => void): Output {
-    if (typeof now !== 'number' || !Number.isFinite(now)) {
-      throw new UsageError('ERR_INVALID_ARG_TYPE', 'now must be a finite number');
-    }
-    if (this.#lastNow !== undefined && now < this.#lastNow) throw new UsageError('ERR_TCP_TIME_BACKWARDS');
     const tcb = this.#tcb;
     const prevNow = tcb.now;
-    tcb.now = now;
+    this.#begin(now);
     try {
       input();
     } catch (e) {
       tcb.now = prevNow;
       throw e;
     }
+    return this.#finish(now);
+  }
+
+  /** Checks `now` (finite, not going back) and sets the TCB's clock for this call. */
+  #begin(now: Instant): void {
+    if (typeof now !== 'number' || !Number.isFinite(now)) {
+      throw new UsageError('ERR_INVALID_ARG_TYPE', 'now must be a finite number');
+    }
+    if (this.#lastNow !== undefined && now < this.#lastNow) throw new UsageError('ERR_TCP_TIME_BACKWARDS');
+    this.#tcb.now = now;
+  }
+
+  /** Sends what is owed, re-derives the timers, hands back this call's segments and events. */
+  #finish(now: Instant): Output {
+    const tcb = this.#tcb;
     this.#lastNow = now;
     if (!tcb.finished) {
       transmit(tcb);

@@ -13,9 +13,12 @@
 //   connect() ------------------------------------------+
 //                                                       v
 //   SYN at a listener --> half-open --'connected'--> live --'time-wait'--> record --2MSL--> gone
-//                         (SYN queue;  + 'accept'     |   (object dropped once        ('closed')
-//                          no events)                 |    nothing is left to read)
+//                         (SYN queue;  + 'accept'     |   (object kept until          ('closed')
+//                          no events)                 |    everything is read)
 //                                                     +--'closed'--> gone
+//                                                     |
+//                                                     +--'closed', bytes unread--> unread --> gone
+//                                                          (read() -> null, close(), abort())
 //
 // A half-open connection belongs to its listener: the user has not seen its id, so its events are
 // held back; it disappears quietly if it fails before the handshake completes (as in Linux). Its
@@ -32,20 +35,46 @@
 //
 // Addresses are opaque strings; IPv6 text is put in canonical form (tuple.ts), so any spelling of
 // an address names the same socket.
+//
+// Unread data is never lost. A connection may reach CLOSED gracefully (2MSL expiry, the ACK of our
+// FIN in LAST-ACK, a RST in TIME-WAIT without RFC 1337, a SYN reusing its tuple) with bytes it
+// received and acknowledged still waiting to be read. Its 'closed' event comes when the TCB
+// reaches CLOSED, as always: that is the protocol's close, and the network is done with the tuple.
+// Reading stays possible after it. The endpoint keeps the Connection (state CLOSED) as an 'unread'
+// entry, found by id only: it is out of the tuple table, so to the network the tuple is free (its
+// segments meet a listener or a RST as for any closed tuple, and a new connection may take it),
+// and it has no deadline. read() returns the bytes; the first read() that finds nothing returns
+// null and forgets the entry, as do close() and abort() (which discard what is left). So a user
+// sees, e.g.: ... 'peer-fin', 'time-wait', 'closed', then read() -> bytes ..., read() -> null.
+// Failures (RST, timeouts) flush the queue (RFC 9293 §3.10.7.4, second) and abort() discards it,
+// so they leave no entry. Likewise a Connection in TIME-WAIT with unread bytes stays the object,
+// not a record, until they are read (it does its own TIME-WAIT duties meanwhile).
+//
+// Counters (`stats`, like `netstat -s`): segments in and out, RSTs, retransmissions, opens, accepts,
+// failures by code, TIME-WAIT records and drops per DropReason. Connections trace their own drops,
+// so the endpoint hands each Connection a sink that counts 'drop' events before forwarding them
+// (which also turns the Connections' tracing on). Everything else is counted where it happens.
+//
+// Crash guard: a network fault never crashes the process. If handling a packet or a timeout
+// throws (a bug in the core, never the peer's doing), handlePacket/handleTimeout do not let it
+// escape: the connection it reached is aborted (RST when synchronized, 'error' ECONNABORTED,
+// 'closed'), stats.internalErrors is counted and a 'drop' with reason 'internal-error' is traced.
+// With `strict: true` (tests, the simulator) the exception is rethrown instead, so bugs stay loud.
 
-import type { TraceEvent, TraceSink } from '../trace/events.js';
+import type { DropReason, TraceEvent, TraceSink } from '../trace/events.js';
 import { NO_TRACE } from '../trace/events.js';
-import type { Packet } from '../wire/ip.js';
+import { decodePacket, type Packet } from '../wire/ip.js';
+import { wireDropReason } from '../wire/result.js';
 import { ACK, has, makeSegment, RST, type Segment, SYN, segLen } from '../wire/segment.js';
 import { seqAdd, seqDiff, seqGt } from '../wire/seq.js';
 import { resolveConfig, type TcpConfig } from './config.js';
 import { Connection, type Output } from './connection.js';
-import { UsageError } from './errors.js';
+import { type ConnErrorCode, UsageError } from './errors.js';
 import type { ConnEvent } from './events.js';
 import { IsnGenerator } from './isn.js';
 import { Listener, type ListenOptions } from './listener.js';
 import { checkPortRange, DEFAULT_EPHEMERAL_PORTS, pickEphemeralPort } from './ports.js';
-import { TcpState, type TcpStateName } from './state.js';
+import { isSynchronized, TcpState, type TcpStateName } from './state.js';
 import type { Duration, Instant } from './time.js';
 import { type TimeWaitRecord, timeWaitAck, timeWaitVerdict } from './time-wait.js';
 import type { TimerKind } from './timers.js';
@@ -85,6 +114,47 @@ export interface EndpointOptions {
   trace?: TraceSink;
   /** Default [49152, 65535]. */
   ephemeralPorts?: [number, number];
+  /**
+   * Rethrow an exception raised while handling a packet or a timeout (a bug in the core) instead of
+   * aborting the connection it reached. Default false; tests and the simulator set it.
+   */
+  strict?: boolean;
+}
+
+/**
+ * Counters since the endpoint was made, like `netstat -s`. `stats` returns a fresh snapshot.
+ * Drops of the simulated links ('link-loss', 'fault', 'partition', 'mtu') happen outside the
+ * endpoint and stay 0 here.
+ */
+export interface EndpointStats {
+  /** Segments given to handlePacket (directly or decoded by handleDatagram), whatever became of them. */
+  segmentsReceived: number;
+  /** Segments put in an output: by connections, RSTs for strays, ACKs of TIME-WAIT records. */
+  segmentsSent: number;
+  /** Segments sent again (SYN, data, FIN; timeouts, fast retransmit, partial ACKs). */
+  retransmissions: number;
+  rstsReceived: number;
+  rstsSent: number;
+  /** connect() calls (SYN sent). */
+  activeOpens: number;
+  /** SYNs at a listener that made a half-open connection. */
+  passiveOpens: number;
+  /** Handshakes completed at a listener ('accept' events). */
+  accepted: number;
+  /** 'error' events by code (also of half-open connections, whose events the user never sees). */
+  failed: Record<ConnErrorCode, number>;
+  timeWait: {
+    /** Connections that entered TIME-WAIT. */
+    created: number;
+    /** TIME-WAITs that ended after 2MSL (record or object). */
+    expired: number;
+    /** TIME-WAITs ended early by a new SYN that reused the tuple. */
+    reused: number;
+  };
+  /** Every traced drop of this endpoint and its connections, by reason (every reason present). */
+  drops: Record<DropReason, number>;
+  /** Exceptions caught by the crash guard (non-strict mode). */
+  internalErrors: number;
 }
 
 /** One line of connections(): what `ss -tan` shows. */
@@ -125,6 +195,8 @@ interface LiveEntry {
   deadline: Instant | undefined;
   /** close() was called (a record needs it to answer a second close() as the object would). */
   userClosed: boolean;
+  /** abort() was called: unread bytes are discarded, not kept. */
+  aborted: boolean;
 }
 
 interface TimeWaitEntry {
@@ -140,7 +212,22 @@ interface TimeWaitEntry {
   userClosed: boolean;
 }
 
-type Entry = LiveEntry | TimeWaitEntry;
+/**
+ * A connection that reached CLOSED with received bytes unread (see "Unread data" above). Found by
+ * id only: never in the tuple table, never a deadline.
+ */
+interface UnreadEntry {
+  kind: 'unread';
+  id: ConnId;
+  key: string;
+  local: Address;
+  remote: Address;
+  label: string;
+  conn: Connection;
+  deadline: undefined;
+}
+
+type Entry = LiveEntry | TimeWaitEntry | UnreadEntry;
 
 /**
  * When a new incarnation reuses a tuple in TIME-WAIT, our new ISN must lie beyond anything the old
@@ -165,7 +252,9 @@ export class Endpoint {
   readonly #addresses: string[];
   readonly #local: Set<string>;
   readonly #random: () => number;
+  /** The user's sink wrapped in the drop counter; connections get this one too. */
   readonly #trace: TraceSink;
+  readonly #strict: boolean;
   readonly #isn: IsnGenerator;
   readonly #ports: readonly [number, number];
   readonly #partial: Partial<TcpConfig>;
@@ -182,6 +271,11 @@ export class Endpoint {
   #nextListener: ListenerId = 1;
   #now: Instant = Number.NEGATIVE_INFINITY;
 
+  readonly #stats: EndpointStats = zeroStats();
+  /** Retransmissions of Connection objects the endpoint no longer holds (live ones are summed on demand). */
+  #retiredRetransmits = 0;
+  #lastInternalError: unknown;
+
   constructor(opts: EndpointOptions) {
     if (!Array.isArray(opts.addresses) || opts.addresses.length === 0) {
       throw new UsageError('ERR_INVALID_ARG_VALUE', 'addresses must list at least one local address');
@@ -191,7 +285,13 @@ export class Endpoint {
     this.#addresses = opts.addresses.map((a) => normalizeAddress(a));
     this.#local = new Set(this.#addresses);
     this.#random = opts.random;
-    this.#trace = opts.trace ?? NO_TRACE;
+    const sink = opts.trace ?? NO_TRACE;
+    const drops = this.#stats.drops;
+    this.#trace = (ev) => {
+      if (ev.type === 'drop') drops[ev.reason] = (drops[ev.reason] ?? 0) + 1;
+      sink(ev);
+    };
+    this.#strict = opts.strict === true;
     this.#isn = new IsnGenerator(opts.isnSecret);
     this.#ports = opts.ephemeralPorts ?? DEFAULT_EPHEMERAL_PORTS;
     checkPortRange(this.#ports);
@@ -300,6 +400,7 @@ export class Endpoint {
     const local: Address = { addr: laddr, port: lport };
     const rem: Address = { addr: raddr, port: remote.port };
     const e = this.#create(local, rem, cfg, this.#isn.isn(local, rem, now), undefined);
+    this.#stats.activeOpens++;
     const out = emptyOutput();
     this.#absorb(e, e.conn.connect(now), out);
     return { conn: e.id, out };
@@ -308,40 +409,80 @@ export class Endpoint {
   // ---------------------------------------------------------------------------------------------
   // Network and time input
 
-  /** One inbound packet. Never throws on its content: what matches nothing is dropped or reset. */
+  /**
+   * Raw IP bytes (IPv4 or IPv6 carrying TCP): decoded (wire/ip.ts), then handled as handlePacket.
+   * Bytes that do not decode are dropped, counted and traced with the reason wireDropReason gives.
+   */
+  handleDatagram(bytes: Uint8Array, now: Instant): EndpointOutput {
+    this.#tick(now);
+    if (!(bytes instanceof Uint8Array)) throw new UsageError('ERR_INVALID_ARG_TYPE', 'bytes must be a Uint8Array');
+    let r: ReturnType<typeof decodePacket>;
+    try {
+      r = decodePacket(bytes);
+    } catch (err) {
+      // decodePacket never throws by contract: if it does, that is our bug, not the sender's.
+      if (this.#strict) throw err;
+      const out = emptyOutput();
+      this.#internalError(undefined, err, now, out, undefined);
+      return out;
+    }
+    if (!r.ok) {
+      this.#emit({ t: now, endpoint: this.name, conn: '', type: 'drop', reason: wireDropReason(r.error.code) });
+      return emptyOutput();
+    }
+    return this.handlePacket(r.value, now);
+  }
+
+  /**
+   * One inbound packet. Never throws on its content: what matches nothing is dropped or reset. An
+   * exception from the core while handling it is caught (see "Crash guard"), unless strict.
+   */
   handlePacket(pkt: Packet, now: Instant): EndpointOutput {
     this.#tick(now);
     const out = emptyOutput();
-    const seg = pkt.seg;
-    const dst = this.#canonical(pkt.dst);
-    if (!this.#local.has(dst)) {
-      this.#emit({ t: now, endpoint: this.name, conn: '', type: 'drop', reason: 'not-local', seg });
-      return out;
-    }
-    const src = this.#canonical(pkt.src);
-    if (!isPort(seg.srcPort) || !isPort(seg.dstPort)) {
-      // Port 0 is reserved; such a segment can belong to no connection and deserves no answer.
-      this.#emit({ t: now, endpoint: this.name, conn: '', type: 'drop', reason: 'bad-header', seg });
-      return out;
-    }
-
-    const e = this.#byTuple.get(tupleKey(dst, seg.dstPort, src, seg.srcPort));
-    if (e?.kind === 'live') {
-      if (!this.#liveTimeWaitSyn(e, seg, now, out)) this.#absorb(e, e.conn.handleSegment(seg, now), out);
-    } else if (e?.kind === 'time-wait') {
-      this.#timeWaitSegment(e, seg, now, out);
-    } else {
-      // Only segments for no connection pay for these two objects; the lookup above allocates none.
-      const local: Address = { addr: dst, port: seg.dstPort };
-      const remote: Address = { addr: src, port: seg.srcPort };
-      const l = this.#listenerFor(dst, seg.dstPort);
-      if (l) this.#listenerSegment(l, local, remote, seg, now, out, undefined);
-      else this.#noConnection(local, remote, seg, now, out);
+    this.#stats.segmentsReceived++;
+    let key: string | undefined;
+    try {
+      const seg = pkt.seg;
+      if (has(seg, RST)) this.#stats.rstsReceived++;
+      const dst = this.#canonical(pkt.dst);
+      if (!this.#local.has(dst)) {
+        this.#emit({ t: now, endpoint: this.name, conn: '', type: 'drop', reason: 'not-local', seg });
+        return out;
+      }
+      const src = this.#canonical(pkt.src);
+      if (!isPort(seg.srcPort) || !isPort(seg.dstPort)) {
+        // Port 0 is reserved; such a segment can belong to no connection and deserves no answer.
+        this.#emit({ t: now, endpoint: this.name, conn: '', type: 'drop', reason: 'bad-header', seg });
+        return out;
+      }
+      key = tupleKey(dst, seg.dstPort, src, seg.srcPort);
+      const e = this.#byTuple.get(key);
+      if (e?.kind === 'live') {
+        if (!this.#liveTimeWaitSyn(e, seg, now, out)) this.#absorb(e, e.conn.handleSegment(seg, now), out);
+      } else if (e?.kind === 'time-wait') {
+        this.#timeWaitSegment(e, seg, now, out);
+      } else {
+        // Only segments for no connection pay for these two objects; the lookup above allocates none.
+        const local: Address = { addr: dst, port: seg.dstPort };
+        const remote: Address = { addr: src, port: seg.srcPort };
+        const l = this.#listenerFor(dst, seg.dstPort);
+        if (l) this.#listenerSegment(l, local, remote, seg, now, out, undefined);
+        else this.#noConnection(local, remote, seg, now, out);
+      }
+    } catch (err) {
+      if (this.#strict) throw err;
+      // Whatever holds the tuple now was being served (a new half-open one, after a reopen).
+      const victim = key === undefined ? undefined : this.#byTuple.get(key);
+      this.#internalError(victim, err, now, out, pkt?.seg);
     }
     return out;
   }
 
-  /** Serves every connection and record whose deadline is <= now. Early calls are harmless. */
+  /**
+   * Serves every connection and record whose deadline is <= now. Early calls are harmless. An
+   * exception while serving one entry aborts that entry only (see "Crash guard"), unless strict.
+   */
   handleTimeout(now: Instant): EndpointOutput {
     this.#tick(now);
     const out = emptyOutput();
@@ -359,9 +500,23 @@ export class Endpoint {
     }
     for (const e of due) {
       if (this.#byId.get(e.id) !== e) continue; // replaced or removed while serving an earlier one
-      if (e.kind === 'live') {
-        this.#absorb(e, e.conn.handleTimeout(now), out);
-      } else if (e.rec.expires <= now) {
+      try {
+        this.#serveTimeout(e, now, out);
+      } catch (err) {
+        if (this.#strict) throw err;
+        this.#internalError(this.#byId.get(e.id), err, now, out, undefined);
+      }
+    }
+    return out;
+  }
+
+  #serveTimeout(e: Entry, now: Instant, out: EndpointOutput): void {
+    if (e.kind === 'live') {
+      const wasTimeWait = e.conn.state === TcpState.TimeWait;
+      this.#absorb(e, e.conn.handleTimeout(now), out);
+      if (wasTimeWait && e.conn.state === TcpState.Closed) this.#stats.timeWait.expired++;
+    } else if (e.kind === 'time-wait') {
+      if (e.rec.expires <= now) {
         this.#emit({
           ...this.#base(e, now),
           type: 'timer',
@@ -369,12 +524,12 @@ export class Endpoint {
           action: 'fired',
           deadline: e.rec.expires,
         });
+        this.#stats.timeWait.expired++;
         this.#endTimeWait(e, now, TIME_WAIT_EXPIRED_CAUSE, out);
       } else {
         this.#schedule(e, e.rec.expires);
       }
     }
-    return out;
   }
 
   /** The earliest deadline over every connection and TIME-WAIT record. */
@@ -394,14 +549,21 @@ export class Endpoint {
   send(conn: ConnId, data: Uint8Array, now: Instant): EndpointOutput & { accepted: number } {
     this.#tick(now);
     const e = this.#entry(conn);
-    // RFC 9293 §3.10.2: SEND in TIME-WAIT is an error ("connection closing").
+    // RFC 9293 §3.10.2: SEND in TIME-WAIT is an error ("connection closing"); once CLOSED the
+    // connection does not exist for sending (only its unread bytes are left).
     if (e.kind === 'time-wait') throw new UsageError('ERR_TCP_CLOSING');
+    if (e.kind === 'unread') throw new UsageError('ERR_TCP_NOT_CONNECTED');
     const o = e.conn.send(data, now);
     const out = emptyOutput();
     this.#absorb(e, o, out);
     return { ...out, accepted: o.accepted };
   }
 
+  /**
+   * Bytes received in order (at most `max`), or null when none are buffered now. After 'closed',
+   * bytes still unread stay readable; the read that finds none left returns null and the endpoint
+   * forgets the connection (later calls throw ERR_TCP_NOT_CONNECTED).
+   */
   read(conn: ConnId, now: Instant, max?: number): EndpointOutput & { data: Uint8Array | null } {
     this.#tick(now);
     const e = this.#entry(conn);
@@ -410,6 +572,14 @@ export class Endpoint {
     if (e.kind === 'time-wait') {
       if (e.userClosed) throw new UsageError('ERR_TCP_CLOSING', 'close() was called: no more reading');
       return { ...emptyOutput(), data: null };
+    }
+    if (e.kind === 'unread') {
+      if (e.conn.recvQueued === 0) {
+        this.#forget(e);
+        return { ...emptyOutput(), data: null };
+      }
+      // CLOSED: the object sends nothing and reports nothing; only the bytes come back.
+      return { ...emptyOutput(), data: e.conn.read(now, max).data };
     }
     const o = e.conn.read(now, max);
     const out = emptyOutput();
@@ -422,6 +592,7 @@ export class Endpoint {
     const e = this.#entry(conn);
     // RFC 9293 §3.10.4: CLOSE (our half-close) in TIME-WAIT is an error ("connection closing").
     if (e.kind === 'time-wait') throw new UsageError('ERR_TCP_CLOSING');
+    if (e.kind === 'unread') throw new UsageError('ERR_TCP_NOT_CONNECTED');
     const out = emptyOutput();
     this.#absorb(e, e.conn.shutdown(now), out);
     return out;
@@ -437,6 +608,11 @@ export class Endpoint {
       e.userClosed = true;
       return out;
     }
+    if (e.kind === 'unread') {
+      // Already closed ('closed' was emitted): the user is done with the bytes left. Forget them.
+      this.#forget(e);
+      return out;
+    }
     const o = e.conn.close(now);
     e.userClosed = true;
     this.#absorb(e, o, out);
@@ -449,7 +625,12 @@ export class Endpoint {
     const out = emptyOutput();
     // RFC 9293 §3.10.5: ABORT in TIME-WAIT deletes the TCB without sending anything.
     if (e.kind === 'time-wait') this.#endTimeWait(e, now, 'ABORT', out);
-    else this.#absorb(e, e.conn.abort(now), out);
+    else if (e.kind === 'unread') this.#forget(e);
+    else {
+      const o = e.conn.abort(now);
+      e.aborted = true;
+      this.#absorb(e, o, out);
+    }
     return out;
   }
 
@@ -469,19 +650,44 @@ export class Endpoint {
   // ---------------------------------------------------------------------------------------------
   // Inspection
 
-  /** The live object; undefined once only a TIME-WAIT record is left, or once closed. */
+  /**
+   * The Connection object while the endpoint holds one: live, in TIME-WAIT with bytes unread, or
+   * CLOSED with bytes unread. undefined once only a TIME-WAIT record is left, or once forgotten.
+   */
   connection(conn: ConnId): Connection | undefined {
     const e = this.#byId.get(conn);
-    return e?.kind === 'live' ? e.conn : undefined;
+    return e === undefined || e.kind === 'time-wait' ? undefined : e.conn;
   }
 
-  /** Both ends of a live connection or a TIME-WAIT record. */
+  /** Both ends of a connection the endpoint still holds (live, TIME-WAIT record or unread). */
   addresses(conn: ConnId): { local: Address; remote: Address } | undefined {
     const e = this.#byId.get(conn);
     return e && { local: { ...e.local }, remote: { ...e.remote } };
   }
 
-  /** Like `ss -tan`: listeners, then connections (live and TIME-WAIT) in the order they were made. */
+  /** A snapshot of the counters (see EndpointStats). O(live connections): retransmissions are summed. */
+  get stats(): EndpointStats {
+    const s = this.#stats;
+    let retransmissions = this.#retiredRetransmits;
+    for (const e of this.#byId.values()) if (e.kind === 'live') retransmissions += e.conn.info().retransmits;
+    return {
+      ...s,
+      retransmissions,
+      failed: { ...s.failed },
+      timeWait: { ...s.timeWait },
+      drops: { ...s.drops },
+    };
+  }
+
+  /** The last exception the crash guard caught (non-strict mode), for logs; undefined if none. */
+  get lastInternalError(): unknown {
+    return this.#lastInternalError;
+  }
+
+  /**
+   * Like `ss -tan`: listeners, then connections in the order they were made: live ones, TIME-WAIT
+   * records, and CLOSED ones kept for their unread bytes (Recv-Q).
+   */
   connections(now: Instant): ConnectionRow[] {
     const rows: ConnectionRow[] = [];
     for (const l of this.#listeners.values()) {
@@ -562,6 +768,7 @@ export class Endpoint {
     if (issFloor !== undefined && !seqGt(iss, issFloor)) iss = seqAdd(issFloor, REOPEN_ISN_GAP);
     const e = this.#create(local, remote, l.config, iss, l.id);
     l.synQueue.add(e.id);
+    this.#stats.passiveOpens++;
     const opened = e.conn.listen(now);
     const answered = e.conn.handleSegment(seg, now);
     this.#absorb(e, concatOutput(opened, answered), out);
@@ -594,6 +801,8 @@ export class Endpoint {
           flags: RST | ACK,
         });
     out.packets.push({ src: local.addr, dst: remote.addr, seg: rst });
+    this.#stats.segmentsSent++;
+    this.#stats.rstsSent++;
     // No ISNs are known here: numbers are traced as they are, except that a SYN's own sequence
     // number is the peer's ISN, so the ACK of a reset SYN reads 1.
     const relAck = has(rst, ACK) ? (has(seg, SYN) ? rel(rst.ack, seg.seq) : rst.ack) : 0;
@@ -627,6 +836,7 @@ export class Endpoint {
         const l = this.#reopenListener(e, seg, now, out);
         if (!l) return;
         this.#emit({ ...this.#base(e, now), type: 'drop', reason: 'reopen', ...view });
+        this.#stats.timeWait.reused++;
         this.#endTimeWait(e, now, REOPEN_CAUSE, out);
         this.#listenerSegment(l, e.local, e.remote, seg, now, out, rec.sndNxt);
         return;
@@ -651,6 +861,7 @@ export class Endpoint {
     if (timeWaitVerdict(rec, seg, now, e.cfg).action !== 'reopen') return false;
     const l = this.#listenerFor(e.local.addr, e.local.port);
     if (l && !l.synQueueFull) {
+      this.#stats.timeWait.reused++;
       this.#absorb(e, e.conn.handleSegment(seg, now), out);
       this.#listenerSegment(l, e.local, e.remote, seg, now, out, rec.sndNxt);
       return true;
@@ -666,7 +877,7 @@ export class Endpoint {
    * answers any other SYN, with an ACK; with a full SYN queue the SYN is dropped. In both cases
    * TIME-WAIT stays.
    */
-  #reopenListener(e: Entry, seg: Segment, now: Instant, out: EndpointOutput): Listener | undefined {
+  #reopenListener(e: LiveEntry | TimeWaitEntry, seg: Segment, now: Instant, out: EndpointOutput): Listener | undefined {
     const l = this.#listenerFor(e.local.addr, e.local.port);
     if (!l) {
       const rec = e.kind === 'time-wait' ? e.rec : e.conn.timeWaitRecord();
@@ -693,6 +904,7 @@ export class Endpoint {
   #timeWaitAck(rec: TimeWaitRecord, e: Entry, now: Instant, out: EndpointOutput): void {
     const ack = timeWaitAck(rec, now);
     out.packets.push({ src: e.local.addr, dst: e.remote.addr, seg: ack });
+    this.#stats.segmentsSent++;
     this.#emit({
       ...this.#base(e, now),
       type: 'send',
@@ -740,6 +952,7 @@ export class Endpoint {
       listener,
       deadline: undefined,
       userClosed: false,
+      aborted: false,
     };
     this.#byId.set(id, e);
     this.#byTuple.set(e.key, e);
@@ -751,10 +964,17 @@ export class Endpoint {
    * on (or held back while half-open), and the entry's table position and deadline are updated.
    */
   #absorb(e: LiveEntry, o: Output, out: EndpointOutput): void {
-    for (const seg of o.segments) out.packets.push({ src: e.local.addr, dst: e.remote.addr, seg });
+    const stats = this.#stats;
+    for (const seg of o.segments) {
+      out.packets.push({ src: e.local.addr, dst: e.remote.addr, seg });
+      if (has(seg, RST)) stats.rstsSent++;
+    }
+    stats.segmentsSent += o.segments.length;
     let closed = false;
     for (const event of o.events) {
       if (event.type === 'closed') closed = true;
+      else if (event.type === 'error') stats.failed[event.code]++;
+      else if (event.type === 'time-wait') stats.timeWait.created++;
       if (e.listener !== undefined) {
         // Half-open: the user has not seen this id. The handshake's completion hands it over.
         if (event.type !== 'connected') continue;
@@ -769,6 +989,7 @@ export class Endpoint {
     const lid = e.listener as ListenerId;
     this.#listeners.get(lid)?.synQueue.delete(e.id);
     e.listener = undefined;
+    this.#stats.accepted++;
     out.events.push({ type: 'accept', listener: lid, conn: e.id, local: { ...e.local }, remote: { ...e.remote } });
   }
 
@@ -779,13 +1000,16 @@ export class Endpoint {
       // A connection the user knows must end with 'closed'; the Connection emits it, but if it
       // ever reaches CLOSED silently we still tell the user once.
       if (!closed && !halfOpen) out.events.push({ type: 'conn', conn: e.id, event: { type: 'closed' } });
-      this.#forget(e);
+      // Bytes the user has not read outlive the TCB (see "Unread data" at the top).
+      if (!halfOpen && !e.aborted && state === TcpState.Closed && e.conn.recvQueued > 0) this.#keepUnread(e);
+      else this.#forget(e);
       return;
     }
     // Swap the object for its record once nothing is left for the user to read (unread data stays
     // readable from the object until then; its own TIME-WAIT timer runs meanwhile).
     if (state === TcpState.TimeWait && e.conn.recvQueued === 0) {
       const rec = e.conn.timeWaitRecord();
+      this.#retire(e);
       const tw: TimeWaitEntry = {
         kind: 'time-wait',
         id: e.id,
@@ -806,11 +1030,43 @@ export class Endpoint {
     this.#schedule(e, e.conn.nextDeadline());
   }
 
+  /**
+   * A CLOSED connection with bytes unread: out of the tuple table (the network sees the tuple as
+   * free) and off the heap, kept by id for read().
+   */
+  #keepUnread(e: LiveEntry): void {
+    this.#retire(e);
+    if (this.#byTuple.get(e.key) === e) this.#byTuple.delete(e.key);
+    e.deadline = undefined;
+    const u: UnreadEntry = {
+      kind: 'unread',
+      id: e.id,
+      key: e.key,
+      local: e.local,
+      remote: e.remote,
+      label: e.label,
+      conn: e.conn,
+      deadline: undefined,
+    };
+    this.#byId.set(e.id, u);
+  }
+
   #forget(e: Entry): void {
+    if (e.kind === 'live' && this.#byId.get(e.id) === e) this.#retire(e);
+    this.#unlink(e);
+  }
+
+  /** Takes the entry out of every table (its heap items go stale). */
+  #unlink(e: Entry): void {
     if (this.#byId.get(e.id) === e) this.#byId.delete(e.id);
     if (this.#byTuple.get(e.key) === e) this.#byTuple.delete(e.key);
     if (e.kind === 'live' && e.listener !== undefined) this.#listeners.get(e.listener)?.synQueue.delete(e.id);
     e.deadline = undefined;
+  }
+
+  /** The live object is leaving the table: keep its retransmission count for stats. */
+  #retire(e: LiveEntry): void {
+    this.#retiredRetransmits += e.conn.info().retransmits;
   }
 
   #schedule(e: Entry, deadline: Instant | undefined): void {
@@ -824,6 +1080,74 @@ export class Endpoint {
   #rebuildHeap(): void {
     this.#heap.clear();
     for (const e of this.#byId.values()) if (e.deadline !== undefined) this.#heap.push(e.deadline, e.id);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Crash guard
+
+  /**
+   * Cleanup after the core threw while serving a packet or a timeout (non-strict mode): count and
+   * trace the fault, then end `victim`, the entry that was being served. The object may be in any
+   * state after a throw, so we ask it only for its state and SND.NXT and do the rest ourselves: as
+   * RFC 9293 §3.10.5 ABORT, a RST <SEQ=SND.NXT><CTL=RST> when the peer may still hold the
+   * connection (SYN-RECEIVED or synchronized; not TIME-WAIT, whose peer is done), then 'error'
+   * ECONNABORTED and 'closed' for a connection the user knows. Unread bytes are not kept: they
+   * may be what broke it.
+   */
+  #internalError(
+    victim: Entry | undefined,
+    err: unknown,
+    now: Instant,
+    out: EndpointOutput,
+    seg: Segment | undefined,
+  ): void {
+    this.#stats.internalErrors++;
+    this.#lastInternalError = err;
+    const label = victim?.label ?? '';
+    const base = { t: now, endpoint: this.name, conn: label };
+    this.#emit(
+      seg
+        ? { ...base, type: 'drop', reason: 'internal-error', seg }
+        : { ...base, type: 'drop', reason: 'internal-error' },
+    );
+    if (victim === undefined) return;
+    if (victim.kind === 'unread') {
+      this.#unlink(victim); // 'closed' was emitted already
+      return;
+    }
+    let state: TcpState = TcpState.TimeWait;
+    let userKnows = true;
+    if (victim.kind === 'live') {
+      const conn = victim.conn;
+      state = attempt(() => conn.state) ?? TcpState.Closed;
+      userKnows = victim.listener === undefined;
+      const info = attempt(() => conn.info());
+      this.#retiredRetransmits += info?.retransmits ?? 0;
+      if (info && (state === TcpState.SynReceived || (isSynchronized(state) && state !== TcpState.TimeWait))) {
+        const rst = makeSegment({
+          srcPort: victim.local.port,
+          dstPort: victim.remote.port,
+          seq: info.sndNxt,
+          flags: RST,
+        });
+        out.packets.push({ src: victim.local.addr, dst: victim.remote.addr, seg: rst });
+        this.#stats.segmentsSent++;
+        this.#stats.rstsSent++;
+        this.#emit({ ...base, type: 'send', seg: rst, relSeq: rel(rst.seq, info.iss), relAck: 0 });
+      }
+    }
+    if (state !== TcpState.Closed)
+      this.#emit({ ...base, type: 'state', from: state, to: TcpState.Closed, cause: 'internal error' });
+    this.#stats.failed.ECONNABORTED++;
+    const told = out.events.some((ev) => ev.type === 'conn' && ev.conn === victim.id && ev.event.type === 'closed');
+    if (userKnows && !told) {
+      const events: ConnEvent[] = [{ type: 'error', code: 'ECONNABORTED' }, { type: 'closed' }];
+      for (const event of events) {
+        this.#emit({ ...base, type: 'event', event });
+        out.events.push({ type: 'conn', conn: victim.id, event });
+      }
+    }
+    this.#unlink(victim);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -847,6 +1171,7 @@ export class Endpoint {
   #portIsFree(addr: string | undefined, port: number): boolean {
     for (const l of this.#listeners.values()) if (l.overlaps(addr, port)) return false;
     for (const e of this.#byId.values()) {
+      if (e.kind === 'unread') continue; // not on the network any more
       if (e.local.port === port && (addr === undefined || e.local.addr === addr)) return false;
     }
     return true;
@@ -888,6 +1213,65 @@ export class Endpoint {
 
 function emptyOutput(): EndpointOutput {
   return { packets: [], events: [] };
+}
+
+/** fn(), or undefined if it throws (for reading a Connection that has just thrown). */
+function attempt<T>(fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch {
+    return undefined;
+  }
+}
+
+function zeroStats(): EndpointStats {
+  return {
+    segmentsReceived: 0,
+    segmentsSent: 0,
+    retransmissions: 0,
+    rstsReceived: 0,
+    rstsSent: 0,
+    activeOpens: 0,
+    passiveOpens: 0,
+    accepted: 0,
+    failed: { ECONNREFUSED: 0, ECONNRESET: 0, ETIMEDOUT: 0, EPIPE: 0, ECONNABORTED: 0 },
+    timeWait: { created: 0, expired: 0, reused: 0 },
+    internalErrors: 0,
+    // Spelled out so that a DropReason added to the union without a counter fails to compile.
+    drops: {
+      truncated: 0,
+      'bad-header': 0,
+      'bad-option': 0,
+      checksum: 0,
+      unsupported: 0,
+      'not-local': 0,
+      'no-connection': 0,
+      'rst-to-nothing': 0,
+      'listen-overflow': 0,
+      'listen-bad': 0,
+      'syn-sent-bad-ack': 0,
+      'syn-sent-no-syn': 0,
+      unacceptable: 0,
+      'rst-out-of-window': 0,
+      'rst-challenge': 0,
+      'syn-challenge': 0,
+      'challenge-ack-limit': 0,
+      'no-ack': 0,
+      'ack-too-new': 0,
+      'ack-too-old': 0,
+      'data-after-fin': 0,
+      'time-wait-rst': 0,
+      'time-wait-old': 0,
+      paws: 0,
+      reopen: 0,
+      closed: 0,
+      'internal-error': 0,
+      'link-loss': 0,
+      fault: 0,
+      partition: 0,
+      mtu: 0,
+    },
+  };
 }
 
 function concatOutput(a: Output, b: Output): Output {

@@ -3,7 +3,18 @@
 // (tcb.ackNow, a queued FIN, bytes in sndQueue); transmit() turns that into segments and
 // schedule() re-derives every timer deadline from the result.
 
-import { ACK, FIN, makeSegment, PSH, RST, type Segment, SYN, segLen, type TcpOptions } from '../wire/segment.js';
+import {
+  ACK,
+  FIN,
+  makeSegment,
+  NO_OPTIONS,
+  PSH,
+  RST,
+  type Segment,
+  SYN,
+  segLen,
+  type TcpOptions,
+} from '../wire/segment.js';
 import { seqAdd, seqDiff, seqGt, seqLt, seqMax } from '../wire/seq.js';
 import { keepaliveDeadline } from './keepalive.js';
 import { isSynchronized, TcpState } from './state.js';
@@ -26,48 +37,63 @@ export function tsVal(tcb: Tcb): number {
  */
 export function windowField(tcb: Tcb, syn: boolean): number {
   const shift = syn ? 0 : tcb.rcvWscale;
-  const maxWin = syn ? 0xffff : 0xffff * 2 ** shift;
-  let offer = Math.min(tcb.rcvSpace, maxWin);
-  offer -= offer % 2 ** shift; // what the field can express exactly
+  const offer = windowOffer(tcb, shift);
   const current = tcb.rcvWnd;
-  const threshold = Math.min(Math.floor(tcb.cfg.recvBuffer / 2), tcb.sndMss);
-  if (offer > current && offer - current >= threshold) {
+  if (offer > current && offer - current >= swsThreshold(tcb)) {
     tcb.rcvAdvRight = seqAdd(tcb.rcvNxt, offer);
+    return Math.min(0xffff, offer >>> shift);
   }
-  return Math.min(0xffff, Math.floor(tcb.rcvWnd / 2 ** shift));
+  return Math.min(0xffff, current >>> shift);
 }
 
 /** RFC 9293 §3.8.6.2.2: a read freed enough space to move the right edge: a window update is due. */
 export function windowUpdateDue(tcb: Tcb): boolean {
-  const shift = tcb.rcvWscale;
-  let offer = Math.min(tcb.rcvSpace, 0xffff * 2 ** shift);
-  offer -= offer % 2 ** shift;
+  const offer = windowOffer(tcb, tcb.rcvWscale);
   const current = tcb.rcvWnd;
-  const threshold = Math.min(Math.floor(tcb.cfg.recvBuffer / 2), tcb.sndMss);
-  return offer > current && offer - current >= threshold;
+  return offer > current && offer - current >= swsThreshold(tcb);
 }
 
-/** Builds one segment from the TCB. ACK-bearing segments settle the owed ACK. */
+/**
+ * The window we could offer now, as the field can express it with `shift` (rounded down to a
+ * multiple of 2^shift). Bit operations are exact here: shift =< 14 and the value =< 0xffff << 14 <
+ * 2^31 (this runs for every segment we send).
+ */
+function windowOffer(tcb: Tcb, shift: number): number {
+  const offer = Math.min(tcb.rcvSpace, 0xffff << shift);
+  return (offer >>> shift) << shift;
+}
+
+/** Receiver SWS threshold: min(buffer / 2, MSS) (RFC 9293 §3.8.6.2.2). */
+function swsThreshold(tcb: Tcb): number {
+  return Math.min(tcb.cfg.recvBuffer >>> 1, tcb.sndMss);
+}
+
+/**
+ * Builds one segment from the TCB. ACK-bearing segments settle the owed ACK. Hot path: the
+ * Segment is written as one literal (no makeSegment spread), and a segment without options shares
+ * the frozen NO_OPTIONS object.
+ */
 function build(tcb: Tcb, seq: number, flags: number, payload: Uint8Array = EMPTY): Segment {
   const syn = (flags & SYN) !== 0;
   const hasAck = (flags & ACK) !== 0;
-  let options: TcpOptions = {};
+  let options: TcpOptions = NO_OPTIONS;
   if (syn) {
     options = synOptions(tcb, hasAck);
   } else if (tcb.tsOk) {
     options = { ts: { val: tsVal(tcb), ecr: tcb.tsRecent } };
   }
   const wnd = windowField(tcb, syn);
-  const seg = makeSegment({
+  const seg: Segment = {
     srcPort: tcb.localPort,
     dstPort: tcb.remotePort,
     seq,
     ack: hasAck ? tcb.rcvNxt : 0,
     flags,
     wnd,
+    urp: 0,
     options,
     payload,
-  });
+  };
   if (hasAck) {
     tcb.lastAckSent = tcb.rcvNxt;
     tcb.ackNow = false;
@@ -89,9 +115,23 @@ function synOptions(tcb: Tcb, synAck: boolean): TcpOptions {
   return o;
 }
 
-/** <SEQ=SND.MAX><ACK=RCV.NXT><CTL=ACK>: an ACK (also the challenge ACK of RFC 5961). */
+/**
+ * The sequence number for a segment that carries no data (bare ACK, RST): SND.MAX, unless that
+ * lies beyond the peer's window, then its right edge SND.UNA + SND.WND. RFC 9293 writes
+ * SEQ=SND.NXT; we follow Linux (tcp_acceptable_seq, whose snd_nxt is our SND.MAX) because:
+ *   - after a timeout SND.NXT goes back to SND.UNA (go-back-N, see tcb.ts) while the peer may
+ *     already hold everything up to SND.MAX: SEQ=SND.NXT would then fall below its RCV.NXT;
+ *   - after a zero-window probe SND.MAX covers the probe octet the peer did not take: with a zero
+ *     window it accepts a bare segment only at SEQ = RCV.NXT = SND.UNA, the right edge.
+ */
+function bareSeq(tcb: Tcb): number {
+  const edge = seqAdd(tcb.sndUna, tcb.sndWnd);
+  return seqGt(tcb.sndMax, edge) && tcb.synAcked ? edge : tcb.sndMax;
+}
+
+/** <SEQ=SND.MAX><ACK=RCV.NXT><CTL=ACK> (see bareSeq): an ACK (also the challenge ACK of RFC 5961). */
 export function sendAck(tcb: Tcb): void {
-  tcb.push(build(tcb, tcb.sndMax, ACK));
+  tcb.push(build(tcb, bareSeq(tcb), ACK));
 }
 
 /**
@@ -104,7 +144,7 @@ export function sendRst(tcb: Tcb): void {
     makeSegment({
       srcPort: tcb.localPort,
       dstPort: tcb.remotePort,
-      seq: tcb.sndMax,
+      seq: bareSeq(tcb),
       ack: tcb.irsKnown ? tcb.rcvNxt : 0,
       flags: tcb.irsKnown ? RST | ACK : RST,
       options: {},
@@ -135,7 +175,13 @@ export function replyRst(tcb: Tcb, seg: Segment): void {
 function sendSyn(tcb: Tcb): void {
   const flags = tcb.irsKnown ? SYN | ACK : SYN;
   tcb.push(build(tcb, tcb.iss, flags));
-  if (!tcb.rttTiming && tcb.sndMax === tcb.iss) startRtt(tcb, tcb.iss);
+  // Karn (RFC 6298 §3): time only the first transmission; a resent SYN (timeout, or a SYN,ACK
+  // repeated for a duplicate SYN) makes its ACK ambiguous.
+  if (tcb.sndMax === tcb.iss) {
+    if (!tcb.rttTiming) startRtt(tcb, tcb.iss);
+  } else {
+    tcb.rttTiming = false;
+  }
   tcb.sndNxt = seqAdd(tcb.iss, 1);
   tcb.sndMax = seqMax(tcb.sndMax, tcb.sndNxt);
 }
@@ -262,6 +308,8 @@ export function retransmitFirst(tcb: Tcb): void {
  * nothing in flight, either the window
  * is zero (send one new octet beyond it as a probe; SND.NXT stays, SND.MAX covers the octet so the
  * peer may acknowledge it) or sender SWS avoidance held back a small segment (send it now).
+ * Linux probes differently (tcp_xmit_probe_skb: a bare ACK at SND.UNA - 1 that only draws an ACK);
+ * we follow the RFC's octet, so a window that has opened takes data at once.
  */
 export function persistProbe(tcb: Tcb): void {
   const offset = seqDiff(tcb.sndNxt, tcb.sndQueueSeq);

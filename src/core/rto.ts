@@ -7,7 +7,10 @@
 // was retransmitted (unless timestamps tell the transmissions apart, RFC 7323 §4), and keep the
 // backed-off RTO until a sample from a segment sent once arrives (RFC 6298 §5.7 note).
 
-import type { Duration } from './time.js';
+import { type Duration, SECOND } from './time.js';
+
+/** RFC 6298 §5.7: the RTO to use once the handshake completes after a SYN timed out. */
+export const RTO_AFTER_SYN_TIMEOUT: Duration = 3 * SECOND;
 
 export interface RtoConfig {
   rtoInitial: Duration;
@@ -84,6 +87,21 @@ export class RtoEstimator {
   backoff(): void {
     this.#rto = Math.min(this.#cfg.rtoMax, this.#rto * 2);
     this.#backoffs++;
+  }
+
+  /**
+   * RFC 6298 §5.7: the handshake completed, but only after the SYN (or SYN,ACK) had to be sent
+   * again because the retransmission timer expired. If no RTT sample exists yet (Karn's rule: the
+   * ACK of a retransmitted SYN gives none), the RTO restarts at 3 s instead of staying backed off
+   * (or falling to the 1 s initial value), clamped into [rtoMin, rtoMax]. A configured initial RTO
+   * above 3 s is kept: the rule only raises an RTO below 3 s. With a sample (timestamps tell the
+   * transmissions apart, RFC 7323 §4) the measured RTO is better and stays. Linux does the same
+   * (tcp_init_metrics: TCP_TIMEOUT_FALLBACK when srtt is still 0 after SYN retransmissions).
+   */
+  afterSynTimeout(): void {
+    if (this.#srtt !== undefined) return;
+    this.#base = this.#clamp(Math.max(RTO_AFTER_SYN_TIMEOUT, this.#cfg.rtoInitial));
+    this.clearBackoff();
   }
 
   /** Drops the backoff: the RTO returns to the value computed from the samples. */

@@ -117,6 +117,9 @@ export class Tcb {
 
   // --- acknowledgment owed ---
   ackNow = false;
+  /** RFC 5961 §7 limiter: start of the current one-second window and challenge ACKs sent in it. */
+  challengeWindowStart = Number.NEGATIVE_INFINITY;
+  challengeCount = 0;
   /** In-order bytes received since our last ACK (delayed ACK: ACK every second full segment). */
   unackedBytes = 0;
 
@@ -181,10 +184,21 @@ export class Tcb {
     this.keepaliveInterval = init.cfg.keepaliveInterval;
     this.keepaliveCount = init.cfg.keepaliveCount;
     this.nagle = init.cfg.nagle;
-    this.timers = new TimerTable((timer, action, deadline) => {
-      if (this.tracing)
-        this.trace({ type: 'timer', t: this.now, endpoint: this.endpoint, conn: this.label, timer, action, deadline });
-    });
+    // With the no-op sink the table gets no observer at all: nothing is called per timer change.
+    this.timers = new TimerTable(
+      this.tracing
+        ? (timer, action, deadline) =>
+            this.trace({
+              type: 'timer',
+              t: this.now,
+              endpoint: this.endpoint,
+              conn: this.label,
+              timer,
+              action,
+              deadline,
+            })
+        : undefined,
+    );
   }
 
   // --- derived values (never mutate) ---
@@ -296,7 +310,11 @@ export class Tcb {
 
   emit(ev: ConnEvent): void {
     if (this.finished && ev.type !== 'closed') return;
-    if ((ev.type === 'readable' || ev.type === 'writable') && this.events.some((e) => e.type === ev.type)) return;
+    if (ev.type === 'readable' || ev.type === 'writable') {
+      // At most once per Output (a plain loop: this runs per data segment).
+      const evs = this.events;
+      for (let i = 0; i < evs.length; i++) if (evs[i]?.type === ev.type) return;
+    }
     this.events.push(ev);
     if (this.tracing) this.trace({ type: 'event', t: this.now, endpoint: this.endpoint, conn: this.label, event: ev });
   }
@@ -329,6 +347,31 @@ export class Tcb {
       ...this.relRecv(seg),
       reason,
     });
+  }
+
+  /**
+   * A challenge ACK (RFC 5961 §3, §4) or the ACK that answers an unacceptable ACK field (§5) is
+   * owed for `seg`, which is dropped with `reason`. RFC 5961 §7 asks for a throttle: once
+   * cfg.challengeAckLimit of them went out in the current one-second window the ACK is not sent
+   * and the drop is traced as 'challenge-ack-limit'. The budget is per connection, so unlike
+   * Linux's old host-wide counter (CVE-2016-5696) it tells an off-path prober nothing about other
+   * connections, and needs no randomisation.
+   */
+  challengeAck(seg: Segment, reason: DropReason): void {
+    const limit = this.cfg.challengeAckLimit;
+    if (limit > 0) {
+      if (this.now - this.challengeWindowStart >= 1000) {
+        this.challengeWindowStart = this.now;
+        this.challengeCount = 0;
+      }
+      if (this.challengeCount >= limit) {
+        this.drop(seg, 'challenge-ack-limit');
+        return;
+      }
+      this.challengeCount++;
+    }
+    this.ackNow = true;
+    this.drop(seg, reason);
   }
 
   /** Queues `seg` for this call's Output and traces it. */

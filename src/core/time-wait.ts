@@ -47,6 +47,12 @@ function tsOlder(a: number, b: number): boolean {
   return seqLt(a, b);
 }
 
+/**
+ * What to do with `seg` in TIME-WAIT. Pure except for one field: when the segment passes PAWS and
+ * covers RCV.NXT (the retransmitted FIN, or a bare ACK at RCV.NXT), its TSval becomes
+ * `rec.tsRecent` (RFC 7323 §4.3), so the ACK built next by timeWaitAck echoes it. The caller keeps
+ * the mutated record.
+ */
 export function timeWaitVerdict(rec: TimeWaitRecord, seg: Segment, _now: Instant, cfg: TcpConfig): TimeWaitVerdict {
   const ts = seg.options.ts;
   const tsInUse = rec.tsRecent !== undefined;
@@ -70,19 +76,28 @@ export function timeWaitVerdict(rec: TimeWaitRecord, seg: Segment, _now: Instant
     return { action: 'ack', restart: false, reason: 'time-wait-old' };
   }
 
-  // PAWS (RFC 7323 §5.3): an older timestamp marks an old duplicate; answer with an ACK.
+  // PAWS (RFC 7323 §5.3 R1) holds in TIME-WAIT too: an older timestamp marks an old duplicate;
+  // answer with an ACK, do not restart the 2MSL wait, keep TS.Recent.
   if (tsInUse && ts !== undefined && rec.tsRecent !== undefined && tsOlder(ts.val, rec.tsRecent)) {
     return { action: 'ack', restart: false, reason: 'paws' };
   }
 
   // The peer's FIN again: it ends exactly at RCV.NXT (the FIN occupied RCV.NXT - 1).
   // RFC 9293 §3.10.7.4 (eighth), TIME-WAIT: acknowledge it and restart the 2MSL timeout.
+  // RFC 7323 §4.3: it starts at or before Last.ACK.sent (= RCV.NXT) and passed PAWS, so its TSval
+  // becomes TS.Recent and our ACK echoes it (the peer in LAST-ACK times its FIN with it).
   if (has(seg, FIN) && seqAdd(seg.seq, segLen(seg)) === rec.rcvNxt) {
+    if (tsInUse && ts !== undefined) rec.tsRecent = ts.val;
     return { action: 'ack', restart: true };
   }
 
   // A pure ACK at RCV.NXT is acceptable and says nothing new: no answer (see the file comment).
-  if (segLen(seg) === 0 && seg.seq === rec.rcvNxt) return { action: 'drop', reason: 'time-wait-old' };
+  // Its TSval is recorded all the same (RFC 7323 §4.3). Linux also restarts the 2MSL wait here
+  // (tcp_timewait_state_process); RFC 9293 restarts it only for a FIN, and so do we.
+  if (segLen(seg) === 0 && seg.seq === rec.rcvNxt) {
+    if (tsInUse && ts !== undefined) rec.tsRecent = ts.val;
+    return { action: 'drop', reason: 'time-wait-old' };
+  }
 
   // Anything else is an old duplicate or data after the FIN: RFC 9293 §3.10.7.4 (first) answers an
   // unacceptable segment with an ACK.

@@ -1,5 +1,7 @@
 // One absolute deadline per TimerKind (quinn's connection/timer.rs shape). No tick counters: the
 // table only answers "when is the next thing due" and "which kinds are due now".
+// Storage is a plain object with one property per kind (undefined = not armed) rather than a Map:
+// schedule() touches several kinds for every segment, and a fixed-shape object is cheaper to read.
 
 import type { Instant } from './time.js';
 import { TIMER_KINDS, type TimerInfo, type TimerKind } from './timers.js';
@@ -8,30 +10,39 @@ import { TIMER_KINDS, type TimerInfo, type TimerKind } from './timers.js';
 export type TimerObserver = (kind: TimerKind, action: 'armed' | 'cancelled' | 'fired', deadline?: Instant) => void;
 
 export class TimerTable {
-  readonly #deadlines = new Map<TimerKind, Instant>();
-  readonly #observe: TimerObserver;
+  readonly #d: Record<TimerKind, Instant | undefined> = {
+    retransmit: undefined,
+    persist: undefined,
+    'delayed-ack': undefined,
+    keepalive: undefined,
+    'fin-wait-2': undefined,
+    'time-wait': undefined,
+    'user-timeout': undefined,
+  };
+  /** undefined: nobody traces (the hot path then makes no call per change). */
+  readonly #observe: TimerObserver | undefined;
 
-  constructor(observe: TimerObserver = () => {}) {
+  constructor(observe?: TimerObserver) {
     this.#observe = observe;
   }
 
   /** Arms (or re-arms) `kind` for `deadline`. Re-arming at the same instant is not traced again. */
   set(kind: TimerKind, deadline: Instant): void {
-    if (this.#deadlines.get(kind) === deadline) return;
-    this.#deadlines.set(kind, deadline);
-    this.#observe(kind, 'armed', deadline);
+    if (this.#d[kind] === deadline) return;
+    this.#d[kind] = deadline;
+    this.#observe?.(kind, 'armed', deadline);
   }
 
   /** Arms `kind` only when it is not armed already. */
   ensure(kind: TimerKind, deadline: Instant): void {
-    if (!this.#deadlines.has(kind)) this.set(kind, deadline);
+    if (this.#d[kind] === undefined) this.set(kind, deadline);
   }
 
   clear(kind: TimerKind): void {
-    const d = this.#deadlines.get(kind);
+    const d = this.#d[kind];
     if (d === undefined) return;
-    this.#deadlines.delete(kind);
-    this.#observe(kind, 'cancelled', d);
+    this.#d[kind] = undefined;
+    this.#observe?.(kind, 'cancelled', d);
   }
 
   clearAll(except?: TimerKind): void {
@@ -39,25 +50,28 @@ export class TimerTable {
   }
 
   get(kind: TimerKind): Instant | undefined {
-    return this.#deadlines.get(kind);
+    return this.#d[kind];
   }
 
   isArmed(kind: TimerKind): boolean {
-    return this.#deadlines.has(kind);
+    return this.#d[kind] !== undefined;
   }
 
   /** Removes `kind` if it is due at `now`; returns whether it was (and traces 'fired'). */
   take(kind: TimerKind, now: Instant): boolean {
-    const d = this.#deadlines.get(kind);
+    const d = this.#d[kind];
     if (d === undefined || d > now) return false;
-    this.#deadlines.delete(kind);
-    this.#observe(kind, 'fired', d);
+    this.#d[kind] = undefined;
+    this.#observe?.(kind, 'fired', d);
     return true;
   }
 
   earliest(): Instant | undefined {
     let best: Instant | undefined;
-    for (const d of this.#deadlines.values()) if (best === undefined || d < best) best = d;
+    for (const kind of TIMER_KINDS) {
+      const d = this.#d[kind];
+      if (d !== undefined && (best === undefined || d < best)) best = d;
+    }
     return best;
   }
 
@@ -65,7 +79,7 @@ export class TimerTable {
   list(): TimerInfo[] {
     const out: TimerInfo[] = [];
     for (const kind of TIMER_KINDS) {
-      const deadline = this.#deadlines.get(kind);
+      const deadline = this.#d[kind];
       if (deadline !== undefined) out.push({ kind, deadline });
     }
     return out.sort((a, b) => a.deadline - b.deadline);

@@ -17,6 +17,11 @@ import type { Clock } from './clock.js';
 /** What the loop needs of an Endpoint (the real one, or a stand-in in tests). */
 export interface LoopEndpoint {
   handlePacket(pkt: Packet, now: Instant): EndpointOutput;
+  /**
+   * Raw IP bytes: decode, count and trace what does not decode, handle the rest (Endpoint does).
+   * A stand-in without it gets the loop's own decoding (decode, trace a drop, handlePacket).
+   */
+  handleDatagram?(bytes: Uint8Array, now: Instant): EndpointOutput;
   handleTimeout(now: Instant): EndpointOutput;
   nextDeadline(): Instant | undefined;
 }
@@ -28,7 +33,7 @@ export interface DriverLoopOptions<E extends LoopEndpoint = LoopEndpoint> {
   transmit: (pkt: Packet) => void;
   /** Receives every endpoint event, after the core call that produced it has returned. */
   dispatch?: (ev: EndpointEvent) => void;
-  /** Name for trace events the loop emits itself (undecodable packets). */
+  /** Name for trace events the loop emits itself (undecodable packets, stand-in endpoints only). */
   name?: string;
   trace?: TraceSink;
 }
@@ -76,8 +81,18 @@ export class DriverLoop<E extends LoopEndpoint = LoopEndpoint> {
     this.call((now) => this.endpoint.handlePacket(pkt, now));
   }
 
-  /** Raw IP bytes arrived from the wire: decoded, then handled; undecodable bytes are traced and dropped. */
+  /**
+   * Raw IP bytes arrived from the wire. The endpoint decodes them (handleDatagram), so drops of
+   * undecodable bytes are counted and traced in the core for every driver. For an endpoint without
+   * handleDatagram the loop decodes them itself and traces the drop under its own name.
+   */
   handleBytes(bytes: Uint8Array): void {
+    const ep = this.endpoint;
+    const handleDatagram = ep.handleDatagram;
+    if (handleDatagram !== undefined) {
+      this.call((now) => handleDatagram.call(ep, bytes, now));
+      return;
+    }
     const r = decodePacket(bytes);
     if (!r.ok) {
       this.#trace({

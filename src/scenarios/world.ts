@@ -5,7 +5,7 @@ import { DEFAULT_CONFIG, type TcpConfig } from '../core/config.js';
 import type { Duration, Instant } from '../core/time.js';
 import { type SimConn, type SimHost, SimNetwork } from '../sim/index.js';
 import type { TraceEvent, TraceSink } from '../trace/events.js';
-import { formatDuration, formatMs, type LadderNote } from '../trace/ladder.js';
+import { formatMs, type LadderNote } from '../trace/ladder.js';
 import { TraceRecorder } from '../trace/recorder.js';
 
 export const CLIENT = 'client';

@@ -122,6 +122,7 @@ export class SimNetwork {
       random: () => hostRng.next(),
       config: { ...this.#config, ...(opts.config ?? {}) },
       trace: this.#trace,
+      strict: true, // a bug in the core throws out of the simulation instead of aborting a connection
     });
     const h = new SimHost(
       a,

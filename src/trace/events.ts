@@ -25,6 +25,7 @@ export type DropReason =
   | 'rst-out-of-window' // RST outside the window: ignored
   | 'rst-challenge' // RST in window but not exact: challenge ACK (RFC 5961 §3)
   | 'syn-challenge' // SYN in a synchronized state: challenge ACK (RFC 5961 §4)
+  | 'challenge-ack-limit' // would get a challenge ACK (RFC 5961 §3-§5) but the per-connection limit was reached (§7): dropped silently
   | 'no-ack' // synchronized state, ACK bit off
   | 'ack-too-new' // acknowledges something not yet sent: ACK sent
   | 'ack-too-old' // ACK below SND.UNA in SYN-RECEIVED: RST sent
@@ -34,6 +35,7 @@ export type DropReason =
   | 'paws' // timestamp older than TS.Recent (RFC 7323 §5): ACK sent unless RST
   | 'reopen' // TIME-WAIT connection object: a new SYN may reuse the tuple; the object closes (endpoint routes the SYN)
   | 'closed' // arrived for a CLOSED connection
+  | 'internal-error' // the core threw while handling it (a bug): the connection it reached was aborted
   | 'link-loss' // simulator: lost on the link (random loss)
   | 'fault' // simulator: dropped by a targeted fault
   | 'partition' // simulator: the two hosts are partitioned

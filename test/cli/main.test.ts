@@ -10,7 +10,8 @@ function run(...argv: string[]): { code: number; out: string; err: string } {
   let out = '';
   let err = '';
   const code = main(argv, { stdout: (t) => (out += t), stderr: (t) => (err += t) });
-  return { code, out, err };
+  assert.equal(typeof code, 'number', 'demo, help and version run synchronously');
+  return { code: code as number, out, err };
 }
 
 const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

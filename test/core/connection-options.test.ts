@@ -118,10 +118,11 @@ test('RTTM: with timestamps every ACK gives a sample, even for a retransmitted s
   assert.ok((t.info().srtt ?? 0) > 0);
 });
 
-test('TIME-WAIT ACKs carry timestamps when negotiated', () => {
+test('TIME-WAIT ACKs carry timestamps when negotiated; a retransmitted FIN moves TS.Recent (RFC 7323 §4.3)', () => {
   const t = inState('TIME-WAIT', { peerOptions: { mss: 1460, ts: { val: 100, ecr: 0 } } });
   t.at(10)
     .receive({ seq: R + 1, ack: s(L, 2), ctl: 'FIN,ACK', options: { ts: { val: 150, ecr: 0 } } })
-    .expectSend({ seq: s(L, 2), ack: R + 2, ctl: 'ACK', options: { ts: { val: 10, ecr: 100 } } });
-  assert.equal(t.conn.timeWaitRecord().tsRecent, 100);
+    .expectSend({ seq: s(L, 2), ack: R + 2, ctl: 'ACK', options: { ts: { val: 10, ecr: 150 } } });
+  assert.equal(t.conn.timeWaitRecord().tsRecent, 150);
+  assert.equal(t.info().tsRecent, 150);
 });

@@ -138,4 +138,34 @@ describe('RtoEstimator (RFC 6298)', () => {
     assert.equal(e.srtt, 87.5);
     assert.equal(e.rto, 338); // 87.5 + 250 = 337.5
   });
+
+  test('afterSynTimeout (§5.7): without a sample the RTO restarts at 3 s, backoff cleared', () => {
+    const e = new RtoEstimator({ rtoInitial: 1000, rtoMin: 1000, rtoMax: 60_000 });
+    e.backoff();
+    e.backoff();
+    assert.equal(e.rto, 4000);
+    e.afterSynTimeout();
+    assert.equal(e.rto, 3000);
+    assert.equal(e.backoffs, 0);
+    assert.equal(e.srtt, undefined);
+    e.backoff(); // the next timeout doubles from 3 s
+    assert.equal(e.rto, 6000);
+    e.sample(100); // the first sample replaces the fallback
+    assert.equal(e.rto, 1000);
+  });
+
+  test('afterSynTimeout (§5.7): a sample already taken, a larger initial RTO, or rtoMax below 3 s win', () => {
+    const a = new RtoEstimator(cfg);
+    a.sample(100);
+    a.backoff();
+    a.afterSynTimeout();
+    assert.equal(a.rto, 600); // unchanged: only a sample clears this backoff
+    const b = new RtoEstimator({ rtoInitial: 5000, rtoMin: 1000, rtoMax: 60_000 });
+    b.backoff();
+    b.afterSynTimeout();
+    assert.equal(b.rto, 5000);
+    const c = new RtoEstimator({ rtoInitial: 1000, rtoMin: 200, rtoMax: 2000 });
+    c.afterSynTimeout();
+    assert.equal(c.rto, 2000);
+  });
 });

@@ -103,3 +103,21 @@ test('timeWaitAck: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, window field, timestamps
   const b = timeWaitAck(TS_REC, 1234);
   assert.deepEqual(b.options.ts, { val: 1734, ecr: 0xfffffff0 });
 });
+
+test('a retransmitted FIN that passes PAWS moves rec.tsRecent (RFC 7323 §4.3); a PAWS failure does not', () => {
+  const rec: TimeWaitRecord = { ...TS_REC };
+  const fin = (val: number) => seg(0xfffffff9, 'FIN,ACK', { options: { ts: { val, ecr: 1 } } });
+  assert.deepEqual(timeWaitVerdict(rec, fin(0x00000005), 0, cfg), { action: 'ack', restart: true }); // newer across the wrap
+  assert.equal(rec.tsRecent, 0x00000005);
+  assert.deepEqual(timeWaitAck(rec, 0).options.ts, { val: 500, ecr: 0x00000005 });
+  assert.deepEqual(timeWaitVerdict(rec, fin(0xfffffff8), 0, cfg), { action: 'ack', restart: false, reason: 'paws' });
+  assert.equal(rec.tsRecent, 0x00000005);
+  // A bare ACK at RCV.NXT records its TSval too, and gets no answer.
+  const ack = seg(REC.rcvNxt, 'ACK', { options: { ts: { val: 0x00000009, ecr: 1 } } });
+  assert.deepEqual(timeWaitVerdict(rec, ack, 0, cfg), { action: 'drop', reason: 'time-wait-old' });
+  assert.equal(rec.tsRecent, 0x00000009);
+  // Without timestamps in use the record has no TS.Recent and gets none.
+  const plain: TimeWaitRecord = { ...REC };
+  timeWaitVerdict(plain, fin(0x00000005), 0, cfg);
+  assert.equal(plain.tsRecent, undefined);
+});

@@ -10,6 +10,11 @@
 //      CLOSE-WAIT and LAST-ACK;
 //   4. time never goes backwards; each side's sequence numbers stay in [ISS, ISS + bytes + 2];
 //   5. determinism: the same scenario played twice gives the same trace.
+// Also: event sanity ('fin-acked' before 'time-wait', 'peer-fin' after all data, abort() sends a RST
+// exactly in the states RFC 9293 §3.10.5 names and reports no error), and a second property over
+// black holes (MTU below the segment size, keepalive on) where connections die with ETIMEDOUT or
+// ECONNRESET and must still end cleanly. Known exceptions to the usual close paths are allowed only
+// with their cause found in the trace (a TIME-WAIT shorter than the peer's RTO, the FIN-WAIT-2 timeout).
 //
 // The base seed is fixed (FINACK_PROPERTY_SEED overrides it, FINACK_PROPERTY_RUNS the number of runs);
 // on failure fast-check prints the seed, the path and the scenario, and the error message carries the
@@ -23,6 +28,7 @@ import { type SimConn, SimNetwork } from '../../src/sim/index.js';
 import type { TraceEvent } from '../../src/trace/events.js';
 import { ACK, RST, SYN, segLen } from '../../src/wire/segment.js';
 import {
+  blackHoleArb,
   CLIENT,
   CLIENT_ADDR,
   explain,
@@ -54,6 +60,7 @@ function verify(run: Run, check: (run: Run) => void): void {
 
 const clean = (run: Run): boolean =>
   run.aborted === undefined &&
+  run.watchdogFired.length === 0 &&
   !run.sc.order.endsWith('abort') &&
   !run.client.saw('error') &&
   !(run.server?.saw('error') ?? false);
@@ -88,7 +95,7 @@ function checkData(run: Run): void {
     assert.equal(run.serverWritten, run.serverData.length, 'clean run: the server wrote everything');
   }
   // Without loss nothing can time out or be reset in a scenario without abort.
-  const lossless = run.sc.c2s.loss === 0 && run.sc.s2c.loss === 0;
+  const lossless = [run.sc.c2s, run.sc.s2c].every((l) => l.loss === 0 && (l.mtu ?? 1500) === 1500);
   if (lossless && !run.sc.order.endsWith('abort')) {
     assert.ok(clean(run), 'no loss and no abort, yet a connection reported an error');
   }
@@ -161,7 +168,7 @@ function checkEvents(run: Run): void {
     if (clean(run)) {
       // Node's 'end' comes after every 'data': all the peer's bytes were readable before 'peer-fin'.
       const reader = name === CLIENT ? run.sc.clientTcp : run.sc.serverTcp;
-      if (reader.readDelay === 0)
+      if (reader.readDelay === 0 && !gaveUpInFinWait2(run, name))
         assert.equal(readAtFin, peerSize, `${name}: bytes read when 'peer-fin' was dispatched`);
       const other =
         name === CLIENT
@@ -251,6 +258,7 @@ function checkStates(run: Run): void {
   // before the peer retransmits a FIN whose ACK was lost; the FIN then meets no connection and is
   // answered with a RST, which closes the peer without an error (RFC 9293 §3.10.7.4 second: RST in
   // CLOSING, LAST-ACK or TIME-WAIT). Only that RST excuses a side from the usual path.
+  const gaveUp = (self: string): boolean => gaveUpInFinWait2(run, self);
   const excused = (self: 'client' | 'server'): boolean =>
     self === 'client' ? strayRstAfterClose(run, SERVER_ADDR, server) : strayRstAfterClose(run, CLIENT_ADDR, run.client);
   const active = /^(FIN-WAIT-2 )?TIME-WAIT CLOSED$/;
@@ -262,7 +270,8 @@ function checkStates(run: Run): void {
       order === 'server-first' ? ([s, c, SERVER, CLIENT] as const) : ([c, s, CLIENT, SERVER] as const);
     const aConn = aName === CLIENT ? run.client : server;
     const path = pathAfter(a, 'FIN-WAIT-1') ?? '(no FIN-WAIT-1)';
-    assert.match(path, excused(aName) ? activeReset : active, `${aName} (active closer)`);
+    const want = gaveUp(aName) ? /^FIN-WAIT-2 CLOSED$/ : excused(aName) ? activeReset : active;
+    assert.match(path, want, `${aName} (active closer)`);
     assert.match(p.map((e) => e.to).join(' '), passive, `${pName} (passive closer)`);
     assert.ok(!p.some((e) => e.to === 'TIME-WAIT'), `${pName} (passive closer) entered TIME-WAIT`);
     if (aConn.saw('time-wait')) checkTimeWaitLength(run, aConn);
@@ -276,10 +285,22 @@ function checkStates(run: Run): void {
       // With loss or reordering, one side may see the other's ACK before its FIN.
       let want = quiet ? /^CLOSING TIME-WAIT CLOSED$/ : /^(CLOSING |FIN-WAIT-2 )?TIME-WAIT CLOSED$/;
       if (excused(name)) want = activeReset;
+      if (gaveUp(name)) want = /^FIN-WAIT-2 CLOSED$/;
       assert.match(path, want, `${name} (simultaneous close)`);
       if (conn.saw('time-wait')) checkTimeWaitLength(run, conn);
     }
   }
+}
+
+/**
+ * Like Linux, a fully closed connection gives up in FIN-WAIT-2 after finWait2Timeout (60 s). With the
+ * peer's FIN lost and its RTO backed off (up to rtoMax, 2 min), that timer may fire first: the side
+ * closes without the peer's FIN, and the peer's next FIN meets a RST.
+ */
+function gaveUpInFinWait2(run: Run, endpoint: string): boolean {
+  return run.rec.events.some(
+    (e) => e.type === 'timer' && e.endpoint === endpoint && e.timer === 'fin-wait-2' && e.action === 'fired',
+  );
 }
 
 /**
@@ -353,7 +374,23 @@ function checkTimeAndSequence(run: Run): void {
 // ---------------------------------------------------------------------------------------------------
 // The properties
 
+/**
+ * The watchdog (black-hole runs only) may end only what the stack leaves open by design: a half-closed
+ * connection in FIN-WAIT-2 whose peer died without a word (ETIMEDOUT sends no RST). Keepalive does not
+ * probe in FIN-WAIT-2 and the FIN-WAIT-2 timeout applies only after close() (src/core/keepalive.ts).
+ */
+function checkWatchdog(run: Run): void {
+  for (const w of run.watchdogFired) {
+    const peer = w.who === CLIENT ? run.server : run.client;
+    assert.ok(
+      w.state === 'FIN-WAIT-2' && (peer?.saw('error') ?? false),
+      `${w.who} was still ${w.state} after ${run.sc.watchdog} ms (peer errored: ${peer?.saw('error')})`,
+    );
+  }
+}
+
 function checkAll(run: Run): void {
+  verify(run, checkWatchdog);
   verify(run, checkData);
   verify(run, checkEnd);
   verify(run, checkEvents);
@@ -361,28 +398,27 @@ function checkAll(run: Run): void {
   verify(run, checkTimeAndSequence);
 }
 
-/**
- * Slow readers read within 2MSL of 'readable'. A reader slower than that loses data still unread
- * when TIME-WAIT ends (a stack bug: see the todo tests at the end), which would hide everything else.
- */
-const promptReaders: fc.Arbitrary<Scenario> = scenarioArb.map((sc) => ({
-  ...sc,
-  clientTcp: { ...sc.clientTcp, readDelay: Math.min(sc.clientTcp.readDelay, 2 * sc.msl - 1) },
-  serverTcp: { ...sc.serverTcp, readDelay: Math.min(sc.serverTcp.readDelay, 2 * sc.msl - 1) },
-}));
-
 test('lifecycle: data, clean end, legal states, time and sequence space over a lossy network', () => {
   fc.assert(
-    fc.property(promptReaders, (sc) => {
+    fc.property(scenarioArb, (sc) => {
       checkAll(play(sc));
     }),
-    params(120, 0),
+    params(600, 0),
+  );
+});
+
+test('lifecycle over black holes (MTU below the segments; keepalive on): errors are reported, all ends', () => {
+  fc.assert(
+    fc.property(blackHoleArb, (sc) => {
+      checkAll(play(sc));
+    }),
+    params(120, 3),
   );
 });
 
 test('lifecycle: the same scenario played twice gives the same trace', () => {
   fc.assert(
-    fc.property(promptReaders, (sc) => {
+    fc.property(scenarioArb, (sc) => {
       const a = traceJson(play(sc));
       const b = traceJson(play(sc));
       if (a !== b) {
@@ -393,18 +429,14 @@ test('lifecycle: the same scenario played twice gives the same trace', () => {
         );
       }
     }),
-    params(15, 1),
+    params(50, 1),
   );
 });
 
 // ---------------------------------------------------------------------------------------------------
-// Stack bugs found by the properties above, kept as todo tests (minimal reproductions and a property
-// aimed at them) until they are fixed; then drop the `todo` and the promptReaders clamp.
-
-const UNREAD_DATA_LOST =
-  'src/core/tcb.ts transition(Closed) + src/core/endpoint.ts #settle/#forget: a connection that reaches CLOSED ' +
-  'by 2MSL expiry or by the ACK of its FIN in LAST-ACK is forgotten with received, ACKed data still unread; ' +
-  'no error is reported and read() throws ERR_TCP_NOT_CONNECTED';
+// Focused tests for what the properties above found. The unread-data and SimConn ones were fixed in
+// src/ (they are kept as regression tests), and so was the zero-window one: bare ACKs now use a
+// sequence number inside the peer's window even after a probe (as Linux's tcp_acceptable_seq does).
 
 /** Half-closing clients that read more than 2MSL after 'readable', so TIME-WAIT may end first. */
 const lateReaders: fc.Arbitrary<Scenario> = fc
@@ -416,18 +448,16 @@ const lateReaders: fc.Arbitrary<Scenario> = fc
     clientTcp: { ...sc.clientTcp, readDelay: 2 * msl + extra },
   }));
 
-test('lifecycle: a reader slower than 2MSL still gets every byte or an error', { todo: UNREAD_DATA_LOST }, () => {
+test('lifecycle: a reader slower than 2MSL still gets every byte or an error', () => {
   fc.assert(
     fc.property(lateReaders, (sc) => {
       checkAll(play(sc));
     }),
-    params(100, 2),
+    params(60, 2),
   );
 });
 
-test('unread data survives the end of TIME-WAIT (the client half-closes, reads 300 ms later)', {
-  todo: UNREAD_DATA_LOST,
-}, () => {
+test('unread data survives the end of TIME-WAIT (the client half-closes, reads 300 ms later)', () => {
   const net = new SimNetwork({ seed: 1, link: { latency: 10 }, config: { msl: 100 } });
   const client = net.host(CLIENT_ADDR, { name: CLIENT });
   const server = net.host(SERVER_ADDR, { name: SERVER });
@@ -442,12 +472,13 @@ test('unread data survives the end of TIME-WAIT (the client half-closes, reads 3
   net.runUntil(() => c.saw('peer-fin'));
   assert.equal(c.state, 'TIME-WAIT'); // at t=40, with the 5 bytes unread
   net.runFor(300); // 2MSL = 200 ms ends at t=240
+  assert.equal(c.state, 'CLOSED');
   assert.equal(new TextDecoder().decode(c.read() ?? new Uint8Array(0)), 'hello');
+  assert.equal(c.read(), null); // the last read lets the endpoint forget the connection
+  assert.deepEqual(client.connections(), []);
 });
 
-test('unread data survives LAST-ACK -> CLOSED (the server shuts down without reading)', {
-  todo: UNREAD_DATA_LOST,
-}, () => {
+test('unread data survives LAST-ACK -> CLOSED (the server shuts down without reading)', () => {
   const net = new SimNetwork({ seed: 1, link: { latency: 10 }, config: { msl: 100 } });
   const client = net.host(CLIENT_ADDR, { name: CLIENT });
   const server = net.host(SERVER_ADDR, { name: SERVER });
@@ -460,7 +491,27 @@ test('unread data survives LAST-ACK -> CLOSED (the server shuts down without rea
   const s = l.accepted[0] as SimConn;
   s.shutdown(); // CLOSE-WAIT -> LAST-ACK; the ACK of our FIN closes the connection at t=50
   net.run();
+  assert.equal(s.state, 'CLOSED');
   assert.equal(new TextDecoder().decode(s.read() ?? new Uint8Array(0)), 'hello');
+  assert.equal(s.read(), null);
+  assert.deepEqual(
+    server.connections().filter((r) => r.conn !== undefined),
+    [],
+  );
+});
+
+test('a zero-window prober still acknowledges the data of the peer it probes', () => {
+  const net = new SimNetwork({ seed: 1, link: { latency: 10 } });
+  const client = net.host(CLIENT_ADDR, { name: CLIENT, config: { recvBuffer: 2000 } });
+  const server = net.host(SERVER_ADDR, { name: SERVER });
+  const l = server.listen(80);
+  const c = client.connect({ addr: SERVER_ADDR, port: 80 }, { autoRead: false }); // never reads
+  net.runUntil(() => l.accepted.length > 0);
+  (l.accepted[0] as SimConn).write(new Uint8Array(10_000)); // fills the client's window: the server probes
+  net.runFor(100_000);
+  c.write(new Uint8Array(500)); // RTT 20 ms, delayed ACK 200 ms
+  const acked = net.runUntil(() => c.connection?.sendQueued === 0, { limit: 1000 });
+  assert.ok(acked, `500 bytes still unacknowledged after 1 s (acknowledged only by a later probe)`);
 });
 
 // Found by the first property (fixed in src/sim/host.ts since): kept as a regression test.

@@ -13,6 +13,10 @@
 //   client-abort   the client abort()s after reading k bytes or at a given time; the server close()s
 //                  once it has written everything (so it always ends, even if the RST is lost).
 //   server-abort   the mirror image.
+// Each host also gets random TCP settings (buffers, MSS, Nagle, delayed ACKs, timestamps, window
+// scaling) and its application may read late (readDelay), so windows fill and persist probes run.
+// The applications read for themselves (SimConn autoRead off) and stop reading once they called
+// close() or abort(), as real code does.
 
 import fc from 'fast-check';
 import type { TcpConfig } from '../../src/core/config.js';
@@ -64,6 +68,8 @@ export interface HostTcp {
   windowScaling: boolean;
   /** ms between 'readable' and the application's read (0: at once). */
   readDelay: number;
+  /** Keepalive settings (undefined: off, the default). */
+  keepalive: { idle: number; interval: number; count: number } | undefined;
 }
 
 export interface Scenario {
@@ -83,6 +89,11 @@ export interface Scenario {
   abort: AbortTrigger;
   /** half-close: percent of the server's data written before the client's FIN arrives. */
   splitPercent: number;
+  /**
+   * An application-level timeout: at this time each side abort()s its connection if it is still
+   * open (undefined: none). Only the black-hole property uses it (see lifecycle.test.ts).
+   */
+  watchdog: number | undefined;
 }
 
 /** At most this many write() calls per side and phase. */
@@ -134,6 +145,7 @@ export const hostTcpArb: fc.Arbitrary<HostTcp> = fc.record({
   timestamps: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, fc.constant(false)),
   windowScaling: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, fc.constant(false)),
   readDelay: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, fc.integer({ min: 1, max: 300 })),
+  keepalive: fc.constant(undefined),
 });
 
 /** The Partial<TcpConfig> of a host. */
@@ -147,6 +159,12 @@ export function hostConfig(h: HostTcp): Partial<TcpConfig> {
   if (h.sendBuffer !== undefined) cfg.sendBuffer = h.sendBuffer;
   if (h.recvBuffer !== undefined) cfg.recvBuffer = h.recvBuffer;
   if (h.mss !== undefined) cfg.mss = h.mss;
+  if (h.keepalive !== undefined) {
+    cfg.keepalive = true;
+    cfg.keepaliveIdle = h.keepalive.idle;
+    cfg.keepaliveInterval = h.keepalive.interval;
+    cfg.keepaliveCount = h.keepalive.count;
+  }
   return cfg;
 }
 
@@ -168,7 +186,36 @@ export const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   serverTcp: hostTcpArb,
   abort: abortArb,
   splitPercent: fc.integer({ min: 0, max: 100 }),
+  watchdog: fc.constant(undefined),
 });
+
+/**
+ * Black holes: a link whose MTU is below the full-sized packets of the flow drops them all (no path
+ * MTU discovery), so the sender times out. Keepalive is on for both hosts and each application has a
+ * watchdog, as real ones do, so that the survivor of a dead connection finds out too.
+ */
+export const blackHoleArb: fc.Arbitrary<Scenario> = fc
+  .record({
+    sc: scenarioArb,
+    c2sMtu: fc.oneof(fc.constant(1500), fc.integer({ min: 300, max: 1400 })),
+    s2cMtu: fc.oneof(fc.constant(1500), fc.integer({ min: 300, max: 1400 })),
+    keepalive: fc.record({
+      idle: fc.integer({ min: 1000, max: 20_000 }),
+      interval: fc.integer({ min: 500, max: 5000 }),
+      count: fc.integer({ min: 1, max: 5 }),
+    }),
+  })
+  .map(({ sc, c2sMtu, s2cMtu, keepalive }) => ({
+    ...sc,
+    c2s: { ...sc.c2s, mtu: c2sMtu },
+    s2c: { ...sc.s2c, mtu: s2cMtu },
+    clientTcp: { ...sc.clientTcp, keepalive },
+    serverTcp: { ...sc.serverTcp, keepalive },
+    watchdog: WATCHDOG,
+  }));
+
+/** The applications' own timeout in black-hole runs: 2 hours (retries give up within about 30 min). */
+export const WATCHDOG = 2 * 60 * 60 * 1000;
 
 // ---------------------------------------------------------------------------------------------------
 // Deterministic helpers
@@ -320,6 +367,8 @@ export interface Run {
   actions: AppAction[];
   /** run() ended with nothing scheduled (false: the time or step bound was hit). */
   idle: boolean;
+  /** Connections the watchdog had to abort, and their state then. */
+  watchdogFired: { who: 'client' | 'server'; state: TcpStateName }[];
 }
 
 /**
@@ -475,15 +524,14 @@ export function play(sc: Scenario): Run {
     }
   };
 
-  // The applications read for themselves (autoRead off) and stop reading once they called close() or
-  // abort(), as real code does. (SimConn's autoRead would still read on a 'readable' dispatched after
-  // a close() made by an earlier handler of the same batch, and throw: see the todo test.)
   // A slow reader (readDelay > 0) reads that long after 'readable', so its window fills and closes.
   const watch = (c: SimConn, who: 'client' | 'server'): void => {
     const delay = who === 'client' ? sc.clientTcp.readDelay : sc.serverTcp.readDelay;
     let pending = false;
+    // Bytes received before the connection closed stay readable after 'closed' (the endpoint keeps
+    // them until a read() returns null); a connection the endpoint no longer holds has nothing left.
     const drain = (): void => {
-      if ((who === 'client' ? st.cReadStop : st.sReadStop) || dead(c)) return;
+      if ((who === 'client' ? st.cReadStop : st.sReadStop) || c.local === undefined) return;
       while (c.read() !== null) {}
     };
     c.on('readable', () => {
@@ -532,6 +580,22 @@ export function play(sc: Scenario): Run {
       }
     });
   }
+  const watchdogFired: { who: 'client' | 'server'; state: TcpStateName }[] = [];
+  if (sc.watchdog !== undefined) {
+    net.clock.schedule(sc.watchdog, () => {
+      for (const [who, c] of [
+        ['client', client],
+        ['server', st.server],
+      ] as const) {
+        if (c === undefined || c.saw('closed')) continue;
+        watchdogFired.push({ who, state: c.state });
+        act(who, `watchdog abort (${c.state})`);
+        if (who === 'client') st.cDone = st.cReadStop = true;
+        else st.sDone = st.sReadStop = true;
+        c.abort();
+      }
+    });
+  }
   tick();
 
   net.run({ until: TIME_BOUND, maxSteps: STEP_BOUND });
@@ -559,6 +623,7 @@ export function play(sc: Scenario): Run {
     abortRst: st.abortRst,
     peerFinRead: { client: st.cPeerFin, server: st.sPeerFin },
     actions,
+    watchdogFired,
     idle,
   };
 }

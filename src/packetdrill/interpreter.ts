@@ -1,0 +1,795 @@
+// Runs a parsed packetdrill script against finack in virtual time (PACKETDRILL-SUBSET.md).
+//
+// The script plays the peer and the application. The stack is a SocketKernel (socket/kernel.ts)
+// over one Endpoint. Inbound packets and syscalls happen exactly at their times; timers run up to
+// each event; what the stack sends is queued with its time and compared with `>` lines. Blocking
+// syscalls (`a...b`) wait as a thread would: they are retried after every change and must return
+// inside their window. Backquoted commands are never executed: they select a profile and sysctl
+// overrides. Nothing here knows any script by name.
+
+import { AF_INET, errnoNumber, SYMBOLS } from '../socket/constants.js';
+import {
+  BLOCKED,
+  type Blocked,
+  type GetResult,
+  type ReadResult,
+  SocketKernel,
+  type SysResult,
+} from '../socket/kernel.js';
+import { applySysctls, PROFILES, type Profile } from '../socket/profiles.js';
+import { decodePacket, encodePacket, type Packet } from '../wire/ip.js';
+import { ACK, makeSegment, type Segment, SYN, type TcpOptions } from '../wire/segment.js';
+import { seqAdd } from '../wire/seq.js';
+import {
+  OPT_EOL,
+  OPT_MSS,
+  OPT_NOP,
+  OPT_SACK,
+  OPT_SACK_PERMITTED,
+  OPT_TIMESTAMPS,
+  OPT_WSCALE,
+} from '../wire/tcp-header.js';
+import { compareOutbound, formatExpected, formatSegment, type MatchContext, tsoCount } from './matcher.js';
+import {
+  type Expr,
+  type PacketEvent,
+  parseScript,
+  type Script,
+  type ScriptEvent,
+  ScriptSyntaxError,
+  type SyscallEvent,
+  type TimeSpec,
+  type TimeValue,
+} from './parser.js';
+import { evaluateAsserts } from './tcpinfo-assert.js';
+
+export const LOCAL_ADDRESS = '192.168.0.1';
+export const REMOTE_ADDRESS = '192.0.2.1';
+/** The peer's source port for inbound connections (packetdrill picks an ephemeral one). */
+export const REMOTE_EPHEMERAL_PORT = 48_998;
+export const DEFAULT_BIND_PORT = 8080;
+/** How long an expected outbound packet may be late before the script fails (packetdrill: 2 s). */
+const OUTBOUND_GRACE_US = 2_000_000;
+/** How far `*` waits for a packet. */
+const ANY_TIME_LIMIT_US = 600_000_000;
+
+export type ScriptStatus = 'pass' | 'fail' | 'error' | 'unsupported';
+
+export interface ScriptResult {
+  status: ScriptStatus;
+  /** One line: why it failed (empty on pass). */
+  reason: string;
+  /** Script line of the failing event. */
+  line?: number;
+  /** A short ladder of the last packets, then the expected line and what was sent. */
+  detail: string[];
+  /** Profile the script ran with. */
+  profile: string;
+  /** Virtual time at the end, µs. */
+  elapsedUs: number;
+}
+
+export interface RunOptions {
+  /** Profile for scripts that load none with a backquoted command. Default 'linux-3.11'. */
+  defaultProfile?: string;
+  /** Profile loaded by a `defaults.sh` command. Default 'linux'. */
+  defaultsProfile?: string;
+  /** Script options (`--name=value`) applied before the script's own (the script's win). */
+  options?: ReadonlyMap<string, string>;
+  /** Options that override the script's own. */
+  overrides?: ReadonlyMap<string, string>;
+}
+
+class ScriptFailure extends Error {
+  readonly line: number | undefined;
+  readonly status: ScriptStatus;
+  readonly detail: string[];
+  constructor(status: ScriptStatus, line: number | undefined, reason: string, detail: string[] = []) {
+    super(reason);
+    this.status = status;
+    this.line = line;
+    this.detail = detail;
+  }
+}
+
+interface Pending {
+  ev: SyscallEvent;
+  startUs: number;
+  endUs: number;
+  call: () => SysResult | Blocked;
+  check: (r: SysResult) => void;
+}
+
+interface LadderLine {
+  atUs: number;
+  dir: 'in' | 'out';
+  text: string;
+}
+
+/** Parses and runs one script. Never throws: every problem is a result. */
+export function runScriptText(text: string, opts: RunOptions = {}): ScriptResult {
+  let script: Script;
+  try {
+    script = parseScript(text);
+  } catch (e) {
+    if (e instanceof ScriptSyntaxError) {
+      return { status: 'error', reason: `syntax: ${e.message}`, line: e.line, detail: [], profile: '', elapsedUs: 0 };
+    }
+    throw e;
+  }
+  return new Run(script, opts).run();
+}
+
+class Run {
+  readonly script: Script;
+  readonly options = new Map<string, string>();
+  profile!: Profile;
+  kernel!: SocketKernel;
+
+  toleranceUs = 4000;
+  tolerancePct = 12.5;
+  tsTickUsecs: number | undefined;
+  bindPort = DEFAULT_BIND_PORT;
+
+  /** The connection the script is talking on. */
+  localPort = DEFAULT_BIND_PORT;
+  remotePort = REMOTE_EPHEMERAL_PORT;
+  match: MatchContext = { ourIsn: 0, peerIsn: 0, tsToleranceTicks: 0 };
+  /** Script TS val -> the TS val we really sent (for the peer's TS ecr). */
+  readonly tsEcho = new Map<number, number>();
+  lastTsVal: number | undefined;
+
+  lastEventEndUs = 0;
+  prevScheduledUs = 0;
+  prevInbound = false;
+  readonly pending: Pending[] = [];
+  readonly ladder: LadderLine[] = [];
+  /** Descriptor the last syscall used (the socket under test for tcp_info). */
+  lastFd: number | undefined;
+  readonly defaultProfile: string;
+  readonly defaultsProfile: string;
+
+  constructor(script: Script, opts: RunOptions) {
+    this.script = script;
+    for (const [k, v] of opts.options ?? []) this.options.set(k, v);
+    for (const [k, v] of script.options) this.options.set(k, v);
+    for (const [k, v] of opts.overrides ?? []) this.options.set(k, v);
+    this.defaultProfile = opts.defaultProfile ?? 'linux-3.11';
+    this.defaultsProfile = opts.defaultsProfile ?? 'linux';
+  }
+
+  run(): ScriptResult {
+    try {
+      this.#setup();
+      for (const ev of this.script.events) this.#event(ev);
+      if (this.pending.length > 0) {
+        const p = this.pending[0] as Pending;
+        throw new ScriptFailure('fail', p.ev.line, `${p.ev.name}() never returned (expected at ${secs(p.endUs)})`);
+      }
+      return { status: 'pass', reason: '', detail: [], profile: this.profile.name, elapsedUs: this.kernel.now * 1000 };
+    } catch (e) {
+      if (e instanceof ScriptFailure) {
+        return {
+          status: e.status,
+          reason: e.line !== undefined ? `line ${e.line}: ${e.message}` : e.message,
+          ...(e.line !== undefined ? { line: e.line } : {}),
+          detail: [...this.#ladderText(), ...e.detail],
+          profile: this.profile?.name ?? '',
+          elapsedUs: (this.kernel?.now ?? 0) * 1000,
+        };
+      }
+      const msg = e instanceof Error ? e.message : String(e);
+      return {
+        status: 'error',
+        reason: `internal error: ${msg}`,
+        detail: [...this.#ladderText(), ...(e instanceof Error && e.stack ? e.stack.split('\n').slice(0, 6) : [])],
+        profile: this.profile?.name ?? '',
+        elapsedUs: (this.kernel?.now ?? 0) * 1000,
+      };
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Setup: options and the profile commands
+
+  #setup(): void {
+    for (const [k, v] of this.options) {
+      switch (k) {
+        case 'tolerance_usecs':
+          this.toleranceUs = Number(v);
+          break;
+        case 'tolerance_percent':
+          this.tolerancePct = Number(v);
+          break;
+        case 'tcp_ts_tick_usecs':
+          this.tsTickUsecs = Number(v);
+          break;
+        case 'bind_port':
+          this.bindPort = Number(v);
+          this.localPort = this.bindPort;
+          break;
+        case 'finack_profile':
+          // finack's own scripts name their profile in the file (packetdrill has no such flag).
+          if (!PROFILES[v]) throw new ScriptFailure('unsupported', undefined, `unknown profile ${v}`);
+          break;
+        case 'mss':
+        case 'ip_version':
+        case 'local_ip':
+        case 'remote_ip':
+          break;
+        default:
+          throw new ScriptFailure('unsupported', undefined, `unsupported script option --${k}`);
+      }
+    }
+    // Commands before the first timed event choose the profile.
+    let profile: Profile | undefined;
+    const sysctls = new Map<string, string>();
+    for (const ev of this.script.events) {
+      if (ev.kind !== 'command') {
+        if (ev.time !== undefined) break;
+        continue;
+      }
+      for (const cmd of commandLines(ev.command)) {
+        const r = this.#command(cmd, ev.line, sysctls);
+        if (r) profile = r;
+      }
+    }
+    const named = this.options.get('finack_profile');
+    const base = (named !== undefined ? PROFILES[named] : undefined) ?? profile ?? PROFILES[this.defaultProfile];
+    if (!base) throw new ScriptFailure('unsupported', undefined, `unknown profile ${this.defaultProfile}`);
+    const { profile: p, unknown } = applySysctls(base, sysctls);
+    if (unknown.length > 0)
+      throw new ScriptFailure('unsupported', undefined, `unsupported sysctl ${unknown.join(', ')}`);
+    this.profile = p;
+    this.kernel = new SocketKernel({ addresses: [LOCAL_ADDRESS], profile: p, ephemeralPorts: [32768, 60999] });
+    const tol = Math.max(this.toleranceUs, 0);
+    this.match.tsToleranceTicks = this.tsTickUsecs ? Math.ceil(tol / this.tsTickUsecs) : 0;
+    if (this.tsTickUsecs !== undefined) this.match.tsTickUsecs = this.tsTickUsecs;
+  }
+
+  /** One command line: a profile (returned), a sysctl override, or nothing. */
+  #command(cmd: string, line: number, sysctls: Map<string, string>): Profile | undefined {
+    const words = cmd.split(/\s+/).filter((w) => w !== '');
+    const prog = words[0] ?? '';
+    if (/(^|\/)defaults\.sh$/.test(prog)) {
+      const p = PROFILES[this.defaultsProfile];
+      if (!p) throw new ScriptFailure('unsupported', line, `unknown profile ${this.defaultsProfile}`);
+      return p;
+    }
+    if (/(^|\/)set_sysctls\.py$/.test(prog)) {
+      for (const w of words.slice(1)) {
+        const m = /^\/proc\/sys\/net\/ipv4\/([a-z0-9_]+)=(.*)$/.exec(w);
+        if (!m) throw new ScriptFailure('unsupported', line, `unsupported sysctl argument ${w}`);
+        sysctls.set(m[1] as string, m[2] as string);
+      }
+      return undefined;
+    }
+    if (/^\/tmp\/sysctl_restore_\$\{PPID\}\.sh$/.test(prog)) return undefined;
+    throw new ScriptFailure('unsupported', line, `unsupported shell command \`${cmd}\` (commands are never executed)`);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Events
+
+  #event(ev: ScriptEvent): void {
+    if (ev.time === undefined) {
+      // A command without a time: the profile was taken at setup; cleanup commands do nothing.
+      if (ev.kind === 'command') {
+        for (const cmd of commandLines(ev.command)) this.#command(cmd, ev.line, new Map());
+        return;
+      }
+      if (ev.kind === 'python') {
+        this.#python(ev.code, ev.line);
+        return;
+      }
+      return;
+    }
+    const inbound = ev.kind === 'packet' && ev.direction === 'inbound';
+    const baseUs = inbound && this.prevInbound ? this.prevScheduledUs : this.lastEventEndUs;
+    const resolve = (t: TimeValue) => (t.relative ? baseUs + t.usecs : t.usecs);
+    switch (ev.kind) {
+      case 'packet':
+        if (ev.direction === 'outbound') this.#outbound(ev, ev.time, resolve);
+        else this.#inbound(ev, ev.time, resolve);
+        break;
+      case 'syscall':
+        this.#syscallEvent(ev, ev.time, resolve);
+        break;
+      case 'command': {
+        this.#runUntil(this.#pointOf(ev.time, resolve, ev.line));
+        for (const cmd of commandLines(ev.command)) this.#command(cmd, ev.line, new Map());
+        this.#finishAt(this.#pointOf(ev.time, resolve, ev.line), false);
+        break;
+      }
+      case 'python': {
+        const t = this.#pointOf(ev.time, resolve, ev.line);
+        this.#runUntil(t);
+        this.#python(ev.code, ev.line);
+        this.#finishAt(t, false);
+        break;
+      }
+      default: {
+        const never: never = ev;
+        throw new Error(String(never));
+      }
+    }
+  }
+
+  #pointOf(t: TimeSpec, resolve: (t: TimeValue) => number, line: number): number {
+    if (t.kind === 'point') return resolve(t.at);
+    throw new ScriptFailure('error', line, `a ${t.kind} time is only allowed on outbound packets and syscalls`);
+  }
+
+  #finishAt(us: number, inbound: boolean): void {
+    this.prevScheduledUs = us;
+    this.lastEventEndUs = Math.max(us, this.kernel.now * 1000);
+    this.prevInbound = inbound;
+  }
+
+  /** Runs timers (and blocked calls) up to `us`; time never goes back. */
+  #runUntil(us: number): void {
+    const target = Math.max(Math.round(us / 1000), this.kernel.now);
+    for (;;) {
+      const d = this.kernel.nextDeadline();
+      if (d === undefined || d > target) break;
+      this.kernel.advance(Math.max(d, this.kernel.now));
+      this.#retryPending();
+    }
+    this.kernel.advance(target);
+    this.#retryPending();
+  }
+
+  #slack(expectedUs: number): number {
+    return Math.max(this.toleranceUs, (this.tolerancePct / 100) * Math.max(0, expectedUs - this.lastEventEndUs));
+  }
+
+  // --- inbound
+
+  #inbound(ev: PacketEvent, time: TimeSpec, resolve: (t: TimeValue) => number): void {
+    const t = this.#pointOf(time, resolve, ev.line);
+    this.#runUntil(t);
+    const seg = this.#buildInbound(ev);
+    if (ev.flags & SYN && !(ev.flags & ACK)) {
+      // A new connection from the peer: numbering and the TS mapping start again.
+      this.match.peerIsn = ev.seq >>> 0;
+      this.match.ts = undefined;
+      this.localPort = this.bindPort;
+      this.remotePort = REMOTE_EPHEMERAL_PORT;
+      seg.dstPort = this.localPort;
+      seg.srcPort = this.remotePort;
+    }
+    const pkt: Packet = { src: REMOTE_ADDRESS, dst: LOCAL_ADDRESS, seg };
+    // Through the wire encoder and decoder, as a packet from the tun device would come.
+    const decoded = decodePacket(encodePacket(pkt));
+    if (!decoded.ok)
+      throw new ScriptFailure('error', ev.line, `cannot encode the inbound packet: ${decoded.error.code}`);
+    this.#log('in', formatSegment(seg, this.match.peerIsn, this.match.ourIsn));
+    this.kernel.handlePacket(decoded.value);
+    this.#retryPending();
+    this.#finishAt(t, true);
+  }
+
+  #buildInbound(ev: PacketEvent): Segment {
+    const options: TcpOptions = {};
+    if (ev.options === undefined) {
+      throw new ScriptFailure('error', ev.line, '<...> is only allowed on outbound packets');
+    }
+    const layout: number[] = [];
+    for (const o of ev.options) {
+      switch (o.kind) {
+        case 'mss':
+          options.mss = o.value;
+          layout.push(OPT_MSS);
+          break;
+        case 'wscale':
+          options.wscale = o.value;
+          layout.push(OPT_WSCALE);
+          break;
+        case 'sackOK':
+          options.sackPermitted = true;
+          layout.push(OPT_SACK_PERMITTED);
+          break;
+        case 'nop':
+          layout.push(OPT_NOP);
+          break;
+        case 'eol':
+          layout.push(OPT_EOL);
+          break;
+        case 'ts':
+          options.ts = { val: o.val >>> 0, ecr: this.#echo(o.ecr) };
+          layout.push(OPT_TIMESTAMPS);
+          break;
+        case 'sack':
+          options.sack = o.blocks.map((b) => ({
+            left: seqAdd(this.match.ourIsn, b.left),
+            right: seqAdd(this.match.ourIsn, b.right),
+          }));
+          layout.push(OPT_SACK);
+          break;
+        case 'other':
+          throw new ScriptFailure('unsupported', ev.line, `unsupported TCP option '${o.text}' on an inbound packet`);
+      }
+    }
+    if (layout.length > 0) {
+      // The options area must be whole 32-bit words; packetdrill pads with NOPs... but the
+      // scripts write complete layouts. Pad with EOL-free NOPs when they do not.
+      options.layout = layout;
+    }
+    return makeSegment({
+      srcPort: this.remotePort,
+      dstPort: this.localPort,
+      seq: ev.seq >>> 0,
+      ack: ev.ack === undefined ? 0 : seqAdd(this.match.ourIsn, ev.ack),
+      flags: ev.flags,
+      wnd: ev.win ?? 0,
+      urp: ev.urg ?? 0,
+      options,
+      payload: new Uint8Array(ev.len),
+    });
+  }
+
+  /** The peer's TS ecr: the TS val we really sent for that script number (§4.4). */
+  #echo(scriptEcr: number): number {
+    const known = this.tsEcho.get(scriptEcr);
+    if (known !== undefined) return known;
+    if (scriptEcr === 0) return 0;
+    if (this.match.ts) return (this.match.ts.actual + (scriptEcr - this.match.ts.script)) >>> 0;
+    return this.lastTsVal ?? 0;
+  }
+
+  // --- outbound
+
+  #outbound(ev: PacketEvent, time: TimeSpec, resolve: (t: TimeValue) => number): void {
+    let lo: number;
+    let hi: number;
+    switch (time.kind) {
+      case 'any':
+        lo = Number.NEGATIVE_INFINITY;
+        hi = this.kernel.now * 1000 + ANY_TIME_LIMIT_US;
+        break;
+      case 'point':
+        lo = hi = resolve(time.at);
+        break;
+      case 'window':
+        lo = resolve(time.lo);
+        hi = resolve(time.hi);
+        break;
+      case 'blocking':
+        throw new ScriptFailure('error', ev.line, 'a blocking time (a...b) on a packet');
+    }
+    const slack = time.kind === 'any' ? 0 : this.#slack(hi);
+    const giveUpUs = hi + slack + OUTBOUND_GRACE_US;
+    const expected = `> ${formatExpected(ev)}`;
+    const when =
+      time.kind === 'any' ? 'at any time' : `at ${secs(lo)}${hi !== lo ? `~${secs(hi)}` : ''} (±${secs(slack)})`;
+    // Wait for the first packet (or a TSO burst: the rest of it leaves at the same instant).
+    const queue = this.kernel.outbox;
+    while (queue.length === 0) {
+      const d = this.kernel.nextDeadline();
+      if (d === undefined || d * 1000 > giveUpUs) break;
+      this.#runUntil(d * 1000);
+    }
+    if (queue.length === 0) {
+      this.#runUntil(Math.max(this.kernel.now * 1000, Math.min(giveUpUs, this.kernel.now * 1000)));
+      throw new ScriptFailure('fail', ev.line, `expected ${expected} ${when}; finack sent nothing`, [
+        `  expected: ${expected} ${when}`,
+        '  actual:   (nothing)',
+      ]);
+    }
+    const firstAt = (queue[0] as { at: number }).at;
+    const burst: Segment[] = [];
+    for (const q of queue) {
+      if (q.at !== firstAt) break;
+      const d = decodePacket(encodePacket(q.pkt));
+      if (!d.ok) {
+        throw new ScriptFailure('fail', ev.line, `finack sent a malformed packet: ${d.error.code}`);
+      }
+      burst.push(d.value.seg);
+    }
+    const first = burst[0] as Segment;
+    if ((first.flags & SYN) !== 0) {
+      // Our SYN or SYN-ACK: our ISN; a SYN from us starts a connection of ours.
+      this.match.ourIsn = first.seq;
+      if ((first.flags & ACK) === 0) {
+        this.localPort = first.srcPort;
+        this.remotePort = first.dstPort;
+        this.match.ts = undefined;
+      }
+    }
+    const n = Math.max(1, tsoCount(ev, burst));
+    const segs = burst.slice(0, n);
+    queue.splice(0, n);
+    const atUs = firstAt * 1000;
+    for (const s of segs) this.#log('out', formatSegment(s, this.match.ourIsn, this.match.peerIsn));
+    const diffs: string[] = [];
+    if (atUs < lo - slack) diffs.push(`sent at ${secs(atUs)}, too early (expected ${when})`);
+    if (atUs > hi + slack) diffs.push(`sent at ${secs(atUs)}, too late (expected ${when})`);
+    diffs.push(...compareOutbound(ev, segs, this.match));
+    if (diffs.length > 0) {
+      const actual = segs.map((s) => formatSegment(s, this.match.ourIsn, this.match.peerIsn)).join(' + ');
+      throw new ScriptFailure('fail', ev.line, `expected ${expected}: ${diffs.join('; ')}`, [
+        `  expected: ${expected} ${when}`,
+        `  actual:   > ${actual} at ${secs(atUs)}`,
+      ]);
+    }
+    // TS numbers for the peer's echo.
+    const sentTs = first.options.ts?.val;
+    if (sentTs !== undefined) {
+      this.lastTsVal = sentTs;
+      const want = ev.options?.find((o) => o.kind === 'ts');
+      if (want?.kind === 'ts') {
+        this.tsEcho.set(want.val, sentTs);
+        if (!this.match.ts) this.match.ts = { actual: sentTs, script: want.val };
+      }
+    }
+    this.prevScheduledUs = lo;
+    this.lastEventEndUs = atUs;
+    this.prevInbound = false;
+  }
+
+  // --- syscalls
+
+  #syscallEvent(ev: SyscallEvent, time: TimeSpec, resolve: (t: TimeValue) => number): void {
+    let startUs: number;
+    let endUs: number | undefined;
+    if (time.kind === 'point') startUs = resolve(time.at);
+    else if (time.kind === 'blocking') {
+      startUs = resolve(time.start);
+      // The end of `+a...b` counts from the same base as its start (packetdrill's relative range).
+      endUs = resolve({ relative: time.start.relative || time.end.relative, usecs: time.end.usecs });
+    } else throw new ScriptFailure('error', ev.line, `a ${time.kind} time on a syscall`);
+    this.#runUntil(startUs);
+    const { call, check } = this.#syscall(ev);
+    const r = call();
+    if (r === BLOCKED) {
+      if (endUs === undefined) {
+        throw new ScriptFailure(
+          'fail',
+          ev.line,
+          `${ev.name}() would block (a call written without '...' must return at once; packetdrill would hang)`,
+        );
+      }
+      this.pending.push({ ev, startUs, endUs, call, check });
+    } else {
+      check(r);
+      if (endUs !== undefined) this.#checkReturnTime(ev, startUs, endUs, this.kernel.now * 1000);
+    }
+    this.#retryPending();
+    this.#finishAt(startUs, false);
+  }
+
+  #retryPending(): void {
+    for (let i = 0; i < this.pending.length; ) {
+      const p = this.pending[i] as Pending;
+      const r = p.call();
+      if (r === BLOCKED) {
+        i++;
+        continue;
+      }
+      this.pending.splice(i, 1);
+      p.check(r);
+      this.#checkReturnTime(p.ev, p.startUs, p.endUs, this.kernel.now * 1000);
+    }
+  }
+
+  #checkReturnTime(ev: SyscallEvent, startUs: number, endUs: number, atUs: number): void {
+    const slack = Math.max(this.toleranceUs, (this.tolerancePct / 100) * Math.max(0, endUs - startUs));
+    if (Math.abs(atUs - endUs) > slack) {
+      throw new ScriptFailure(
+        'fail',
+        ev.line,
+        `${ev.name}() returned at ${secs(atUs)}, expected at ${secs(endUs)} (±${secs(slack)})`,
+      );
+    }
+  }
+
+  /** The call to make for a syscall line and the check of its result. */
+  #syscall(ev: SyscallEvent): { call: () => SysResult | Blocked; check: (r: SysResult) => void } {
+    const k = this.kernel;
+    const a = ev.args;
+    const arg = (i: number) => a[i] ?? ({ kind: 'ellipsis' } as Expr);
+    const int = (i: number, what: string) => this.#int(arg(i), ev, what);
+    const fd = () => {
+      const v = int(0, 'a descriptor');
+      this.lastFd = v;
+      return v;
+    };
+    const simple = (call: () => SysResult | Blocked) => ({ call, check: (r: SysResult) => this.#checkResult(ev, r) });
+    switch (ev.name) {
+      case 'socket': {
+        const domain = arg(0).kind === 'ellipsis' ? AF_INET : int(0, 'a domain');
+        return simple(() => k.socket(domain, int(1, 'a type'), int(2, 'a protocol')));
+      }
+      case 'bind': {
+        const f = fd();
+        return simple(() => k.bind(f, { port: this.bindPort }));
+      }
+      case 'listen': {
+        const f = fd();
+        return simple(() => k.listen(f, int(1, 'a backlog')));
+      }
+      case 'accept': {
+        const f = fd();
+        return simple(() => k.accept(f));
+      }
+      case 'connect': {
+        const f = fd();
+        return simple(() => k.connect(f, { addr: REMOTE_ADDRESS, port: this.bindPort }));
+      }
+      case 'read':
+      case 'recv': {
+        const f = fd();
+        const n = int(2, 'a length');
+        const flags = ev.name === 'recv' && a.length > 3 ? int(3, 'flags') : 0;
+        return simple(() => k.recv(f, n, flags) as ReadResult | Blocked);
+      }
+      case 'write':
+      case 'send': {
+        const f = fd();
+        const n = int(2, 'a length');
+        const flags = ev.name === 'send' && a.length > 3 ? int(3, 'flags') : 0;
+        return simple(() => k.send(f, new Uint8Array(n), flags));
+      }
+      case 'close': {
+        const f = fd();
+        return simple(() => k.close(f));
+      }
+      case 'shutdown': {
+        const f = fd();
+        return simple(() => k.shutdown(f, int(1, 'SHUT_*')));
+      }
+      case 'fcntl': {
+        const f = fd();
+        const cmd = int(1, 'a command');
+        const v = a.length > 2 ? int(2, 'flags') : undefined;
+        return simple(() => k.fcntl(f, cmd, v));
+      }
+      case 'setsockopt': {
+        const f = fd();
+        const level = int(1, 'a level');
+        const name = int(2, 'an option');
+        const v = arg(3);
+        let value: number | { onoff: number; linger: number };
+        if (v.kind === 'struct') {
+          const field = (n: string) => {
+            const e = v.fields.find((x) => x.name === n)?.value;
+            return e ? this.#int(e, ev, n) : 0;
+          };
+          value = { onoff: field('onoff'), linger: field('linger') };
+        } else if (v.kind === 'array' && v.items.length === 1) {
+          value = this.#int(v.items[0] as Expr, ev, 'an option value');
+        } else value = this.#int(v, ev, 'an option value');
+        return simple(() => k.setsockopt(f, level, name, value));
+      }
+      case 'getsockopt': {
+        const f = fd();
+        const level = int(1, 'a level');
+        const name = int(2, 'an option');
+        const want = arg(3);
+        return {
+          call: () => k.getsockopt(f, level, name),
+          check: (r: SysResult) => {
+            this.#checkResult(ev, r);
+            if (r.ret < 0) return;
+            this.#checkValue(ev, want, (r as GetResult).value);
+          },
+        };
+      }
+      case 'ioctl': {
+        const f = fd();
+        const req = int(1, 'a request');
+        const want = arg(2);
+        return {
+          call: () => k.ioctl(f, req),
+          check: (r: SysResult) => {
+            this.#checkResult(ev, r);
+            if (r.ret < 0) return;
+            this.#checkValue(ev, want, (r as GetResult).value);
+          },
+        };
+      }
+      default:
+        throw new ScriptFailure('unsupported', ev.line, `unsupported syscall ${ev.name}()`);
+    }
+  }
+
+  #checkValue(ev: SyscallEvent, want: Expr, got: GetResult['value']): void {
+    if (want.kind === 'ellipsis') return;
+    if (want.kind === 'struct') {
+      if (typeof got !== 'object' || got === undefined)
+        throw new ScriptFailure('fail', ev.line, `${ev.name}(): no struct`);
+      for (const f of want.fields) {
+        const w = this.#int(f.value, ev, f.name);
+        const g = (got as Record<string, number>)[f.name];
+        if (g !== w) throw new ScriptFailure('fail', ev.line, `${ev.name}(): ${f.name} is ${g}, expected ${w}`);
+      }
+      return;
+    }
+    const w = want.kind === 'array' && want.items.length === 1 ? (want.items[0] as Expr) : want;
+    const wv = this.#int(w, ev, 'a value');
+    if (got !== wv) throw new ScriptFailure('fail', ev.line, `${ev.name}() gave [${String(got)}], expected [${wv}]`);
+  }
+
+  #checkResult(ev: SyscallEvent, r: SysResult): void {
+    const want = this.#int(ev.result, ev, 'a result');
+    const wantErrno = ev.errno;
+    const got = r.ret < 0 ? `-1 ${r.errno ?? '?'}` : String(r.ret);
+    const expected = wantErrno ? `${want} ${wantErrno}` : String(want);
+    if (r.ret !== want) {
+      throw new ScriptFailure('fail', ev.line, `${ev.name}() = ${got}, expected ${expected}`);
+    }
+    if (r.ret < 0 && wantErrno !== undefined) {
+      const w = errnoNumber(wantErrno);
+      if (w === undefined) throw new ScriptFailure('unsupported', ev.line, `unknown errno ${wantErrno}`);
+      if (errnoNumber(r.errno ?? '') !== w) {
+        throw new ScriptFailure('fail', ev.line, `${ev.name}() = ${got}, expected ${expected}`);
+      }
+    }
+  }
+
+  #int(e: Expr, ev: SyscallEvent, what: string): number {
+    switch (e.kind) {
+      case 'int':
+        return e.value;
+      case 'symbol': {
+        const v = SYMBOLS[e.name];
+        if (v === undefined) throw new ScriptFailure('unsupported', ev.line, `unknown symbol ${e.name}`);
+        return v;
+      }
+      case 'or':
+        return e.items.reduce((acc, x) => (acc | this.#int(x, ev, what)) >>> 0, 0);
+      case 'null':
+        return 0;
+      case 'array':
+        if (e.items.length === 1) return this.#int(e.items[0] as Expr, ev, what);
+        break;
+      default:
+        break;
+    }
+    throw new ScriptFailure('error', ev.line, `${ev.name}(): expected ${what}, got ${e.kind}`);
+  }
+
+  // --- %{ }%
+
+  #python(code: string, line: number): void {
+    const fd = this.lastFd;
+    const info = fd !== undefined ? this.kernel.tcpInfo(fd) : undefined;
+    if (!info) throw new ScriptFailure('fail', line, 'no socket for the tcp_info snapshot');
+    const r = evaluateAsserts(code, info as unknown as Record<string, number>);
+    if (r.ok) return;
+    if ('unsupported' in r) throw new ScriptFailure('unsupported', line, `%{ }%: ${r.unsupported}`);
+    throw new ScriptFailure('fail', line, `tcp_info: ${r.failed}`);
+  }
+
+  // --- the ladder in failure reports
+
+  #log(dir: 'in' | 'out', text: string): void {
+    this.ladder.push({ atUs: this.kernel.now * 1000, dir, text });
+    if (this.ladder.length > 64) this.ladder.shift();
+  }
+
+  #ladderText(): string[] {
+    const last = this.ladder.slice(-8);
+    if (last.length === 0) return [];
+    return [
+      '  script (peer)                          finack',
+      ...last.map((l) =>
+        l.dir === 'in'
+          ? `  ${secs(l.atUs).padStart(8)}  ${`< ${l.text}`.padEnd(44)} -->`
+          : `  ${secs(l.atUs).padStart(8)}  ${''.padEnd(10)}<-- > ${l.text}`,
+      ),
+    ];
+  }
+}
+
+/** Lines of a backquoted command, without shell comments. */
+function commandLines(text: string): string[] {
+  return text
+    .split('\n')
+    .map((l) => l.replace(/(^|\s)#.*$/, '').trim())
+    .filter((l) => l !== '');
+}
+
+function secs(us: number): string {
+  return (us / 1e6).toFixed(3);
+}

@@ -1,0 +1,56 @@
+// Output of a packetdrill run: one line per script (PASS / FAIL with the reason), optional detail
+// (the short ladder of a failure), a closing `N passed, N failed` line; or JSON for machines.
+
+import type { ScriptResult } from './interpreter.js';
+
+export interface NamedResult extends ScriptResult {
+  /** The script's path as given (or found under a directory). */
+  path: string;
+}
+
+export interface Summary {
+  passed: number;
+  failed: number;
+  total: number;
+}
+
+export function summarize(results: readonly NamedResult[]): Summary {
+  const passed = results.filter((r) => r.status === 'pass').length;
+  return { passed, failed: results.length - passed, total: results.length };
+}
+
+/** The label of a result: PASS, FAIL, ERROR (script or runner problem), UNSUPPORTED (outside finack). */
+export function label(r: ScriptResult): string {
+  return r.status === 'pass' ? 'PASS' : r.status === 'fail' ? 'FAIL' : r.status === 'error' ? 'ERROR' : 'UNSUPPORTED';
+}
+
+export function formatText(results: readonly NamedResult[], opts: { verbose?: boolean } = {}): string {
+  const lines: string[] = [];
+  for (const r of results) {
+    lines.push(r.status === 'pass' ? `PASS ${r.path}` : `${label(r)} ${r.path}: ${r.reason}`);
+    if (opts.verbose && r.status !== 'pass') for (const d of r.detail) lines.push(`    ${d}`);
+  }
+  const s = summarize(results);
+  lines.push(`${s.passed} passed, ${s.failed} failed`);
+  return `${lines.join('\n')}\n`;
+}
+
+export function formatJson(results: readonly NamedResult[]): string {
+  const s = summarize(results);
+  return `${JSON.stringify(
+    {
+      passed: s.passed,
+      failed: s.failed,
+      scripts: results.map((r) => ({
+        path: r.path,
+        status: r.status,
+        reason: r.reason,
+        ...(r.line !== undefined ? { line: r.line } : {}),
+        profile: r.profile,
+        detail: r.detail,
+      })),
+    },
+    null,
+    2,
+  )}\n`;
+}

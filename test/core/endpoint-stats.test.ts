@@ -1,0 +1,150 @@
+// Endpoint counters (`stats`, like `netstat -s`).
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { Endpoint, type EndpointStats } from '../../src/core/endpoint.js';
+import { ACK } from '../../src/wire/segment.js';
+import { A_ADDR, B_ADDR, MSL, Pair, secret, seg } from './endpoint-pair.js';
+
+/** The counters that are not zero (drops likewise), for compact exact comparisons. */
+function nonZero(s: EndpointStats): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(s)) {
+    if (typeof v === 'number') {
+      if (v !== 0) out[k] = v;
+    } else {
+      const inner = Object.fromEntries(Object.entries(v as Record<string, number>).filter(([, n]) => n !== 0));
+      if (Object.keys(inner).length > 0) out[k] = inner;
+    }
+  }
+  return out;
+}
+
+describe('Endpoint: stats', () => {
+  test('a fresh endpoint: every counter 0, one drop counter per DropReason', () => {
+    const p = new Pair();
+    const s = p.a.stats;
+    assert.deepEqual(nonZero(s), {});
+    for (const reason of ['truncated', 'checksum', 'no-connection', 'unacceptable', 'internal-error', 'link-loss']) {
+      assert.equal(s.drops[reason as keyof EndpointStats['drops']], 0, reason);
+    }
+    assert.deepEqual(s.failed, { ECONNREFUSED: 0, ECONNRESET: 0, ETIMEDOUT: 0, EPIPE: 0, ECONNABORTED: 0 });
+  });
+
+  test('a clean lifecycle: segments in and out match the wire; opens, accept, TIME-WAIT created and expired', () => {
+    const p = new Pair();
+    const { ca, cb } = p.establish(80, 40000);
+    p.take('a', p.a.send(ca, new Uint8Array(100), 0));
+    p.flush();
+    p.at(10);
+    p.take('a', p.a.close(ca, 10));
+    p.flush();
+    p.take('b', p.b.close(cb, 10));
+    p.flush();
+    p.at(10 + 2 * MSL);
+    const fromA = p.sent.filter((s) => s.from === 'a').length;
+    const fromB = p.sent.filter((s) => s.from === 'b').length;
+    assert.deepEqual([fromA, fromB], [5, 3]);
+    assert.deepEqual(nonZero(p.a.stats), {
+      segmentsReceived: fromB,
+      segmentsSent: fromA,
+      activeOpens: 1,
+      timeWait: { created: 1, expired: 1 },
+    });
+    assert.deepEqual(nonZero(p.b.stats), {
+      segmentsReceived: fromA,
+      segmentsSent: fromB,
+      passiveOpens: 1,
+      accepted: 1,
+    });
+  });
+
+  test('connection refused: RST counted on both sides, the failure by code, the drop by reason', () => {
+    const p = new Pair();
+    p.take('a', p.a.connect({ addr: B_ADDR, port: 9 }, 0).out);
+    p.flush();
+    assert.deepEqual(nonZero(p.a.stats), {
+      segmentsReceived: 1,
+      segmentsSent: 1,
+      rstsReceived: 1,
+      activeOpens: 1,
+      failed: { ECONNREFUSED: 1 },
+    });
+    assert.deepEqual(nonZero(p.b.stats), {
+      segmentsReceived: 1,
+      segmentsSent: 1,
+      rstsSent: 1,
+      drops: { 'no-connection': 1 },
+    });
+  });
+
+  test('SYN retransmissions and ETIMEDOUT; retransmissions stay counted once the connection is gone', () => {
+    const p = new Pair({ config: { msl: MSL, synRetries: 2 } });
+    p.filter = () => false; // a black hole
+    const { conn } = p.a.connect({ addr: B_ADDR, port: 80 }, 0);
+    p.at(1500);
+    assert.equal(p.a.stats.retransmissions, 1); // live connection: summed on demand
+    p.at(100_000);
+    assert.deepEqual(p.connEvents('a', conn), ['error', 'closed']);
+    assert.equal(p.a.connection(conn), undefined);
+    assert.deepEqual(nonZero(p.a.stats), {
+      segmentsSent: 3,
+      retransmissions: 2,
+      activeOpens: 1,
+      failed: { ETIMEDOUT: 1 },
+    });
+  });
+
+  test('drops traced by a Connection are counted, even with no trace sink', () => {
+    const a = new Endpoint({ name: 'A', addresses: [A_ADDR], isnSecret: secret(1), random: () => 0 });
+    const b = new Endpoint({ name: 'B', addresses: [B_ADDR], isnSecret: secret(2), random: () => 0 });
+    b.listen({ port: 80 });
+    const { out } = a.connect({ addr: B_ADDR, port: 80 }, 0, { local: { port: 40000 } });
+    const synAck = b.handlePacket(out.packets[0] as (typeof out.packets)[0], 0).packets[0];
+    assert.ok(synAck);
+    const ack = a.handlePacket(synAck, 0).packets[0];
+    assert.ok(ack);
+    b.handlePacket(ack, 0);
+    // A segment far outside B's window: the Connection drops it ('unacceptable') and ACKs.
+    const stray = seg({
+      srcPort: 40000,
+      dstPort: 80,
+      seq: (ack.seg.seq + 0x4000_0000) >>> 0,
+      ack: ack.seg.ack,
+      flags: ACK,
+    });
+    const answer = b.handlePacket({ src: A_ADDR, dst: B_ADDR, seg: stray }, 1);
+    assert.equal(answer.packets.length, 1);
+    assert.deepEqual(nonZero(b.stats).drops, { unacceptable: 1 });
+    // And at the endpoint level: not for us.
+    b.handlePacket({ src: A_ADDR, dst: '10.9.9.9', seg: stray }, 1);
+    assert.deepEqual(nonZero(b.stats).drops, { unacceptable: 1, 'not-local': 1 });
+    assert.equal(b.stats.segmentsReceived, 4);
+  });
+
+  test('a TIME-WAIT record reused by a new SYN is counted', () => {
+    const p = new Pair();
+    const first = p.establish(80, 40000);
+    p.take('b', p.b.close(first.cb, 0)); // B closes first: B holds TIME-WAIT
+    p.flush();
+    p.take('a', p.a.close(first.ca, 0));
+    p.flush();
+    p.at(500);
+    p.take('a', p.a.connect({ addr: B_ADDR, port: 80 }, 500, { local: { port: 40000 } }).out);
+    p.flush();
+    const tw = p.b.stats.timeWait;
+    assert.deepEqual(tw, { created: 1, expired: 0, reused: 1 });
+    assert.equal(p.b.stats.drops.reopen, 1);
+    assert.equal(p.b.stats.accepted, 2);
+  });
+
+  test('stats is a snapshot: changing it changes nothing', () => {
+    const p = new Pair();
+    const s = p.a.stats;
+    s.segmentsSent = 99;
+    s.drops.checksum = 99;
+    s.failed.ECONNRESET = 99;
+    s.timeWait.created = 99;
+    assert.deepEqual(nonZero(p.a.stats), {});
+  });
+});
