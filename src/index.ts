@@ -19,6 +19,7 @@ export {
   type EndpointEvent,
   type EndpointOptions,
   type EndpointOutput,
+  type EndpointStats,
   type ListenerId,
 } from './core/endpoint.js';
 export * from './core/errors.js';
