@@ -23,6 +23,8 @@ export interface DemoOptions {
   seed?: number;
   /** Terminal width for the ladder (default 100). */
   width?: number;
+  /** Also write the scenario's segments to this pcap file. */
+  pcap?: string;
 }
 
 export type Command =
@@ -66,6 +68,7 @@ Options:
   --seed <n>            seed of the simulated network (integer, default 1)
   --color               ANSI colours in the ladder
   --width <columns>     ladder width (default 100, at least 80)
+  --pcap <file>         also write every segment sent to a pcap file (raw IP, virtual time)
   --list                list the scenario names, one per line
   -h, --help            this help`;
 }
@@ -144,6 +147,7 @@ function parseDemo(argv: readonly string[], scenarios: readonly string[]): Comma
   if (v.msl !== undefined) options.msl = parseDuration(v.msl);
   if (v.seed !== undefined) options.seed = parseIntOption('seed', v.seed, 0, 0xffff_ffff);
   if (v.width !== undefined) options.width = parseIntOption('width', v.width, 80, 1000);
+  if (v.pcap !== undefined) options.pcap = v.pcap;
   return { kind: 'demo', options };
 }
 
@@ -159,6 +163,7 @@ function parseDemoArgs(argv: readonly string[]) {
       msl: { type: 'string' },
       seed: { type: 'string' },
       width: { type: 'string' },
+      pcap: { type: 'string' },
       list: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

@@ -1,9 +1,11 @@
 // `finack demo`: runs a named scenario and renders it as a terminal ladder or as one JSON document.
 
+import { PcapFileWriter } from '../drivers/pcap-file.js';
 import type { ScenarioResult, ScenarioRun } from '../scenarios/index.js';
 import { findScenario, SCENARIO_NAMES } from '../scenarios/index.js';
 import { jsonEvents, traceDocument } from '../trace/json.js';
 import { formatDuration, terminalLadder, wrapWords as wrap } from '../trace/ladder.js';
+import { pcapFromTrace } from '../trace/pcap.js';
 import { CliUsageError, type DemoOptions } from './args.js';
 
 /** Runs the scenario the options name and returns the text to print (ending in a newline). */
@@ -18,7 +20,26 @@ export function runDemo(opts: DemoOptions): string {
     ...(opts.msl !== undefined ? { msl: opts.msl } : {}),
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
   });
+  if (opts.pcap !== undefined) writeDemoPcap(result, opts.pcap);
   return opts.format === 'json' ? `${demoJson(result)}\n` : `${demoText(result, opts)}\n`;
+}
+
+/**
+ * Writes every segment the scenario's endpoints sent (lost ones included: a capture at each sender) as
+ * a pcap file of raw IP packets, stamped with virtual time (so captures start at the Unix epoch).
+ */
+function writeDemoPcap(result: ScenarioResult, path: string): void {
+  let file: PcapFileWriter;
+  try {
+    file = new PcapFileWriter(path, { flush: 'packet' });
+  } catch (err) {
+    throw new CliUsageError(`cannot write --pcap ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  try {
+    pcapFromTrace(result.events, file);
+  } finally {
+    file.close();
+  }
 }
 
 /** `{ scenario, mslMs, events }`, plus `runs` when the scenario has more than one run. */

@@ -31,24 +31,30 @@ export function version(): string {
  * Commands that talk to a real network (serve, connect, connections) are asynchronous and loaded only
  * when used, so the demo and the conformance runner never touch the TUN driver's native piece.
  */
-export function main(argv: readonly string[], io: CliIo = processIo()): number | Promise<number> {
+export function main(argv: readonly string[], io?: CliIo): number | Promise<number> {
   const [first, ...rest] = argv;
   switch (first) {
-    case 'packetdrill':
-      return runPacketdrillCli(rest, io);
     case 'serve':
     case 'connect':
     case 'connections':
+      // Without an explicit io these use the process's own streams and signals (connect reads stdin).
       return runTunCommand(first, rest, io);
+    case 'packetdrill':
+      return runPacketdrillCli(rest, io ?? processIo());
   }
-  return runSync(argv, io);
+  return runSync(argv, io ?? processIo());
 }
 
-async function runTunCommand(cmd: 'serve' | 'connect' | 'connections', argv: string[], io: CliIo): Promise<number> {
+async function runTunCommand(cmd: 'serve' | 'connect' | 'connections', argv: string[], io?: CliIo): Promise<number> {
   const tun = await import('./tun.js');
   if (cmd === 'serve') return tun.runServe(argv, io);
-  if (cmd === 'connect') return tun.runConnect(argv, io);
-  return tun.runConnections(argv, io);
+  if (cmd === 'connect') {
+    const code = await tun.runConnect(argv, io);
+    // An open standard input (a terminal, a pipe still open) must not keep the finished program alive.
+    if (io === undefined) process.stdin.destroy();
+    return code;
+  }
+  return tun.runConnections(argv, io ?? processIo());
 }
 
 function runSync(argv: readonly string[], io: CliIo): number {

@@ -10,7 +10,8 @@ import { ACK, FIN, has, RST, type Segment, SYN, segLen } from '../wire/segment.j
 import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt } from '../wire/seq.js';
 import { createCongestionControl } from './congestion.js';
 import { keepaliveHeard } from './keepalive.js';
-import { replyRst, retransmitFirst, sendAck, sendRst, tsVal } from './output.js';
+import { replyRst, retransmitAt, retransmitFirst, sendAck, sendRst, tsVal } from './output.js';
+import { DUP_THRESH, noteOutOfOrder } from './sack.js';
 import { TcpState } from './state.js';
 import { MAX_WSCALE, type Tcb, TS_OPTION_BYTES } from './tcb.js';
 import { type TimeWaitRecord, timeWaitAck, timeWaitVerdict } from './time-wait.js';
@@ -170,11 +171,15 @@ function negotiate(tcb: Tcb, seg: Segment): void {
   tcb.sndWscale = tcb.wsOk ? Math.min(o.wscale ?? 0, MAX_WSCALE) : 0;
   tcb.rcvWscale = tcb.wsOk ? tcb.rcvWscaleOffer : 0;
   tcb.tsOk = cfg.timestamps && o.ts !== undefined;
+  // RFC 2018 §2: SACK is in use only when both SYNs carried SACK-permitted.
+  tcb.peerOfferedSack = o.sackPermitted === true;
+  tcb.sackOk = cfg.sackPermitted && tcb.peerOfferedSack;
   if (tcb.tsOk && o.ts) tcb.tsRecent = o.ts.val;
   tcb.sndMss = Math.max(1, Math.min(tcb.peerMss, cfg.mss) - (tcb.tsOk ? TS_OPTION_BYTES : 0));
   tcb.cc = createCongestionControl(cfg.congestionControl, {
     mss: tcb.sndMss,
     initialCwndSegments: cfg.initialCwndSegments,
+    sack: tcb.sackOk,
   });
 }
 
@@ -430,7 +435,11 @@ function ackEstablished(tcb: Tcb, seg: Segment): Step {
   }
   updateTsRecent(tcb, seg);
   const wnd = seg.wnd << tcb.sndWscale;
-  if (ackIsNew(tcb, ack)) {
+  if (tcb.sackOk) {
+    if (ackIsNew(tcb, ack)) ackAdvance(tcb, seg);
+    else if (ack === tcb.sndUna && isDuplicateAck(tcb, seg, wnd)) tcb.dupAcks++;
+    sackArrived(tcb, seg);
+  } else if (ackIsNew(tcb, ack)) {
     ackAdvance(tcb, seg);
   } else if (ack === tcb.sndUna && isDuplicateAck(tcb, seg, wnd)) {
     // RFC 5681 §3.2: the third duplicate starts fast retransmit (the decision is the CC's).
@@ -454,6 +463,29 @@ function ackEstablished(tcb: Tcb, seg: Segment): Step {
     tcb.sndWl2 = ack;
   }
   return 'continue';
+}
+
+/**
+ * SACK sender (RFC 6675 §5): record the peer's blocks on the scoreboard, then start loss recovery
+ * when DupThresh duplicate ACKs have arrived or the scoreboard says the first unacknowledged
+ * segment is lost, and retransmit that segment at once (§5 step 4.3). What follows it during
+ * recovery (holes by NextSeg, new data while cwnd - pipe allows) is sent by output.ts.
+ */
+function sackArrived(tcb: Tcb, seg: Segment): void {
+  const blocks = seg.options.sack;
+  if (blocks !== undefined && blocks.length > 0) tcb.scoreboard.update(blocks, tcb.sndUna, tcb.sndMax);
+  if (tcb.cc.inRecovery || tcb.flightSize === 0) return;
+  if (tcb.dupAcks < DUP_THRESH && !(tcb.scoreboard.count > 0 && tcb.scoreboard.isLost(tcb.sndUna, tcb.sndMss))) return;
+  const entered = tcb.cc.onSackLoss({
+    flightSize: tcb.flightSize,
+    sndNxt: tcb.sndMax,
+    mss: tcb.sndMss,
+    ack: tcb.sndUna,
+  });
+  if (!entered) return;
+  const firstSacked = tcb.scoreboard.nextSackedAfter(tcb.sndUna);
+  const len = firstSacked === undefined ? tcb.sndMss : Math.min(tcb.sndMss, seqDiff(firstSacked, tcb.sndUna));
+  tcb.highRxt = seqAdd(tcb.sndUna, retransmitAt(tcb, tcb.sndUna, len));
 }
 
 /** RFC 5681 §2: same ACK, no data, no SYN/FIN, same window, data outstanding. */
@@ -484,6 +516,10 @@ function ackAdvance(tcb: Tcb, seg: Segment): void {
   const acked = seqDiff(ack, tcb.sndUna);
   tcb.sndUna = ack;
   if (seqLt(tcb.sndNxt, ack)) tcb.sndNxt = ack;
+  if (tcb.sackOk) {
+    tcb.scoreboard.advance(ack);
+    if (seqLt(tcb.highRxt, ack)) tcb.highRxt = ack;
+  }
 
   const ts = seg.options.ts;
   if (tcb.tsOk && ts !== undefined && ts.ecr !== 0) {
@@ -549,6 +585,7 @@ function processText(tcb: Tcb, seq0: number, payload: Uint8Array, fin0: boolean,
   if (seq !== tcb.rcvNxt) {
     // Out of order: hold a copy (the caller may reuse its buffer) and ACK at once.
     if (data.length > 0 || fin) tcb.reasm.add(seq, data.slice(), fin);
+    if (tcb.sackOk && data.length > 0) noteOutOfOrder(tcb.sackRecent, seq);
     tcb.ackNow = true;
     return false;
   }
@@ -565,10 +602,25 @@ function processText(tcb: Tcb, seq0: number, payload: Uint8Array, fin0: boolean,
   if (delivered > 0) {
     if (!tcb.readClosed) tcb.emit({ type: 'readable' });
     tcb.unackedBytes += delivered;
+    if (tcb.cfg.quickAck && quickAckDue(tcb)) tcb.ackNow = true;
     if (!tcb.cfg.delayedAck || tcb.unackedBytes >= 2 * tcb.sndMss) tcb.ackNow = true;
     else if (!tcb.ackNow) tcb.timers.ensure('delayed-ack', tcb.now + tcb.cfg.delayedAckTimeout);
   }
   return fin;
+}
+
+/**
+ * Quick-ACK mode (cfg.quickAck; Linux tcp_event_data_recv / tcp_incr_quickack): the first data of
+ * a connection grants rcvWnd / (2 MSS) immediate ACKs, at least 2 and at most 16; they are used up
+ * as ACKs go out (output.ts), and not used while the connection is in ping-pong mode. Returns
+ * whether this data should be ACKed at once.
+ */
+function quickAckDue(tcb: Tcb): boolean {
+  if (tcb.lastDataRecv === undefined) {
+    tcb.quickAcks = Math.max(2, Math.min(16, Math.floor(tcb.rcvWnd / (2 * tcb.sndMss))));
+  }
+  tcb.lastDataRecv = tcb.now;
+  return tcb.quickAcks > 0 && !tcb.pingpong;
 }
 
 /**
@@ -586,20 +638,31 @@ function deliver(tcb: Tcb, data: Uint8Array): number {
 function checkFin(tcb: Tcb, finReached: boolean): void {
   if (!finReached) return;
   tcb.rcvNxt = seqAdd(tcb.rcvNxt, 1); // the FIN occupies one sequence number
-  tcb.ackNow = true;
   tcb.emit({ type: 'peer-fin' });
   const s = tcb.state;
   switch (s) {
     case TcpState.SynReceived:
     case TcpState.Established:
       tcb.transition(TcpState.CloseWait, 'FIN');
+      if (tcb.cfg.quickAck) {
+        // Linux (tcp_fin): CLOSE-WAIT enters ping-pong mode, so the FIN's ACK waits for the
+        // delayed-ACK timer, hoping to ride on our reply or our own FIN. Before any data arrived
+        // Linux's ACK timeout (ato) is still 0: the ACK goes at once.
+        tcb.pingpong = true;
+        if (tcb.lastDataRecv === undefined || tcb.ackNow) tcb.ackNow = true;
+        else tcb.timers.ensure('delayed-ack', tcb.now + tcb.cfg.delayedAckTimeout);
+        return;
+      }
+      tcb.ackNow = true;
       return;
     case TcpState.FinWait1:
+      tcb.ackNow = true;
       // Our FIN acknowledged (perhaps by this segment): TIME-WAIT; otherwise a simultaneous close.
       if (tcb.finAcked) enterTimeWait(tcb, 'FIN');
       else tcb.transition(TcpState.Closing, 'FIN (simultaneous close)');
       return;
     case TcpState.FinWait2:
+      tcb.ackNow = true;
       enterTimeWait(tcb, 'FIN');
       return;
     case TcpState.CloseWait:

@@ -23,7 +23,7 @@ export interface TcpConfig {
   windowScaling: boolean;
   /** Offer timestamps (RFC 7323 §3). */
   timestamps: boolean;
-  /** Offer SACK-permitted (RFC 2018). Off: the core does not generate SACK blocks yet. */
+  /** Offer SACK-permitted (RFC 2018); when both SYNs carry it, ACKs report held out-of-order data and loss recovery follows RFC 6675 (core/sack.ts). Off by default (finack profile); the linux profile turns it on. */
   sackPermitted: boolean;
 
   /** Nagle's algorithm (RFC 9293 §3.7.4, RFC 1122 §4.2.3.4). */
@@ -32,6 +32,14 @@ export interface TcpConfig {
   delayedAck: boolean;
   /** Delayed-ACK timer. RFC 1122 requires < 500 ms; we use 200 ms (BSD's figure; Linux starts at 40 ms). */
   delayedAckTimeout: Duration;
+  /**
+   * Linux's quick-ACK mode (tcp_input.c tcp_incr_quickack / tcp_in_quickack_mode): the first data
+   * segments of a connection (up to 16, TCP_MAX_QUICKACKS) are ACKed at once, unless the
+   * connection is interactive ("ping-pong": we sent data within delayedAckTimeout of receiving
+   * some, or the peer's FIN arrived). RFC 9293 §3.8.6.3 only bounds the delay; this trades a few
+   * ACKs for a faster start of the peer's slow start. Off by default; the linux profile has it on.
+   */
+  quickAck: boolean;
 
   /** Initial RTO (RFC 6298 §2.1: 1 s). */
   rtoInitial: Duration;
@@ -87,6 +95,7 @@ export const DEFAULT_CONFIG: Readonly<TcpConfig> = Object.freeze({
   nagle: true,
   delayedAck: true,
   delayedAckTimeout: 200,
+  quickAck: false,
   rtoInitial: 1 * SECOND,
   rtoMin: 1 * SECOND,
   rtoMax: 2 * MINUTE,

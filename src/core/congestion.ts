@@ -48,6 +48,13 @@ export interface CongestionControl {
    * idle period longer than the RTO.
    */
   onIdleRestart(a: { mss: number }): void;
+  /**
+   * SACK loss recovery (RFC 6675 §5): the caller found loss (DupThresh duplicates, or IsLost(SND.UNA)).
+   * Enters recovery unless already in it or the ACK does not cover `recover` (the RFC 6582 guard,
+   * which RFC 6675 §5 step 2 keeps as RecoveryPoint). On entry ssthresh = cwnd = max(FlightSize / 2,
+   * 2 SMSS) (RFC 6675 §5 step 4.2, RFC 5681 eq. 4). Returns whether recovery started.
+   */
+  onSackLoss(a: { flightSize: number; sndNxt: Seq; mss: number; ack: Seq }): boolean;
 }
 
 export interface CongestionOptions {
@@ -55,6 +62,12 @@ export interface CongestionOptions {
   mss: number;
   /** Initial window in segments (RFC 5681 §3.1 allows 2 to 4; RFC 6928 allows 10). */
   initialCwndSegments: number;
+  /**
+   * SACK was negotiated: the sender runs RFC 6675 recovery (pipe, NextSeg) and starts it with
+   * onSackLoss; onDupAck then never asks for a retransmission nor inflates cwnd, and a partial ACK
+   * changes nothing here (the scoreboard decides what to resend). Default false: NewReno.
+   */
+  sack?: boolean;
 }
 
 export function createCongestionControl(name: 'newreno', opts: CongestionOptions): CongestionControl {
@@ -81,9 +94,11 @@ export class NewReno implements CongestionControl {
   /** Last SND.UNA reported by onNewAck. */
   #highAck: Seq | undefined = undefined;
   readonly #initialSegments: number;
+  readonly #sack: boolean;
 
   constructor(opts: CongestionOptions) {
     this.#initialSegments = opts.initialCwndSegments;
+    this.#sack = opts.sack === true;
     this.#cwnd = opts.initialCwndSegments * opts.mss;
   }
 
@@ -111,6 +126,8 @@ export class NewReno implements CongestionControl {
         this.#inRecovery = false;
         return 'none';
       }
+      // RFC 6675: a partial ACK leaves cwnd alone; pipe and the scoreboard pick what goes next.
+      if (this.#sack) return 'none';
       // RFC 6582 §3.2 step 3, partial ACK: retransmit the first unacknowledged segment, deflate cwnd by
       // the newly acknowledged bytes, add one SMSS back if at least one SMSS was acknowledged. (Never
       // below one SMSS, our own floor.)
@@ -131,6 +148,8 @@ export class NewReno implements CongestionControl {
   }
 
   onDupAck(a: { dupAcks: number; flightSize: number; sndNxt: Seq; mss: number; ack?: Seq }): 'retransmit' | 'none' {
+    // RFC 6675: no inflation (pipe counts what left the network); entry goes through onSackLoss.
+    if (this.#sack) return 'none';
     if (this.#inRecovery) {
       // RFC 5681 §3.2 step 4 (which RFC 6582 keeps): each further duplicate inflates cwnd by SMSS,
       // for the segment that has left the network.
@@ -165,5 +184,15 @@ export class NewReno implements CongestionControl {
   onIdleRestart(a: { mss: number }): void {
     // RFC 5681 §4.1: restart window RW = min(IW, cwnd).
     this.#cwnd = Math.min(this.#cwnd, this.#initialSegments * a.mss);
+  }
+
+  onSackLoss(a: { flightSize: number; sndNxt: Seq; mss: number; ack: Seq }): boolean {
+    if (this.#inRecovery) return false;
+    if (this.#recover !== undefined && !seqGe(a.ack, this.#recover)) return false;
+    this.#ssthresh = Math.max(Math.floor(a.flightSize / 2), 2 * a.mss);
+    this.#cwnd = this.#ssthresh;
+    this.#recover = a.sndNxt;
+    this.#inRecovery = true;
+    return true;
   }
 }

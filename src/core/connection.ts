@@ -72,6 +72,10 @@ export interface ConnectionInfo {
   rcvWscale: number;
   windowScaling: boolean;
   timestamps: boolean;
+  /** SACK negotiated (RFC 2018: both SYNs carried SACK-permitted). */
+  sack: boolean;
+  /** Bytes the peer has SACKed above SND.UNA (the RFC 6675 scoreboard). */
+  sackedBytes: number;
   tsRecent: number;
   srtt: number | undefined;
   rttvar: number | undefined;
@@ -225,6 +229,8 @@ export class Connection {
       rcvWscale: t.rcvWscale,
       windowScaling: t.wsOk,
       timestamps: t.tsOk,
+      sack: t.sackOk,
+      sackedBytes: t.scoreboard.bytes,
       tsRecent: t.tsRecent,
       srtt: t.rto.srtt,
       rttvar: t.rto.rttvar,
@@ -330,6 +336,9 @@ export class Connection {
         return;
       case 'delayed-ack':
         tcb.ackNow = true;
+        // Linux (tcp_delack_timer_handler): the timer fired, so no reply carried the ACK: leave
+        // ping-pong mode (not in CLOSE-WAIT, where no reply data is expected to matter).
+        if (tcb.state !== TcpState.CloseWait && tcb.state !== TcpState.LastAck) tcb.pingpong = false;
         return;
       default: {
         const never: never = kind;
@@ -353,6 +362,10 @@ export class Connection {
       return;
     }
     tcb.retries++;
+    // SACK: the scoreboard survives one timeout (as in Linux; go-back-N then skips what the peer
+    // holds). A second timeout in a row may mean the receiver reneged on what it SACKed, which RFC
+    // 2018 §8 allows: forget the scoreboard and resend everything.
+    if (tcb.retries >= 2) tcb.scoreboard.clear();
     tcb.rto.backoff();
     tcb.rttTiming = false; // Karn's rule
     tcb.dupAcks = 0;

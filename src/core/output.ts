@@ -17,6 +17,7 @@ import {
 } from '../wire/segment.js';
 import { seqAdd, seqDiff, seqGt, seqLt, seqMax } from '../wire/seq.js';
 import { keepaliveDeadline } from './keepalive.js';
+import { sackBlocks } from './sack.js';
 import { isSynchronized, TcpState } from './state.js';
 import type { Tcb } from './tcb.js';
 
@@ -46,11 +47,19 @@ export function windowField(tcb: Tcb, syn: boolean): number {
   return Math.min(0xffff, current >>> shift);
 }
 
-/** RFC 9293 §3.8.6.2.2: a read freed enough space to move the right edge: a window update is due. */
+/**
+ * A read freed buffer space: is a pure window update worth sending now? RFC 9293 §3.8.6.2.2 says
+ * when the right edge may move (the gain reaches min(buffer / 2, MSS)), not when an ACK must
+ * announce it: any later segment carries the new edge anyway. Sending one per read would make a
+ * promptly reading application ACK every segment and defeat delayed ACKs. So, like Linux
+ * (tcp_cleanup_rbuf), an update goes out on its own only when the window would at least double,
+ * or grows from less than one MSS (where the sender may be stalled on it).
+ */
 export function windowUpdateDue(tcb: Tcb): boolean {
   const offer = windowOffer(tcb, tcb.rcvWscale);
   const current = tcb.rcvWnd;
-  return offer > current && offer - current >= swsThreshold(tcb);
+  if (!(offer > current && offer - current >= swsThreshold(tcb))) return false;
+  return offer >= 2 * current || current < tcb.sndMss;
 }
 
 /**
@@ -79,6 +88,12 @@ function build(tcb: Tcb, seq: number, flags: number, payload: Uint8Array = EMPTY
   let options: TcpOptions = NO_OPTIONS;
   if (syn) {
     options = synOptions(tcb, hasAck);
+  } else if (tcb.sackOk && hasAck && !tcb.reasm.isEmpty) {
+    // RFC 2018 §4: while out-of-order data is held, every ACK reports it. The option space left
+    // after timestamps (40 - 12 bytes) holds 3 blocks of 8 bytes plus kind and length; without
+    // timestamps, 4 blocks.
+    const sack = sackBlocks(tcb.reasm, tcb.sackRecent, tcb.tsOk ? 3 : 4);
+    options = tcb.tsOk ? { ts: { val: tsVal(tcb), ecr: tcb.tsRecent }, sack } : { sack };
   } else if (tcb.tsOk) {
     options = { ts: { val: tsVal(tcb), ecr: tcb.tsRecent } };
   }
@@ -95,6 +110,8 @@ function build(tcb: Tcb, seq: number, flags: number, payload: Uint8Array = EMPTY
     payload,
   };
   if (hasAck) {
+    // Quick-ACK mode: an ACK of received data uses up one quick ACK (Linux tcp_dec_quickack_mode).
+    if (tcb.quickAcks > 0 && tcb.unackedBytes > 0) tcb.quickAcks--;
     tcb.lastAckSent = tcb.rcvNxt;
     tcb.ackNow = false;
     tcb.unackedBytes = 0;
@@ -111,6 +128,7 @@ function synOptions(tcb: Tcb, synAck: boolean): TcpOptions {
   const o: TcpOptions = { mss: tcb.cfg.mss };
   const cfg = tcb.cfg;
   if (cfg.windowScaling && (!synAck || tcb.peerOfferedWs)) o.wscale = tcb.rcvWscaleOffer;
+  if (cfg.sackPermitted && (!synAck || tcb.peerOfferedSack)) o.sackPermitted = true;
   if (cfg.timestamps && (!synAck || tcb.peerOfferedTs)) o.ts = { val: tsVal(tcb), ecr: synAck ? tcb.tsRecent : 0 };
   return o;
 }
@@ -220,6 +238,7 @@ export function transmit(tcb: Tcb): void {
   if (!tcb.synAcked) {
     if (tcb.sndNxt === tcb.iss) sendSyn(tcb);
   } else if (dataState(s)) {
+    if (tcb.sackOk && tcb.cc.inRecovery) sackRecoverySend(tcb);
     sendData(tcb, false);
   }
   if (tcb.ackNow && tcb.irsKnown) sendAck(tcb);
@@ -236,7 +255,23 @@ export function transmit(tcb: Tcb): void {
  */
 function sendData(tcb: Tcb, force: boolean): void {
   const fin = tcb.finQueued && finState(tcb.state);
+  const sack = tcb.sackOk && !tcb.scoreboard.isEmpty;
+  // What the congestion window is measured against: FlightSize, or RFC 6675's pipe with SACK.
+  let flight = flightEstimate(tcb);
   for (;;) {
+    // Going back over sent data (after a timeout): skip what the peer has SACKed. Linux keeps the
+    // scoreboard across a timeout too; RFC 2018 §8 would drop it in case the receiver reneged, so
+    // we do drop it on a second timeout in a row (connection.ts).
+    let limit = tcb.sndMss;
+    if (sack && seqLt(tcb.sndNxt, tcb.sndMax)) {
+      const r = tcb.scoreboard.rangeAt(tcb.sndNxt);
+      if (r !== undefined) {
+        tcb.sndNxt = seqLt(r.right, tcb.sndMax) ? r.right : tcb.sndMax;
+        continue;
+      }
+      const next = tcb.scoreboard.nextSackedAfter(tcb.sndNxt);
+      if (next !== undefined) limit = Math.min(limit, seqDiff(next, tcb.sndNxt));
+    }
     const offset = seqDiff(tcb.sndNxt, tcb.sndQueueSeq);
     const avail = tcb.sndQueue.length - offset;
     const inFlight = seqDiff(tcb.sndNxt, tcb.sndUna);
@@ -250,14 +285,14 @@ function sendData(tcb: Tcb, force: boolean): void {
       }
       return;
     }
-    const usable = Math.min(tcb.sndWnd, tcb.cc.cwnd) - inFlight;
-    const len = Math.min(avail, tcb.sndMss, usable);
+    const usable = Math.min(tcb.sndWnd - inFlight, tcb.cc.cwnd - flight);
+    const len = Math.min(avail, limit, usable);
     if (len <= 0) return;
     const carryFin = fin && len === avail;
     const resend = seqLt(tcb.sndNxt, tcb.sndMax);
     if (len < tcb.sndMss && !resend && !force) {
       // Nagle: while data is unacknowledged, hold a small segment (unless it closes the stream).
-      if (tcb.nagle && inFlight > 0 && !carryFin) return;
+      if (tcb.nagle && inFlight > 0 && !carryFin && seqGt(tcb.sndSml, tcb.sndUna)) return;
       // Sender SWS avoidance: send less than an MSS only when it empties the queue or fills at
       // least half the largest window the peer ever offered.
       if (len < avail && len < Math.floor(tcb.maxSndWnd / 2)) return;
@@ -266,6 +301,10 @@ function sendData(tcb: Tcb, force: boolean): void {
       // RFC 5681 §4.1: restart from a small window after an idle period longer than the RTO.
       tcb.cc.onIdleRestart({ mss: tcb.sndMss });
     }
+    // Linux's ping-pong heuristic (tcp_event_data_sent): new data sent within the ACK timeout
+    // of receiving data means an interactive exchange; then ACKs wait to ride on replies.
+    if (!resend && tcb.cfg.quickAck && tcb.lastDataRecv !== undefined && tcb.now - tcb.lastDataRecv < tcb.cfg.delayedAckTimeout)
+      tcb.pingpong = true;
     const payload = tcb.sndQueue.peek(offset, len);
     let flags = ACK;
     if (len === avail) flags |= PSH;
@@ -279,8 +318,38 @@ function sendData(tcb: Tcb, force: boolean): void {
     }
     tcb.sndNxt = seqAdd(seq, len + (carryFin ? 1 : 0));
     tcb.sndMax = seqMax(tcb.sndMax, tcb.sndNxt);
+    if (len < tcb.sndMss) tcb.sndSml = seqAdd(seq, len);
     tcb.lastSendTime = tcb.now;
+    flight += len;
     if (carryFin) return;
+  }
+}
+
+/**
+ * The bytes the congestion window is compared with. Without SACK information: FlightSize as far
+ * as SND.NXT. In SACK recovery: RFC 6675 pipe. Otherwise with a scoreboard (going back after a
+ * timeout): what was sent up to SND.NXT minus what the peer holds.
+ */
+function flightEstimate(tcb: Tcb): number {
+  const seqFlight = seqDiff(tcb.sndNxt, tcb.sndUna);
+  if (!tcb.sackOk || (tcb.scoreboard.isEmpty && !tcb.cc.inRecovery)) return seqFlight;
+  if (tcb.cc.inRecovery) return tcb.scoreboard.pipe(tcb.sndUna, tcb.sndMax, tcb.highRxt, tcb.sndMss);
+  return seqFlight - tcb.scoreboard.sackedBetween(tcb.sndUna, tcb.sndNxt);
+}
+
+/**
+ * RFC 6675 §5 step (C): during SACK recovery, while cwnd - pipe allows a full segment, retransmit
+ * the next lost hole (NextSeg rule 1). New data (rule 2) follows in sendData().
+ */
+function sackRecoverySend(tcb: Tcb): void {
+  let pipe = tcb.scoreboard.pipe(tcb.sndUna, tcb.sndMax, tcb.highRxt, tcb.sndMss);
+  while (tcb.cc.cwnd - pipe >= tcb.sndMss) {
+    const next = tcb.scoreboard.nextLost(tcb.sndUna, tcb.highRxt, tcb.sndMss);
+    if (next === undefined) return;
+    const sent = retransmitAt(tcb, next.seq, next.len);
+    if (sent === 0) return;
+    tcb.highRxt = seqAdd(next.seq, sent);
+    pipe += sent;
   }
 }
 
@@ -289,17 +358,27 @@ function sendData(tcb: Tcb, force: boolean): void {
  * segment again, without moving SND.NXT.
  */
 export function retransmitFirst(tcb: Tcb): void {
-  if (!tcb.synAcked) return;
-  const avail = tcb.sndQueue.length - seqDiff(tcb.sndUna, tcb.sndQueueSeq);
-  const len = Math.min(Math.max(avail, 0), tcb.sndMss, seqDiff(tcb.sndMax, tcb.sndUna));
+  retransmitAt(tcb, tcb.sndUna, tcb.sndMss);
+}
+
+/**
+ * Sends again up to `maxLen` already-sent bytes from `seq` (with our FIN when they reach it),
+ * without moving SND.NXT. Returns the sequence space covered (0: nothing to send).
+ */
+export function retransmitAt(tcb: Tcb, seq: number, maxLen: number): number {
+  if (!tcb.synAcked) return 0;
+  const offset = seqDiff(seq, tcb.sndQueueSeq);
+  const avail = tcb.sndQueue.length - offset;
+  const len = Math.min(Math.max(avail, 0), maxLen, seqDiff(tcb.sndMax, seq));
   const fin = tcb.finSent && len === avail && seqGt(tcb.sndMax, tcb.sndDataEnd);
-  if (len <= 0 && !fin) return;
+  if (len <= 0 && !fin) return 0;
   let flags = ACK;
   if (fin) flags |= FIN;
-  const payload = len > 0 ? tcb.sndQueue.peek(seqDiff(tcb.sndUna, tcb.sndQueueSeq), len) : EMPTY;
-  tcb.push(build(tcb, tcb.sndUna, flags, payload));
+  const payload = len > 0 ? tcb.sndQueue.peek(offset, len) : EMPTY;
+  tcb.push(build(tcb, seq, flags, payload));
   tcb.totalRetransmits++;
   tcb.rttTiming = false; // Karn: no sample from a retransmitted segment
+  return len + (fin ? 1 : 0);
 }
 
 /**

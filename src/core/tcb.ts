@@ -24,6 +24,7 @@ import type { ConnErrorCode } from './errors.js';
 import type { ConnEvent } from './events.js';
 import { Reassembly } from './reassembly.js';
 import { RtoEstimator } from './rto.js';
+import { Scoreboard } from './sack.js';
 import { isLegalTransition, TcpState } from './state.js';
 import type { Instant } from './time.js';
 import { TimerTable } from './timer-table.js';
@@ -114,6 +115,15 @@ export class Tcb {
   tsOk = false;
   tsRecent = 0;
   lastAckSent = 0;
+  /** SACK (RFC 2018): the peer's SYN carried SACK-permitted; both SYNs did (negotiated). */
+  peerOfferedSack = false;
+  sackOk = false;
+  /** Receiver: sequence numbers of recent out-of-order arrivals, most recent first (sack.ts). */
+  readonly sackRecent: number[] = [];
+  /** Sender: what the peer reported as held above SND.UNA (RFC 6675 scoreboard). */
+  readonly scoreboard = new Scoreboard();
+  /** RFC 6675 HighRxt: one past the highest byte retransmitted in the current SACK recovery. */
+  highRxt = 0;
 
   // --- acknowledgment owed ---
   ackNow = false;
@@ -122,6 +132,11 @@ export class Tcb {
   challengeCount = 0;
   /** In-order bytes received since our last ACK (delayed ACK: ACK every second full segment). */
   unackedBytes = 0;
+  /** Quick-ACK mode (cfg.quickAck): ACKs still to send at once, ping-pong (interactive) mode. */
+  quickAcks = 0;
+  pingpong = false;
+  /** When in-order data last arrived (undefined before any: Linux's lrcvtime with ato still 0). */
+  lastDataRecv: number | undefined = undefined;
 
   // --- retransmission ---
   readonly rto: RtoEstimator;
@@ -148,6 +163,8 @@ export class Tcb {
   idleSince = 0;
 
   nagle: boolean;
+  /** End of the last segment shorter than the MSS we sent (Minshall's Nagle, output.ts). */
+  sndSml = 0;
 
   readonly timers: TimerTable;
 
@@ -169,6 +186,7 @@ export class Tcb {
     this.sndUna = this.iss;
     this.sndNxt = this.iss;
     this.sndMax = this.iss;
+    this.sndSml = this.iss;
     this.sndQueueSeq = seqAdd(this.iss, 1);
     this.sndQueue = new ByteQueue(init.cfg.sendBuffer);
     this.recvQueue = new ByteQueue(init.cfg.recvBuffer);
@@ -264,6 +282,7 @@ export class Tcb {
         this.timers.clearAll();
         this.sndQueue.consume(this.sndQueue.length);
         this.reasm.clear();
+        this.scoreboard.clear();
         this.ackNow = false;
         this.finished = true;
         this.emit({ type: 'closed' });

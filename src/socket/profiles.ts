@@ -73,6 +73,8 @@ export const LINUX_PROFILE: Profile = {
     delayedAck: true,
     // Linux's delayed-ACK timer starts at TCP_ATO_MIN (40 ms).
     delayedAckTimeout: 40,
+    // Quick-ACK mode for the first data segments, ping-pong heuristic (PACKETDRILL-SUBSET.md §8.3).
+    quickAck: true,
     rtoInitial: 1 * SECOND,
     // TCP_RTO_MIN
     rtoMin: 200,
