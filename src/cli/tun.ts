@@ -10,13 +10,11 @@
 // `finack connections --pid <pid>` sends it.
 //
 // runServe / runConnect return a promise of the exit code: 0 ok, 1 failure (a TunError, a reset or
-// timeout on connect), 2 usage error. This file can also be run directly
-// (`node --import tsx src/cli/tun.ts serve ...`), which is what the interop tests do.
+// timeout on connect), 2 usage error. src/cli/main.ts loads this file only for these commands.
 
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, realpathSync, writeSync } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { TcpConfig } from '../core/config.js';
 import type { ConnectionRow } from '../core/endpoint.js';
@@ -712,30 +710,5 @@ export function runConnections(argv: readonly string[], io: TunCliIo): number {
     return 0;
   } catch (err) {
     return failure(err, io);
-  }
-}
-
-function isProgram(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return realpathSync(script) === realpathSync(fileURLToPath(import.meta.url));
-  } catch {
-    return false;
-  }
-}
-
-if (isProgram()) {
-  const [cmd, ...rest] = process.argv.slice(2);
-  const run = cmd === 'serve' ? runServe : cmd === 'connect' ? runConnect : undefined;
-  if (!run) {
-    process.stderr.write('usage: tun.ts serve|connect ...\n');
-    process.exitCode = 2;
-  } else {
-    void run(rest).then((code) => {
-      process.exitCode = code;
-      // stdin may still hold the loop open; everything of ours is closed.
-      if (cmd === 'connect') process.stdin.destroy();
-    });
   }
 }
