@@ -1,65 +1,16 @@
-// finack's public API. Everything here runs anywhere JavaScript runs, except what src/drivers/node-*
-// and (later) the TUN driver add; those are exported under their own names.
+// finack's main entry, for Node: everything in 'finack/portable' (the parts that run wherever
+// JavaScript runs) plus the node:net look-alike, which needs node:stream and node:events.
 
-export * from './core/config.js';
-export { type CongestionControl, createCongestionControl } from './core/congestion.js';
 export {
-  Connection,
-  type ConnectionInfo,
-  type ConnectionOptions,
-  type Output,
-  type ReadOutput,
-  type SendOutput,
-} from './core/connection.js';
-export {
-  type Address,
-  type ConnectionRow,
-  type ConnId,
-  Endpoint,
-  type EndpointEvent,
-  type EndpointOptions,
-  type EndpointOutput,
-  type EndpointStats,
-  type ListenerId,
-} from './core/endpoint.js';
-export * from './core/errors.js';
-export type { ConnEvent, ConnEventType } from './core/events.js';
-export { IsnGenerator, siphash24 } from './core/isn.js';
-export { RtoEstimator } from './core/rto.js';
-export * from './core/state.js';
-
-// core: the sans-IO protocol
-export * from './core/time.js';
-export { type TimeWaitRecord, type TimeWaitVerdict, timeWaitAck, timeWaitVerdict } from './core/time-wait.js';
-export { TIMER_KINDS, type TimerInfo, type TimerKind } from './core/timers.js';
-export { type Clock, EventQueue } from './drivers/clock.js';
-export { DriverLoop, type DriverLoopOptions } from './drivers/loop.js';
-export { NodeClock } from './drivers/node-clock.js';
-// scenarios (the demo's named runs)
-export { findScenario, runScenario, SCENARIO_NAMES, SCENARIOS } from './scenarios/index.js';
-// simulated network and drivers
-export * from './sim/index.js';
-// trace
-export type { DropReason, SegmentView, TraceEvent, TraceSink } from './trace/events.js';
-export { NO_TRACE } from './trace/events.js';
-export { traceDocument } from './trace/json.js';
-export { compactLadder, terminalLadder } from './trace/ladder.js';
-export { TraceRecorder } from './trace/recorder.js';
-export { internetChecksum, tcpChecksum } from './wire/checksum.js';
-export {
-  addressFamily,
-  decodePacket,
-  type EncodeOptions,
-  encodePacket,
-  formatAddress,
-  type Packet,
-  parseAddress,
-} from './wire/ip.js';
-export { emitIpv4, parseIpv4 } from './wire/ipv4.js';
-export { emitIpv6, parseIpv6 } from './wire/ipv6.js';
-export { rfcNotation, tcpdumpNotation } from './wire/notation.js';
-export type { Result, WireError, WireErrorCode } from './wire/result.js';
-export * from './wire/segment.js';
-// wire: bytes <-> values
-export * from './wire/seq.js';
-export { emitTcp, parseTcp, parseTcpOptions } from './wire/tcp-header.js';
+  createNet,
+  type FinackNet,
+  formatConnections,
+  type NetOptions,
+  netOf,
+  Server as NetServer,
+  SimDriver,
+  Socket as NetSocket,
+  type SystemError,
+  type TimeMode,
+} from './net/index.js';
+export * from './portable.js';

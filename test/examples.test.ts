@@ -14,7 +14,7 @@ function run(file: string): string {
   return execFileSync(process.execPath, ['--import', 'tsx', `${root}examples/${file}`], { encoding: 'utf8' });
 }
 
-for (const file of ['simulated-close.ts', 'sans-io.ts']) {
+for (const file of ['simulated-close.ts', 'sans-io.ts', 'net-half-close.ts']) {
   test(`README quotes examples/${file} verbatim`, () => {
     assert.ok(readme.includes(readFileSync(`${root}examples/${file}`, 'utf8')));
   });
@@ -38,6 +38,18 @@ test('examples/sans-io.ts drives two connections by hand through open and close'
       'b closed CLOSED',
       'TIME-WAIT 60000',
       'CLOSED',
+      '',
+    ].join('\n'),
+  );
+});
+
+test('examples/net-half-close.ts: the server writes after the client FIN, then both close', () => {
+  assert.equal(
+    run('net-half-close.ts'),
+    [
+      'server got FIN in CLOSE-WAIT',
+      'client read "you sent 5 bytes" in TIME-WAIT',
+      'client closed in TIME-WAIT',
       '',
     ].join('\n'),
   );

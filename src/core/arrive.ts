@@ -534,6 +534,9 @@ function ackAdvance(tcb: Tcb, seg: Segment): void {
   tcb.retries = 0;
   tcb.persistBackoff = 0;
   tcb.dupAcks = 0;
+  // RFC 8985 §7.4 (simplified): an ACK that advances SND.UNA ends the probe episode.
+  tcb.probeSent = false;
+  tcb.rearmProbe = true;
 
   if (wasSynAcked) {
     const r = tcb.cc.onNewAck({ bytesAcked: acked, flightSize: flightBefore, highAck: ack, mss: tcb.sndMss });
@@ -566,6 +569,21 @@ function processText(tcb: Tcb, seq0: number, payload: Uint8Array, fin0: boolean,
     // CLOSE-WAIT, CLOSING, LAST-ACK: the peer's FIN was already received; text cannot follow it.
     tcb.drop(seg, 'data-after-fin');
     tcb.ackNow = true;
+    return false;
+  }
+  if (
+    tcb.readClosed &&
+    tcb.cfg.rstOnDataAfterClose &&
+    (s === TcpState.FinWait1 || s === TcpState.FinWait2) &&
+    payload.length > 0 &&
+    seqGt(seqAdd(seq0, payload.length), tcb.rcvNxt)
+  ) {
+    // New data after close(): nobody will read it. RFC 9293 would acknowledge and queue it; RFC
+    // 1122 §4.2.2.13 and Linux (tcp_rcv_state_process) reset instead, so the peer stops sending
+    // into the void: RST in reply to the segment, CLOSED. The user closed, so no 'error' event.
+    replyRst(tcb, seg);
+    tcb.drop(seg, 'closed'); // the receiving side is closed
+    tcb.transition(TcpState.Closed, 'data after CLOSE');
     return false;
   }
   let seq = seq0;

@@ -41,6 +41,14 @@ export interface TcpConfig {
    */
   quickAck: boolean;
 
+  /**
+   * Tail loss probe (RFC 8985 §7; Linux tcp_schedule_loss_probe): when the last segment of a flight
+   * (or our FIN) goes unacknowledged for a probe timeout PTO = 2·SRTT (+ 200 ms, the worst-case
+   * delayed ACK, when only one segment is in flight; 1 s without an RTT sample; at least 10 ms;
+   * never later than the RTO), it is sent once more without backing off, so a lost tail is
+   * repaired by an ACK (fast recovery) instead of a timeout. Off by default; the linux profile has it on.
+   */
+  tailLossProbe: boolean;
   /** Initial RTO (RFC 6298 §2.1: 1 s). */
   rtoInitial: Duration;
   /** Lower bound of the RTO (RFC 6298 §2.4: 1 s). */
@@ -68,6 +76,19 @@ export interface TcpConfig {
   /** Congestion control algorithm name (see core/congestion.ts). */
   congestionControl: 'newreno';
 
+  /**
+   * close() while received data is still unread aborts with a RST instead of an orderly FIN (RFC
+   * 1122 §4.2.2.13 SHOULD; RFC 2525 §2.17; Linux tcp_close): the peer learns its data was lost.
+   * Only bytes in the receive buffer count (not a retransmission of bytes already read).
+   */
+  rstOnCloseWithUnread: boolean;
+  /**
+   * After close(), new data arriving in FIN-WAIT-1 or FIN-WAIT-2 (the application will never read
+   * it) is answered with a RST and the connection is CLOSED (Linux tcp_rcv_state_process, after
+   * RFC 1122 §4.2.2.13; BSD too). Off: it is acknowledged and discarded. shutdown() (half-close)
+   * keeps reading and is not affected.
+   */
+  rstOnDataAfterClose: boolean;
   /** RFC 1337: ignore RST in TIME-WAIT (true), or let it close the record (false, Linux's default). */
   rfc1337: boolean;
   /** RFC 5961 challenge ACKs for in-window RST and SYN (§3, §4). */
@@ -96,6 +117,7 @@ export const DEFAULT_CONFIG: Readonly<TcpConfig> = Object.freeze({
   delayedAck: true,
   delayedAckTimeout: 200,
   quickAck: false,
+  tailLossProbe: false,
   rtoInitial: 1 * SECOND,
   rtoMin: 1 * SECOND,
   rtoMax: 2 * MINUTE,
@@ -108,6 +130,8 @@ export const DEFAULT_CONFIG: Readonly<TcpConfig> = Object.freeze({
   keepaliveCount: 10,
   initialCwndSegments: 10,
   congestionControl: 'newreno',
+  rstOnCloseWithUnread: true,
+  rstOnDataAfterClose: true,
   rfc1337: true,
   challengeAcks: true,
   challengeAckLimit: 10,

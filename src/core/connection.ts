@@ -8,20 +8,23 @@
 //   <input>      update the TCB, mark what is owed
 //   finish()     transmit() + schedule(), then hand back segments and events
 
-import { NO_TRACE, type TraceSink } from '../trace/events.js';
+import { NO_TRACE, type TraceSink } from './trace.js';
 import type { Segment } from '../wire/segment.js';
 import { arrive, timeWaitRecordOf } from './arrive.js';
 import { resolveConfig, type TcpConfig } from './config.js';
 import { UsageError } from './errors.js';
 import type { ConnEvent } from './events.js';
 import { onKeepaliveTimer } from './keepalive.js';
-import { persistProbe, schedule, transmit } from './output.js';
+import { persistProbe, schedule, sendProbe, transmit } from './output.js';
 import { TcpState } from './state.js';
 import { Tcb } from './tcb.js';
 import type { Duration, Instant } from './time.js';
 import type { TimeWaitRecord } from './time-wait.js';
 import { TIMER_KINDS, type TimerInfo, type TimerKind } from './timers.js';
 import * as user from './user.js';
+import type { ConnectionOptionName, ConnectionOptionValues } from './user.js';
+
+export type { ConnectionOptionName, ConnectionOptionValues } from './user.js';
 
 export interface Output {
   segments: Segment[];
@@ -261,6 +264,16 @@ export class Connection {
     return this.#run(at, () => user.setKeepalive(this.#tcb, enable, opts));
   }
 
+  /**
+   * Changes one per-connection setting at any time (see ConnectionOptionValues for the names;
+   * `mss` only before connect()/listen() has sent a SYN). Throws UsageError ERR_INVALID_ARG_VALUE
+   * for an unknown name or a bad value. Returns what the change makes due (e.g. a keepalive probe).
+   */
+  setOption<K extends ConnectionOptionName>(name: K, value: ConnectionOptionValues[K], now?: Instant): Output {
+    const at = now ?? this.#lastNow ?? 0;
+    return this.#run(at, () => user.setOption(this.#tcb, name, value));
+  }
+
   setNoDelay(noDelay: boolean): void {
     if (typeof noDelay !== 'boolean') throw new UsageError('ERR_INVALID_ARG_TYPE', 'noDelay must be a boolean');
     this.#tcb.nagle = !noDelay;
@@ -356,6 +369,10 @@ export class Connection {
   #onRetransmitTimeout(): void {
     const tcb = this.#tcb;
     if (tcb.sndNxt === tcb.sndUna && tcb.sndMax === tcb.sndUna) return;
+    if (tcb.probeArmed) {
+      sendProbe(tcb); // RFC 8985: the timer was the tail loss probe's PTO, not the RTO
+      return;
+    }
     const limit = tcb.synAcked ? tcb.cfg.retries2 : tcb.cfg.synRetries;
     if (tcb.retries >= limit) {
       tcb.fail('ETIMEDOUT', tcb.synAcked ? 'retransmissions exhausted' : 'SYN retransmissions exhausted');

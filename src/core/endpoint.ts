@@ -61,8 +61,8 @@
 // 'closed'), stats.internalErrors is counted and a 'drop' with reason 'internal-error' is traced.
 // With `strict: true` (tests, the simulator) the exception is rethrown instead, so bugs stay loud.
 
-import type { DropReason, TraceEvent, TraceSink } from '../trace/events.js';
-import { NO_TRACE } from '../trace/events.js';
+import type { DropReason, TraceEvent, TraceSink } from './trace.js';
+import { NO_TRACE } from './trace.js';
 import { decodePacket, type Packet } from '../wire/ip.js';
 import { wireDropReason } from '../wire/result.js';
 import { ACK, has, makeSegment, RST, type Segment, SYN, segLen } from '../wire/segment.js';

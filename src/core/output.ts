@@ -279,6 +279,7 @@ function sendData(tcb: Tcb, force: boolean): void {
       if (fin && tcb.sndNxt === tcb.sndDataEnd) {
         if (seqLt(tcb.sndNxt, tcb.sndMax)) tcb.totalRetransmits++;
         tcb.push(build(tcb, tcb.sndNxt, FIN | ACK));
+        if (!seqLt(tcb.sndNxt, tcb.sndMax)) tcb.rearmProbe = true;
         tcb.sndNxt = seqAdd(tcb.sndNxt, 1);
         tcb.sndMax = seqMax(tcb.sndMax, tcb.sndNxt);
         tcb.lastSendTime = tcb.now;
@@ -291,7 +292,11 @@ function sendData(tcb: Tcb, force: boolean): void {
     const carryFin = fin && len === avail;
     const resend = seqLt(tcb.sndNxt, tcb.sndMax);
     if (len < tcb.sndMss && !resend && !force) {
-      // Nagle: while data is unacknowledged, hold a small segment (unless it closes the stream).
+      // Nagle (RFC 9293 §3.7.4, RFC 1122 §4.2.3.4), in Minshall's variant as Linux has it
+      // (tcp_minshall_check): hold a small segment only while an earlier *small* segment is
+      // unacknowledged (and it does not close the stream). Nagle's aim, at most one tinygram per
+      // round trip, is kept; the tail of a bulk write no longer waits for the peer's delayed ACK
+      // of the full segments before it (the classic Nagle / delayed-ACK stall).
       if (tcb.nagle && inFlight > 0 && !carryFin && seqGt(tcb.sndSml, tcb.sndUna)) return;
       // Sender SWS avoidance: send less than an MSS only when it empties the queue or fills at
       // least half the largest window the peer ever offered.
@@ -307,7 +312,10 @@ function sendData(tcb: Tcb, force: boolean): void {
       tcb.pingpong = true;
     const payload = tcb.sndQueue.peek(offset, len);
     let flags = ACK;
-    if (len === avail) flags |= PSH;
+    // PSH (RFC 9293 §3.9.1 leaves it to the sender): on a segment that ends the data written so
+    // far, and, like Linux, on the last segment of a burst cut short by the window or cwnd (the
+    // receiver should deliver what it has rather than wait for more that cannot come yet).
+    if (len === avail || (!resend && usable - len <= 0)) flags |= PSH;
     if (carryFin) flags |= FIN;
     const seq = tcb.sndNxt;
     tcb.push(build(tcb, seq, flags, payload));
@@ -317,6 +325,7 @@ function sendData(tcb: Tcb, force: boolean): void {
       tcb.rttTiming = false;
     }
     tcb.sndNxt = seqAdd(seq, len + (carryFin ? 1 : 0));
+    if (!resend) tcb.rearmProbe = true;
     tcb.sndMax = seqMax(tcb.sndMax, tcb.sndNxt);
     if (len < tcb.sndMss) tcb.sndSml = seqAdd(seq, len);
     tcb.lastSendTime = tcb.now;
@@ -403,6 +412,55 @@ export function persistProbe(tcb: Tcb): void {
   tcb.sndMax = seqMax(tcb.sndMax, seqAdd(tcb.sndNxt, 1));
 }
 
+/**
+ * RFC 8985 §7.2: a probe may be scheduled while the tail of a flight is outstanding, no recovery
+ * or timeout is under way, and no probe was sent for this tail yet.
+ */
+function probeEligible(tcb: Tcb): boolean {
+  return (
+    tcb.cfg.tailLossProbe &&
+    tcb.synAcked &&
+    !tcb.probeSent &&
+    tcb.retries === 0 &&
+    !tcb.cc.inRecovery &&
+    tcb.sndNxt === tcb.sndMax &&
+    dataState(tcb.state)
+  );
+}
+
+/**
+ * PTO (RFC 8985 §7.2): 2·SRTT, plus WCDelAckT (200 ms) when one segment is in flight, since its
+ * ACK may be delayed; 1 s before any RTT sample; at least 10 ms (Linux adds TCP_RTO_MIN, also
+ * 200 ms, in the one-segment case, and the scripts time it).
+ */
+function probeTimeout(tcb: Tcb): number {
+  const srtt = tcb.rto.srtt;
+  if (srtt === undefined) return 1000;
+  let pto = 2 * srtt;
+  if (tcb.flightSize <= tcb.sndMss + 1) pto += 200;
+  return Math.max(10, Math.ceil(pto));
+}
+
+/**
+ * The probe timeout fired (RFC 8985 §7.3): send the last segment of the flight again (or new data
+ * when some is waiting and the window allows; transmit() then sends it), with no backoff, then
+ * wait one RTO before the real retransmission timeout.
+ */
+export function sendProbe(tcb: Tcb): void {
+  tcb.probeArmed = false;
+  tcb.probeSent = true;
+  const unsent = tcb.sndQueue.length - seqDiff(tcb.sndNxt, tcb.sndQueueSeq);
+  const usable = tcb.sndWnd - seqDiff(tcb.sndNxt, tcb.sndUna);
+  const before = tcb.segs.length;
+  if (unsent > 0 && usable > 0) sendData(tcb, true);
+  if (tcb.segs.length === before) {
+    const dataEnd = tcb.sndDataEnd;
+    const from = seqDiff(dataEnd, tcb.sndUna) > tcb.sndMss ? seqAdd(dataEnd, -tcb.sndMss) : tcb.sndUna;
+    retransmitAt(tcb, from, tcb.sndMss);
+  }
+  tcb.timers.set('retransmit', tcb.now + tcb.rto.rto);
+}
+
 /** Keepalive probe (RFC 9293 §3.8.4): <SEQ=SND.NXT-1><ACK=RCV.NXT><CTL=ACK>, no data. */
 export function keepaliveProbe(tcb: Tcb): void {
   tcb.push(build(tcb, seqAdd(tcb.sndMax, -1), ACK));
@@ -424,8 +482,17 @@ export function schedule(tcb: Tcb): void {
   if (s === TcpState.Closed || s === TcpState.TimeWait || s === TcpState.Listen) return;
 
   const outstanding = tcb.sndNxt !== tcb.sndUna;
-  if (outstanding) t.ensure('retransmit', now + tcb.rto.rto);
-  else t.clear('retransmit');
+  if (!outstanding) {
+    t.clear('retransmit');
+    tcb.probeArmed = false;
+  } else if (probeEligible(tcb) && (tcb.rearmProbe || !t.isArmed('retransmit'))) {
+    // RFC 8985 §7.2: the retransmission timer runs as the PTO, never later than the RTO.
+    t.set('retransmit', now + Math.min(probeTimeout(tcb), tcb.rto.rto));
+    tcb.probeArmed = true;
+  } else {
+    t.ensure('retransmit', now + tcb.rto.rto);
+  }
+  tcb.rearmProbe = false;
 
   const waiting =
     tcb.synAcked && dataState(s) && tcb.sndQueue.length - seqDiff(tcb.sndNxt, tcb.sndQueueSeq) > 0 && !outstanding;

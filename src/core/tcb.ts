@@ -14,7 +14,7 @@
 // the highest sequence number sent so far: after a retransmission timeout we go back to SND.UNA
 // (go-back-N), so SND.NXT may sit below SND.MAX for a while. An ACK is "too new" only above SND.MAX.
 
-import { type DropReason, NO_TRACE, type TraceSink } from '../trace/events.js';
+import { type DropReason, NO_TRACE, type TraceSink } from './trace.js';
 import { ACK, has, type Segment, SYN } from '../wire/segment.js';
 import { seqAdd, seqDiff, seqGt } from '../wire/seq.js';
 import { ByteQueue } from './byte-queue.js';
@@ -150,6 +150,12 @@ export class Tcb {
   persistBackoff = 0;
   cc: CongestionControl;
   dupAcks = 0;
+  /** Tail loss probe (RFC 8985 §7): the retransmit timer is armed as the probe timeout (PTO). */
+  probeArmed = false;
+  /** A probe was sent and no ACK has advanced SND.UNA since (one probe per tail: TLPRxtOut). */
+  probeSent = false;
+  /** New data went out or SND.UNA advanced: the PTO is to be re-derived from now. */
+  rearmProbe = false;
   /** When data or a FIN was last sent (RFC 5681 §4.1 idle restart); undefined before the first. */
   lastSendTime: number | undefined = undefined;
 

@@ -10,7 +10,7 @@
 // An acceptable pure ACK gets no answer: two TIME-WAIT ends (simultaneous close) would otherwise
 // ACK each other's ACKs forever.
 
-import type { DropReason } from '../trace/events.js';
+import type { DropReason } from './trace.js';
 import { ACK, FIN, has, makeSegment, RST, type Segment, SYN, segLen } from '../wire/segment.js';
 import { seqAdd, seqGt, seqLt } from '../wire/seq.js';
 import type { TcpConfig } from './config.js';

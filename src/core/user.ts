@@ -117,11 +117,13 @@ export function shutdown(tcb: Tcb): void {
 }
 
 /**
- * Full close: shutdown() plus "the application reads no more". Unread bytes are discarded and
- * later data is acknowledged and discarded. RFC 9293 is silent on unread data at CLOSE; Linux
- * answers it with a RST (and resets on data after close). We keep the RFC's orderly FIN for now.
- * LISTEN and SYN-SENT go straight to CLOSED (§3.10.4). After an earlier shutdown() this only
- * stops reading and arms the FIN-WAIT-2 timeout.
+ * Full close: shutdown() plus "the application reads no more". LISTEN and SYN-SENT go straight to
+ * CLOSED (§3.10.4). After an earlier shutdown() this only stops reading and arms the FIN-WAIT-2
+ * timeout.
+ * Unread received bytes: RFC 9293 §3.10.4 is silent, RFC 1122 §4.2.2.13 says a host SHOULD send a
+ * RST so the peer knows the data was lost, and Linux does: with cfg.rstOnCloseWithUnread (default)
+ * this is an ABORT (RST, CLOSED, 'closed' only). Otherwise the bytes are discarded and the FIN
+ * goes out. Data arriving later is handled in arrive.ts (cfg.rstOnDataAfterClose).
  */
 export function close(tcb: Tcb): void {
   const s = tcb.state;
@@ -130,6 +132,17 @@ export function close(tcb: Tcb): void {
   if (s === TcpState.Listen || s === TcpState.SynSent) {
     tcb.userClosed = true;
     tcb.transition(TcpState.Closed, `CLOSE in ${s}`);
+    return;
+  }
+  if (tcb.cfg.rstOnCloseWithUnread && tcb.recvQueue.length > 0 && !tcb.readClosed) {
+    tcb.userClosed = true;
+    tcb.readClosed = true;
+    tcb.recvQueue.consume(tcb.recvQueue.length);
+    if (s === TcpState.TimeWait) {
+      tcb.transition(TcpState.Closed, 'CLOSE with unread data');
+      return;
+    }
+    abortWith(tcb, 'CLOSE with unread data');
     return;
   }
   if (!tcb.finQueued) shutdown(tcb);
@@ -144,24 +157,29 @@ export function close(tcb: Tcb): void {
  * for it, so only 'closed' follows (no 'error').
  */
 export function abort(tcb: Tcb): void {
+  if (tcb.state === TcpState.Closed) throw new UsageError('ERR_TCP_NOT_CONNECTED');
+  abortWith(tcb, 'ABORT');
+}
+
+function abortWith(tcb: Tcb, cause: string): void {
   const s = tcb.state;
   switch (s) {
     case TcpState.Closed:
-      throw new UsageError('ERR_TCP_NOT_CONNECTED');
+      return;
     case TcpState.SynReceived:
     case TcpState.Established:
     case TcpState.FinWait1:
     case TcpState.FinWait2:
     case TcpState.CloseWait:
       sendRst(tcb);
-      tcb.transition(TcpState.Closed, 'ABORT');
+      tcb.transition(TcpState.Closed, cause);
       return;
     case TcpState.Listen:
     case TcpState.SynSent:
     case TcpState.Closing:
     case TcpState.LastAck:
     case TcpState.TimeWait:
-      tcb.transition(TcpState.Closed, 'ABORT');
+      tcb.transition(TcpState.Closed, cause);
       return;
     default: {
       const never: never = s;
@@ -193,4 +211,113 @@ export function setKeepalive(tcb: Tcb, enable: boolean, opts: KeepaliveOptions =
   if (opts.count !== undefined) tcb.keepaliveCount = opts.count;
   if (enable && !tcb.keepalive) keepaliveHeard(tcb);
   tcb.keepalive = enable;
+}
+
+/** Settings that setOption() can change on a live connection, with the value each takes. */
+export interface ConnectionOptionValues {
+  userTimeout: number;
+  finWait2Timeout: number;
+  keepalive: boolean;
+  keepaliveIdle: number;
+  keepaliveInterval: number;
+  keepaliveCount: number;
+  nagle: boolean;
+  delayedAck: boolean;
+  delayedAckTimeout: number;
+  quickAck: boolean;
+  tailLossProbe: boolean;
+  rstOnCloseWithUnread: boolean;
+  rstOnDataAfterClose: boolean;
+  retries2: number;
+  synRetries: number;
+  /** The MSS we announce (TCP_MAXSEG): only before the SYN goes out (CLOSED or LISTEN). */
+  mss: number;
+}
+export type ConnectionOptionName = keyof ConnectionOptionValues;
+
+const BOOLEAN_OPTIONS = new Set<string>([
+  'keepalive',
+  'nagle',
+  'delayedAck',
+  'quickAck',
+  'tailLossProbe',
+  'rstOnCloseWithUnread',
+  'rstOnDataAfterClose',
+]);
+/** Integer options: [min, max]. */
+const INTEGER_OPTIONS: Record<string, readonly [number, number]> = {
+  userTimeout: [0, Number.MAX_SAFE_INTEGER],
+  finWait2Timeout: [0, Number.MAX_SAFE_INTEGER],
+  keepaliveIdle: [1, Number.MAX_SAFE_INTEGER],
+  keepaliveInterval: [1, Number.MAX_SAFE_INTEGER],
+  keepaliveCount: [0, Number.MAX_SAFE_INTEGER],
+  delayedAckTimeout: [0, Number.MAX_SAFE_INTEGER],
+  retries2: [0, Number.MAX_SAFE_INTEGER],
+  synRetries: [0, Number.MAX_SAFE_INTEGER],
+  mss: [88, 65495],
+};
+
+/**
+ * Changes one per-connection setting (the socket layer's setsockopt after the connection exists).
+ * Throws UsageError ERR_INVALID_ARG_VALUE for an unknown name or a bad value, and
+ * ERR_TCP_INVALID_STATE for `mss` once our SYN may have gone out. A new userTimeout or
+ * finWait2Timeout starts counting from now; schedule() re-arms the timers.
+ */
+export function setOption(tcb: Tcb, name: string, value: unknown): void {
+  if (BOOLEAN_OPTIONS.has(name)) {
+    if (typeof value !== 'boolean') throw new UsageError('ERR_INVALID_ARG_VALUE', `${name} must be a boolean`);
+  } else {
+    const range = INTEGER_OPTIONS[name];
+    if (range === undefined) throw new UsageError('ERR_INVALID_ARG_VALUE', `unknown option ${name}`);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < range[0] || value > range[1]) {
+      throw new UsageError('ERR_INVALID_ARG_VALUE', `${name} must be an integer in [${range[0]}, ${range[1]}]`);
+    }
+  }
+  const cfg = tcb.cfg;
+  switch (name as ConnectionOptionName) {
+    case 'keepalive':
+      setKeepalive(tcb, value as boolean);
+      return;
+    case 'keepaliveIdle':
+      setKeepalive(tcb, tcb.keepalive, { idle: value as number });
+      return;
+    case 'keepaliveInterval':
+      setKeepalive(tcb, tcb.keepalive, { interval: value as number });
+      return;
+    case 'keepaliveCount':
+      setKeepalive(tcb, tcb.keepalive, { count: value as number });
+      return;
+    case 'nagle':
+      tcb.nagle = value as boolean;
+      return;
+    case 'mss':
+      if (tcb.state !== TcpState.Closed && tcb.state !== TcpState.Listen) {
+        throw new UsageError('ERR_TCP_INVALID_STATE', 'the MSS is announced on the SYN: set it before connect() or listen()');
+      }
+      cfg.mss = value as number;
+      tcb.sndMss = Math.min(cfg.mss, cfg.defaultPeerMss);
+      return;
+    case 'userTimeout':
+      cfg.userTimeout = value as number;
+      tcb.timers.clear('user-timeout');
+      return;
+    case 'finWait2Timeout':
+      cfg.finWait2Timeout = value as number;
+      tcb.timers.clear('fin-wait-2');
+      return;
+    case 'delayedAck':
+    case 'quickAck':
+    case 'tailLossProbe':
+    case 'rstOnCloseWithUnread':
+    case 'rstOnDataAfterClose':
+      cfg[name as 'delayedAck'] = value as boolean;
+      return;
+    case 'delayedAckTimeout':
+    case 'retries2':
+    case 'synRetries':
+      cfg[name as 'retries2'] = value as number;
+      return;
+    default:
+      throw new UsageError('ERR_INVALID_ARG_VALUE', `unknown option ${name}`);
+  }
 }

@@ -9,7 +9,7 @@ import { checkAddress, checkInterfaceName, parseCidr, TunDevice } from '../../sr
 import { mssForMtu } from '../../src/drivers/tun/driver.js';
 import { TunError } from '../../src/drivers/tun/errors.js';
 import { readPcap } from '../../src/trace/pcap.js';
-import { FINACK, IFNAME, KERNEL, ROOT, requireSystem, startServe, tsharkCheck, tunArgs, withNetns } from './netns.js';
+import { CLI, FINACK, IFNAME, KERNEL, ROOT, requireSystem, startServe, tsharkCheck, tunArgs, withNetns } from './netns.js';
 
 function tunCode(fn: () => unknown): string {
   try {
@@ -151,7 +151,7 @@ test('name in use (another finack holds it, or a non-TUN device has it): ERR_TUN
       process.execPath,
       '--import',
       'tsx',
-      'src/cli/tun.ts',
+      CLI,
       'serve',
       ...tunArgs(),
       '--port',

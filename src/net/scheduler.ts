@@ -1,0 +1,159 @@
+// Runs a simulated network's virtual clock on Node's event loop, so that stream callbacks (which
+// Node defers with process.nextTick, queueMicrotask and setImmediate) interleave with the network
+// the way they interleave with a kernel's sockets.
+//
+// Like a kernel under epoll, the network and the application take turns: a turn of the driver (one
+// setImmediate callback) either runs every step of the network due at the current instant — packet
+// deliveries and timers, processed by the endpoints without running any application code; sockets
+// only note that they have something to report — or runs one such report (notify()), after which
+// Node runs the nextTicks and promises it queued, as after each libuv callback. So a data segment
+// and a FIN that arrive at the same instant are both in the "kernel" before the application reads
+// either, as on a real host.
+//
+// Virtual mode (default): when nothing is due now and no report is pending, time jumps to the next
+// step, but only after one more full turn of the event loop found nothing to do: whatever the
+// application queued with setImmediate, or I/O that completed meanwhile, runs first. A two-hour
+// keepalive idle thus costs a few loop turns, not two hours.
+//
+// Real mode: virtual time follows the wall clock (performance.now): due steps run in setImmediate
+// callbacks, future ones wait for one setTimeout armed at the earliest deadline.
+//
+// One driver per VirtualClock (that is, per SimNetwork): every host of a network shares its clock.
+
+import { UsageError } from '../core/errors.js';
+import type { Duration, Instant } from '../core/time.js';
+import type { VirtualClock } from '../sim/clock.js';
+
+export type TimeMode = 'virtual' | 'real';
+
+/** Steps run in one setImmediate callback at most. */
+const BATCH = 4096;
+
+export class SimDriver {
+  readonly clock: VirtualClock;
+  readonly mode: TimeMode;
+  #immediate: ReturnType<typeof setImmediate> | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #reports: (() => void)[] = [];
+  #reportAt = 0;
+  #idleTurns = 0;
+  /** Wall milliseconds at virtual time 0 (real mode). */
+  #origin: number;
+
+  constructor(clock: VirtualClock, mode: TimeMode) {
+    this.clock = clock;
+    this.mode = mode;
+    this.#origin = performance.now() - clock.now();
+  }
+
+  /** Something was scheduled on the clock (a user call put a packet on the wire, a timer): run it. */
+  kick(): void {
+    if (this.#immediate !== undefined) return;
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
+    this.#immediate = setImmediate(() => this.#turn());
+  }
+
+  /** Queues a report to the application (a socket's events): it runs in a turn of its own. */
+  notify(fn: () => void): void {
+    this.#reports.push(fn);
+    this.kick();
+  }
+
+  /**
+   * Real mode: moves the virtual clock up to the wall clock (never past a due step), so a user call
+   * made now is stamped with the right time. Virtual mode: nothing (time moves only by steps).
+   */
+  sync(): void {
+    if (this.mode !== 'real') return;
+    const wall = this.#wall();
+    const next = this.clock.nextTime();
+    const t = next === undefined ? wall : Math.min(wall, next);
+    if (t > this.clock.now()) this.clock.advanceTo(t);
+  }
+
+  /** Calls fn after `ms` of this network's time. Returns a cancel function. */
+  after(ms: Duration, fn: () => void): () => void {
+    this.sync();
+    const cancel = this.clock.schedule(this.clock.now() + ms, fn);
+    this.kick();
+    return cancel;
+  }
+
+  /** Stops driving (pending steps stay on the clock; kick() resumes). */
+  stop(): void {
+    if (this.#immediate !== undefined) clearImmediate(this.#immediate);
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#immediate = undefined;
+    this.#timer = undefined;
+  }
+
+  #wall(): Instant {
+    return Math.floor(performance.now() - this.#origin);
+  }
+
+  #turn(): void {
+    this.#immediate = undefined;
+    // A pending report to the application goes first, one per turn.
+    if (this.#reportAt < this.#reports.length) {
+      const fn = this.#reports[this.#reportAt++] as () => void;
+      if (this.#reportAt === this.#reports.length) {
+        this.#reports.length = 0;
+        this.#reportAt = 0;
+      }
+      this.#idleTurns = 0;
+      this.kick();
+      fn();
+      return;
+    }
+    const next = this.clock.nextTime();
+    if (next === undefined) {
+      this.#idleTurns = 0;
+      this.sync();
+      return; // idle: the next user call kicks again
+    }
+    if (next > this.clock.now()) {
+      if (this.mode === 'real') {
+        const wall = this.#wall();
+        if (next > wall) {
+          this.sync();
+          this.#timer = setTimeout(() => {
+            this.#timer = undefined;
+            this.kick();
+          }, next - wall);
+          return;
+        }
+      } else if (this.#idleTurns === 0) {
+        // Let one more turn of the event loop run before time jumps.
+        this.#idleTurns++;
+        this.kick();
+        return;
+      }
+    }
+    this.#idleTurns = 0;
+    // Every step due at that instant, without application code in between.
+    const at = next;
+    let n = 0;
+    while (n < BATCH && this.clock.nextTime() === at) {
+      this.clock.step();
+      n++;
+    }
+    this.kick();
+  }
+}
+
+const drivers = new WeakMap<VirtualClock, SimDriver>();
+
+/** The driver of a network's clock, made on first use. Asking for another mode later is an error. */
+export function driverFor(clock: VirtualClock, mode?: TimeMode): SimDriver {
+  let d = drivers.get(clock);
+  if (d === undefined) {
+    d = new SimDriver(clock, mode ?? 'virtual');
+    drivers.set(clock, d);
+  } else if (mode !== undefined && mode !== d.mode) {
+    throw new UsageError('ERR_INVALID_ARG_VALUE', `this network already runs in ${d.mode} time`);
+  }
+  return d;
+}
