@@ -236,11 +236,29 @@ function checkPaws(tcb: Tcb, seg: Segment): Step {
   const ts = seg.options.ts;
   if (!tcb.tsOk || ts === undefined || has(seg, RST)) return 'continue';
   if (seqLt(ts.val, tcb.tsRecent)) {
+    if (isDisorderedAck(tcb, seg, ts.val)) return 'continue';
     tcb.ackNow = true;
     tcb.drop(seg, 'paws');
     return 'stop';
   }
   return 'continue';
+}
+
+/**
+ * A pure ACK that fails PAWS only because the network reordered it behind a later segment (Linux
+ * tcp_disordered_ack): it sits exactly at RCV.NXT, acknowledges nothing new (SEG.ACK = SND.UNA),
+ * could not update the send window, and its TSval is less than one RTO older than TS.Recent.
+ * Dropping it would cost nothing but the duplicate ACK it would have counted for fast retransmit
+ * (RFC 5681 §3.2), and answering it with an ACK (RFC 7323 §5.3) starts needless ACK exchanges.
+ * RFC 7323 has no such exception; TS.Recent is not updated from it (its TSval is older).
+ */
+function isDisorderedAck(tcb: Tcb, seg: Segment, tsval: number): boolean {
+  if (seg.payload.length > 0 || (seg.flags & (SYN | FIN | RST)) !== 0 || !has(seg, ACK)) return false;
+  if (seg.seq !== tcb.rcvNxt || seg.ack !== tcb.sndUna) return false;
+  const wnd = seg.wnd << tcb.sndWscale;
+  const mayUpdateWindow = seqGt(seg.seq, tcb.sndWl1) || (seg.seq === tcb.sndWl1 && (wnd > tcb.sndWnd || wnd === 0));
+  if (mayUpdateWindow) return false;
+  return seqDiff(tcb.tsRecent, tsval) <= tcb.rto.rto;
 }
 
 /**
@@ -286,8 +304,28 @@ function checkSequence(tcb: Tcb, seg: Segment): 'ok' | 'window-closed' | 'stop' 
   }
   // Not acceptable: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, drop.
   tcb.ackNow = true;
+  tsRecentFromDuplicate(tcb, seg);
   tcb.drop(seg, 'unacceptable');
   return 'stop';
+}
+
+/**
+ * A retransmission of data we already have (it ends at or before RCV.NXT) is unacceptable and
+ * dropped before the fifth step, where TS.Recent is normally updated. If TS.Recent stayed put, the
+ * duplicate ACK we send would echo the TSval of the *original* transmission, and the sender's RTT
+ * sample (RFC 7323 §4) would be RTO + RTT: under ACK loss the RTO inflates itself. RFC 7323 §4.3's
+ * rule (TSval >= TS.Recent and SEG.SEQ =< Last.ACK.sent) is satisfied by such a segment, and
+ * §4.3 wants the echo to reflect the segment that caused the ACK; Linux gets the same result by
+ * accepting segments that end exactly at the last ACK sent (tcp_sequence with rcv_wup). So, for a
+ * duplicate carrying data whose ACK field is plausible (RFC 5961 §5 bounds, so a blind forgery
+ * is unlikely to move TS.Recent), TS.Recent is updated before the ACK goes out.
+ */
+function tsRecentFromDuplicate(tcb: Tcb, seg: Segment): void {
+  const ts = seg.options.ts;
+  if (!tcb.tsOk || ts === undefined || seg.payload.length === 0 || !has(seg, ACK)) return;
+  if (seqGt(seqAdd(seg.seq, segLen(seg)), tcb.rcvNxt)) return; // not a pure duplicate
+  if (ackIsTooNew(tcb, seg.ack) || ackIsTooOld(tcb, seg.ack)) return;
+  if (seqLe(seg.seq, tcb.lastAckSent) && seqGe(ts.val, tcb.tsRecent)) tcb.tsRecent = ts.val;
 }
 
 // second: RST. RFC 5961 §3: only an exact match (SEG.SEQ = RCV.NXT) resets; another in-window RST
@@ -582,7 +620,7 @@ function processText(tcb: Tcb, seq0: number, payload: Uint8Array, fin0: boolean,
     // 1122 §4.2.2.13 and Linux (tcp_rcv_state_process) reset instead, so the peer stops sending
     // into the void: RST in reply to the segment, CLOSED. The user closed, so no 'error' event.
     replyRst(tcb, seg);
-    tcb.drop(seg, 'closed'); // the receiving side is closed
+    tcb.drop(seg, 'data-after-close');
     tcb.transition(TcpState.Closed, 'data after CLOSE');
     return false;
   }

@@ -31,6 +31,15 @@ export class ByteQueue {
   #tailBuf: Uint8Array | null = null;
   /** Bytes of #tailBuf in use (the last chunk is #tailBuf.subarray(0, #tailUsed)). */
   #tailUsed = 0;
+  /** Bytes consumed since creation: the absolute position of the front byte. */
+  #consumed = 0;
+  /**
+   * peek() cache: chunk index #cIdx starts at absolute position #cStart. The sender peeks at
+   * increasing offsets segment after segment; starting from the last chunk found makes that O(1)
+   * instead of a walk from the head each time. -1: nothing cached.
+   */
+  #cIdx = -1;
+  #cStart = 0;
 
   constructor(capacity: number) {
     this.#capacity = checkCount('capacity', capacity);
@@ -104,15 +113,23 @@ export class ByteQueue {
     if (offset >= this.#length) return EMPTY;
     const want = Math.min(len, this.#length - offset);
     if (want === 0) return EMPTY;
-    // Find the chunk holding `offset`.
+    // Find the chunk holding `offset`: from the cached chunk when it is not past it, else the head.
+    const abs = this.#consumed + offset;
     let i = this.#head;
-    let off = offset + this.#headOff;
+    let start = this.#consumed - this.#headOff;
+    if (this.#cIdx >= this.#head && this.#cIdx < this.#chunks.length && this.#cStart <= abs) {
+      i = this.#cIdx;
+      start = this.#cStart;
+    }
     let chunk = this.#chunks[i]!;
-    while (off >= chunk.length) {
-      off -= chunk.length;
+    while (abs - start >= chunk.length) {
+      start += chunk.length;
       i++;
       chunk = this.#chunks[i]!;
     }
+    this.#cIdx = i;
+    this.#cStart = start;
+    let off = abs - start;
     if (off + want <= chunk.length) return chunk.subarray(off, off + want);
     const out = new Uint8Array(want);
     let filled = 0;
@@ -134,6 +151,7 @@ export class ByteQueue {
       throw new UsageError('ERR_INVALID_ARG_VALUE', `consume(${n}) with only ${this.#length} bytes held`);
     }
     this.#length -= n;
+    this.#consumed += n;
     let left = n;
     while (left > 0) {
       const chunk = this.#chunks[this.#head]!;
@@ -168,11 +186,13 @@ export class ByteQueue {
       this.#reset();
     } else if (this.#head >= COMPACT_AT && this.#head * 2 >= this.#chunks.length) {
       this.#chunks = this.#chunks.slice(this.#head);
+      this.#cIdx -= this.#head;
       this.#head = 0;
     }
   }
 
   #reset(): void {
+    this.#cIdx = -1;
     this.#chunks = [];
     this.#head = 0;
     this.#headOff = 0;

@@ -8,7 +8,6 @@
 //   <input>      update the TCB, mark what is owed
 //   finish()     transmit() + schedule(), then hand back segments and events
 
-import { NO_TRACE, type TraceSink } from './trace.js';
 import type { Segment } from '../wire/segment.js';
 import { arrive, timeWaitRecordOf } from './arrive.js';
 import { resolveConfig, type TcpConfig } from './config.js';
@@ -21,8 +20,9 @@ import { Tcb } from './tcb.js';
 import type { Duration, Instant } from './time.js';
 import type { TimeWaitRecord } from './time-wait.js';
 import { TIMER_KINDS, type TimerInfo, type TimerKind } from './timers.js';
-import * as user from './user.js';
+import { type DropReason, NO_TRACE, type TraceSink } from './trace.js';
 import type { ConnectionOptionName, ConnectionOptionValues } from './user.js';
+import * as user from './user.js';
 
 export type { ConnectionOptionName, ConnectionOptionValues } from './user.js';
 
@@ -49,6 +49,11 @@ export interface ConnectionOptions {
   tsOffset?: number;
   config?: Partial<TcpConfig>;
   trace?: TraceSink;
+  /**
+   * Counters that every drop increments, by reason, whether or not a trace sink is set (an endpoint
+   * shares one table among its connections for its stats). Counting costs no allocation.
+   */
+  drops?: Partial<Record<DropReason, number>>;
   /** Name put in TraceEvent.endpoint (default ''). */
   endpoint?: string;
   /** 4-tuple label put in TraceEvent.conn (default `${localPort}>${remotePort}`). */
@@ -118,6 +123,7 @@ export class Connection {
       tsOffset: opts.tsOffset ?? 0,
       cfg,
       trace: opts.trace ?? NO_TRACE,
+      drops: opts.drops,
       endpoint: opts.endpoint ?? '',
       label: opts.label ?? `${opts.localPort}>${opts.remotePort}`,
     });

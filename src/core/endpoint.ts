@@ -61,8 +61,6 @@
 // 'closed'), stats.internalErrors is counted and a 'drop' with reason 'internal-error' is traced.
 // With `strict: true` (tests, the simulator) the exception is rethrown instead, so bugs stay loud.
 
-import type { DropReason, TraceEvent, TraceSink } from './trace.js';
-import { NO_TRACE } from './trace.js';
 import { decodePacket, type Packet } from '../wire/ip.js';
 import { wireDropReason } from '../wire/result.js';
 import { ACK, has, makeSegment, RST, type Segment, SYN, segLen } from '../wire/segment.js';
@@ -78,6 +76,8 @@ import { isSynchronized, TcpState, type TcpStateName } from './state.js';
 import type { Duration, Instant } from './time.js';
 import { type TimeWaitRecord, timeWaitAck, timeWaitVerdict } from './time-wait.js';
 import type { TimerKind } from './timers.js';
+import type { DropReason, TraceEvent, TraceSink } from './trace.js';
+import { NO_TRACE } from './trace.js';
 import { type Address, isPort, listenKey, normalizeAddress, tupleKey, tupleLabel } from './tuple.js';
 
 /** An IP-level packet as the endpoint sees it: addresses beside a decoded segment (wire/ip.ts). */
@@ -252,8 +252,13 @@ export class Endpoint {
   readonly #addresses: string[];
   readonly #local: Set<string>;
   readonly #random: () => number;
-  /** The user's sink wrapped in the drop counter; connections get this one too. */
+  /** The user's sink wrapped in the drop counter, for the endpoint's own events. */
   readonly #trace: TraceSink;
+  /**
+   * The user's sink as given, for connections: they count their drops straight into #stats.drops,
+   * so without a sink they build no trace objects at all (the hot path stays allocation-light).
+   */
+  readonly #connTrace: TraceSink;
   readonly #strict: boolean;
   readonly #isn: IsnGenerator;
   readonly #ports: readonly [number, number];
@@ -286,6 +291,7 @@ export class Endpoint {
     this.#local = new Set(this.#addresses);
     this.#random = opts.random;
     const sink = opts.trace ?? NO_TRACE;
+    this.#connTrace = sink;
     const drops = this.#stats.drops;
     this.#trace = (ev) => {
       if (ev.type === 'drop') drops[ev.reason] = (drops[ev.reason] ?? 0) + 1;
@@ -935,7 +941,8 @@ export class Endpoint {
       iss,
       tsOffset: this.#isn.tsOffset(local, remote),
       config: cfg,
-      trace: this.#trace,
+      trace: this.#connTrace,
+      drops: this.#stats.drops,
       endpoint: this.name,
       label,
     });
@@ -1265,6 +1272,7 @@ function zeroStats(): EndpointStats {
       paws: 0,
       reopen: 0,
       closed: 0,
+      'data-after-close': 0,
       'internal-error': 0,
       'link-loss': 0,
       fault: 0,

@@ -8,9 +8,12 @@
 //   T + idle + count*interval     abort: 'error' ETIMEDOUT, RST, 'closed'
 //
 // Any segment from the peer (the answer to a probe included) restarts the idle period and the
-// count. Probing runs only in ESTABLISHED and CLOSE-WAIT (Linux also probes in FIN-WAIT-2; we leave
-// that to the FIN-WAIT-2 timeout) and only while nothing is outstanding: with unacknowledged or
-// waiting data the retransmission and persist timers watch the peer instead.
+// count. Probing runs in ESTABLISHED, CLOSE-WAIT and FIN-WAIT-2, and only while nothing is
+// outstanding: with unacknowledged or waiting data the retransmission and persist timers watch
+// the peer instead. FIN-WAIT-2 as Linux (tcp_keepalive_timer probes every state but CLOSE and
+// SYN-SENT): after a half-close (shutdown) no FIN-WAIT-2 timeout applies, so without probes a side
+// whose peer died silently would wait forever for the peer's FIN. The probe there is
+// <SEQ=SND.NXT-1> too, i.e. our FIN's sequence number, which the peer has already acknowledged.
 
 import { keepaliveProbe, sendRst } from './output.js';
 import { TcpState } from './state.js';
@@ -20,7 +23,8 @@ import type { Instant } from './time.js';
 /** When the keepalive timer should fire, or undefined when keepalive does not run now. */
 export function keepaliveDeadline(tcb: Tcb): Instant | undefined {
   if (!tcb.keepalive) return undefined;
-  if (tcb.state !== TcpState.Established && tcb.state !== TcpState.CloseWait) return undefined;
+  const s = tcb.state;
+  if (s !== TcpState.Established && s !== TcpState.CloseWait && s !== TcpState.FinWait2) return undefined;
   if (tcb.sndMax !== tcb.sndUna || tcb.sndQueue.length > 0) return undefined;
   return tcb.idleSince + tcb.keepaliveIdle + tcb.keepaliveProbes * tcb.keepaliveInterval;
 }

@@ -308,7 +308,12 @@ function sendData(tcb: Tcb, force: boolean): void {
     }
     // Linux's ping-pong heuristic (tcp_event_data_sent): new data sent within the ACK timeout
     // of receiving data means an interactive exchange; then ACKs wait to ride on replies.
-    if (!resend && tcb.cfg.quickAck && tcb.lastDataRecv !== undefined && tcb.now - tcb.lastDataRecv < tcb.cfg.delayedAckTimeout)
+    if (
+      !resend &&
+      tcb.cfg.quickAck &&
+      tcb.lastDataRecv !== undefined &&
+      tcb.now - tcb.lastDataRecv < tcb.cfg.delayedAckTimeout
+    )
       tcb.pingpong = true;
     const payload = tcb.sndQueue.peek(offset, len);
     let flags = ACK;

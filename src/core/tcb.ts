@@ -14,7 +14,6 @@
 // the highest sequence number sent so far: after a retransmission timeout we go back to SND.UNA
 // (go-back-N), so SND.NXT may sit below SND.MAX for a while. An ACK is "too new" only above SND.MAX.
 
-import { type DropReason, NO_TRACE, type TraceSink } from './trace.js';
 import { ACK, has, type Segment, SYN } from '../wire/segment.js';
 import { seqAdd, seqDiff, seqGt } from '../wire/seq.js';
 import { ByteQueue } from './byte-queue.js';
@@ -28,6 +27,7 @@ import { Scoreboard } from './sack.js';
 import { isLegalTransition, TcpState } from './state.js';
 import type { Instant } from './time.js';
 import { TimerTable } from './timer-table.js';
+import { type DropReason, NO_TRACE, type TraceSink } from './trace.js';
 
 /** Bytes the timestamp option adds to every segment once negotiated (10 + 2 NOPs): RFC 7323 §3.2. */
 export const TS_OPTION_BYTES = 12;
@@ -49,6 +49,7 @@ export interface TcbInit {
   tsOffset: number;
   cfg: TcpConfig;
   trace: TraceSink;
+  drops?: Partial<Record<DropReason, number>> | undefined;
   endpoint: string;
   label: string;
 }
@@ -58,6 +59,8 @@ export class Tcb {
   readonly trace: TraceSink;
   /** False with the no-op sink: then no trace objects are built at all (hot path). */
   readonly tracing: boolean;
+  /** Drop counters by reason, if the owner wants them (ConnectionOptions.drops). */
+  readonly dropCounts: Partial<Record<DropReason, number>> | undefined;
   readonly endpoint: string;
   label: string;
   localPort: number;
@@ -183,6 +186,7 @@ export class Tcb {
     this.cfg = init.cfg;
     this.trace = init.trace;
     this.tracing = init.trace !== NO_TRACE;
+    this.dropCounts = init.drops;
     this.endpoint = init.endpoint;
     this.label = init.label;
     this.localPort = init.localPort;
@@ -362,6 +366,7 @@ export class Tcb {
   }
 
   drop(seg: Segment, reason: DropReason): void {
+    if (this.dropCounts !== undefined) this.dropCounts[reason] = (this.dropCounts[reason] ?? 0) + 1;
     if (!this.tracing) return;
     this.trace({
       type: 'drop',

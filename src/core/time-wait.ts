@@ -10,11 +10,11 @@
 // An acceptable pure ACK gets no answer: two TIME-WAIT ends (simultaneous close) would otherwise
 // ACK each other's ACKs forever.
 
-import type { DropReason } from './trace.js';
 import { ACK, FIN, has, makeSegment, RST, type Segment, SYN, segLen } from '../wire/segment.js';
 import { seqAdd, seqGt, seqLt } from '../wire/seq.js';
 import type { TcpConfig } from './config.js';
 import type { Instant } from './time.js';
+import type { DropReason } from './trace.js';
 
 export interface TimeWaitRecord {
   localPort: number;

@@ -35,6 +35,7 @@ export type DropReason =
   | 'paws' // timestamp older than TS.Recent (RFC 7323 §5): ACK sent unless RST
   | 'reopen' // TIME-WAIT connection object: a new SYN may reuse the tuple; the object closes (endpoint routes the SYN)
   | 'closed' // arrived for a CLOSED connection
+  | 'data-after-close' // new data after the application's close(): answered with RST (RFC 1122 §4.2.2.13)
   | 'internal-error' // the core threw while handling it (a bug): the connection it reached was aborted
   | 'link-loss' // simulator: lost on the link (random loss)
   | 'fault' // simulator: dropped by a targeted fault

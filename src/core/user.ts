@@ -292,7 +292,10 @@ export function setOption(tcb: Tcb, name: string, value: unknown): void {
       return;
     case 'mss':
       if (tcb.state !== TcpState.Closed && tcb.state !== TcpState.Listen) {
-        throw new UsageError('ERR_TCP_INVALID_STATE', 'the MSS is announced on the SYN: set it before connect() or listen()');
+        throw new UsageError(
+          'ERR_TCP_INVALID_STATE',
+          'the MSS is announced on the SYN: set it before connect() or listen()',
+        );
       }
       cfg.mss = value as number;
       tcb.sndMss = Math.min(cfg.mss, cfg.defaultPeerMss);

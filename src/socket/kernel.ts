@@ -722,6 +722,8 @@ export class SocketKernel {
     if (o.rcvBuf !== undefined) c.recvBuffer = Math.max(1, o.rcvBuf * 2);
     if (o.sndBuf !== undefined) c.sendBuffer = Math.max(1, o.sndBuf * 2);
     if (o.noDelay) c.nagle = false;
+    // The profile flag also governs the core's own rule (config rstOnCloseWithUnread).
+    if (!this.profile.behaviour.rstOnCloseWithUnreadData) c.rstOnCloseWithUnread = false;
     if (o.keepalive) {
       c.keepalive = true;
       if (o.keepIdle !== undefined) c.keepaliveIdle = o.keepIdle * 1000;
@@ -733,11 +735,28 @@ export class SocketKernel {
   }
 
   /**
-   * An option the core can only take when the connection is made. Before that it goes into the
-   * connection's config; afterwards it is accepted (as Linux does) but has no effect yet: the core
-   * has no per-connection setter for it (see the report for issue 3).
+   * A per-connection setting. Before the connection exists it goes into the connection's config
+   * (#connConfig); afterwards it is applied with Connection.setOption. The endpoint learns the
+   * connection's new deadline through setKeepalive with the current keepalive state, which
+   * re-reads nextDeadline() (Endpoint has no setOption of its own yet).
    */
-  #needsCore(_s: Sock, _field: keyof TcpConfig): SysResult {
+  #needsCore(s: Sock, field: 'userTimeout' | 'finWait2Timeout'): SysResult {
+    if (s.conn === undefined) return { ret: 0 };
+    const live = this.endpoint.connection(s.conn);
+    if (live === undefined) return { ret: 0 };
+    const o = s.opts;
+    const value =
+      field === 'userTimeout'
+        ? (o.userTimeout ?? 0)
+        : o.linger2 === undefined || o.linger2 <= 0
+          ? this.#cfg('finWait2Timeout')
+          : o.linger2 * 1000;
+    try {
+      live.setOption(field, value, this.now);
+      this.#absorb(this.endpoint.setKeepalive(s.conn, live.info().keepalive, undefined, this.now));
+    } catch {
+      // The connection finished in the meantime: nothing to apply.
+    }
     return { ret: 0 };
   }
 

@@ -9,7 +9,8 @@ import { MINUTE, SECOND } from '../core/time.js';
 export interface BehaviourFlags {
   /**
    * close() with unread received data aborts with a RST instead of sending FIN (RFC 2525 §2.17,
-   * RFC 1122 §4.2.2.13; Linux tcp_close). Done by the socket layer (abort instead of close).
+   * RFC 1122 §4.2.2.13; Linux tcp_close). The core does it (config rstOnCloseWithUnread, default
+   * on); the socket layer passes this flag through to it and also aborts itself.
    */
   rstOnCloseWithUnreadData: boolean;
   /**
@@ -75,6 +76,8 @@ export const LINUX_PROFILE: Profile = {
     delayedAckTimeout: 40,
     // Quick-ACK mode for the first data segments, ping-pong heuristic (PACKETDRILL-SUBSET.md §8.3).
     quickAck: true,
+    // RFC 8985 tail loss probe, as Linux (tcp_early_retrans default 3).
+    tailLossProbe: true,
     rtoInitial: 1 * SECOND,
     // TCP_RTO_MIN
     rtoMin: 200,

@@ -261,3 +261,36 @@ describe('ByteQueue', () => {
     );
   });
 });
+
+test('peek with the position cache matches a flat model under random push/consume/peek (seeded)', () => {
+  let seed = 12345;
+  const rnd = (n: number) => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return seed % n;
+  };
+  const q = new ByteQueue(1 << 20);
+  let model: number[] = [];
+  let next = 0;
+  for (let step = 0; step < 5000; step++) {
+    const op = rnd(10);
+    if (op < 4) {
+      const n = rnd(3000);
+      const data = new Uint8Array(n);
+      for (let k = 0; k < n; k++) data[k] = (next + k) & 0xff;
+      next += n;
+      if (rnd(4) === 0) q.pushView(data);
+      else q.push(data);
+      model = model.concat(Array.from(data));
+    } else if (op < 6) {
+      const n = rnd(model.length + 1);
+      q.consume(n);
+      model = model.slice(n);
+    } else {
+      const off = rnd(model.length + 1);
+      const len = rnd(2000);
+      const got = Array.from(q.peek(off, len));
+      assert.deepEqual(got, model.slice(off, off + len), `seed 12345, step ${step}`);
+    }
+    assert.equal(q.length, model.length);
+  }
+});

@@ -88,7 +88,8 @@ test('FIN consumes one sequence number even without data', () => {
 
 test('FIN goes after the queued data, on the last data segment', () => {
   const t = inState('ESTABLISHED', { peerWnd: 5, config: { nagle: false } });
-  t.send(10).expectSend({ seq: s(L, 1), len: 5, ctl: 'ACK' });
+  // The window cuts the burst after 5 bytes: PSH on its last segment (as Linux).
+  t.send(10).expectSend({ seq: s(L, 1), len: 5, ctl: 'PSH,ACK' });
   t.close().expectNothing().expectState('FIN-WAIT-1');
   t.at(10)
     .receive({ seq: R + 1, ack: s(L, 6), wnd: 100 })
@@ -239,16 +240,66 @@ test('FIN-WAIT-2 after shutdown() has no timeout; close() later arms it from the
   t.at(560_000).expectState('CLOSED');
 });
 
-test('after close(): data in FIN-WAIT-2 is ACKed and discarded (RFC choice; Linux would reset)', () => {
+test('after close(): new data in FIN-WAIT-2 draws a RST and CLOSED (RFC 1122 §4.2.2.13, Linux)', () => {
   const t = inState('FIN-WAIT-2', { config: { delayedAck: false } });
+  t.receive({ seq: R + 1, ack: s(L, 2), payload: 'ignored' })
+    .expectSend({ seq: s(L, 2), ack: 0, ctl: 'RST' })
+    .expectState('CLOSED')
+    .expectEvents('closed');
+});
+
+test('after close(): new data in FIN-WAIT-1 draws a RST too; an old retransmission does not', () => {
+  const t = inState('ESTABLISHED', { config: { delayedAck: false } });
+  t.receive({ seq: R + 1, ack: s(L, 1), payload: 'abc' }).clear();
+  t.expectRead('abc');
+  t.close()
+    .expectSend({ seq: s(L, 1), ack: R + 4, ctl: 'FIN,ACK' })
+    .expectState('FIN-WAIT-1');
+  // The peer sends 'abc' again (it missed our ACK): nothing new, so just ACKed.
+  t.receive({ seq: R + 1, ack: s(L, 1), payload: 'abc' }).expectSend({ ack: R + 4, ctl: 'ACK' });
+  t.expectState('FIN-WAIT-1');
+  t.receive({ seq: R + 4, ack: s(L, 1), payload: 'new' })
+    .expectSend({ seq: s(L, 1), ctl: 'RST' })
+    .expectState('CLOSED');
+});
+
+test('rstOnDataAfterClose off: data in FIN-WAIT-2 after close() is ACKed and discarded', () => {
+  const t = inState('FIN-WAIT-2', { config: { delayedAck: false, rstOnDataAfterClose: false } });
   t.receive({ seq: R + 1, ack: s(L, 2), payload: 'ignored' })
     .expectSend({ seq: s(L, 2), ack: R + 8, ctl: 'ACK' })
     .expectNoEvents();
   assert.equal(t.conn.recvQueued, 0);
 });
 
-test('close() with unread data: FIN is sent (RFC behaviour; Linux sends RST)', () => {
+test('after shutdown() (half-close) data in FIN-WAIT-2 is still received', () => {
+  const t = inState('ESTABLISHED', { config: { delayedAck: false } });
+  t.shutdown().expectSend({ ctl: 'FIN,ACK' });
+  t.receive({ seq: R + 1, ack: s(L, 2) }).expectState('FIN-WAIT-2');
+  t.receive({ seq: R + 1, ack: s(L, 2), payload: 'more' }).expectSend({ ack: R + 5, ctl: 'ACK' });
+  t.expectRead('more');
+});
+
+test('close() with unread data sends RST at SND.NXT / RCV.NXT and closes (RFC 1122 §4.2.2.13, Linux)', () => {
   const t = inState('ESTABLISHED');
+  t.receive({ seq: R + 1, ack: s(L, 1), payload: 'unread' }).clear();
+  t.close()
+    .expectSend({ seq: s(L, 1), ack: R + 7, ctl: 'RST,ACK' })
+    .expectState('CLOSED')
+    .expectEvents('closed');
+  assert.equal(t.conn.recvQueued, 0);
+});
+
+test('close() after reading everything sends FIN', () => {
+  const t = inState('ESTABLISHED');
+  t.receive({ seq: R + 1, ack: s(L, 1), payload: 'read' }).clear();
+  t.expectRead('read');
+  t.close()
+    .expectSend({ seq: s(L, 1), ack: R + 5, ctl: 'FIN,ACK' })
+    .expectState('FIN-WAIT-1');
+});
+
+test('rstOnCloseWithUnread off: close() with unread data sends FIN and discards the bytes', () => {
+  const t = inState('ESTABLISHED', { config: { rstOnCloseWithUnread: false } });
   t.receive({ seq: R + 1, ack: s(L, 1), payload: 'unread' }).clear();
   t.close()
     .expectSend({ seq: s(L, 1), ack: R + 7, ctl: 'FIN,ACK' })
@@ -462,7 +513,7 @@ test('every state change is traced with a cause and is legal', () => {
 });
 
 test('FIN-WAIT-1: FIN+ACK whose FIN is out of order -> FIN-WAIT-2 (the FIN waits for the gap)', () => {
-  const t = inState('FIN-WAIT-1');
+  const t = inState('FIN-WAIT-1', { config: { rstOnDataAfterClose: false } });
   t.receive({ seq: R + 4, ack: s(L, 2), ctl: 'FIN,ACK' })
     .expectSend({ ack: R + 1, ctl: 'ACK' })
     .expectState('FIN-WAIT-2');

@@ -23,12 +23,25 @@ test('data crosses the 2^32 wrap: segment at L+1, ACK at L+1001 (wrapped) frees 
 
 test('segments are cut at the effective MSS', () => {
   const t = inState('ESTABLISHED', { peerOptions: {} }); // peer MSS 536
-  t.send(1200).expectSends({ seq: s(L, 1), len: 536, ctl: 'ACK' }, { seq: s(L, 537), len: 536, ctl: 'ACK' });
-  // Nagle holds the 128-byte tail while data is unacknowledged.
+  // Minshall's Nagle: no small segment is outstanding, so the 128-byte tail goes at once.
+  t.send(1200).expectSends(
+    { seq: s(L, 1), len: 536, ctl: 'ACK' },
+    { seq: s(L, 537), len: 536, ctl: 'ACK' },
+    { seq: s(L, 1073), len: 128, ctl: 'PSH,ACK' },
+  );
   t.expectNothing();
+});
+
+test("Nagle (Minshall's variant): a small segment waits while an earlier small one is unacknowledged", () => {
+  const t = inState('ESTABLISHED', { peerOptions: {} }); // peer MSS 536
+  t.send(100).expectSend({ seq: s(L, 1), len: 100 });
+  t.send(50).expectNothing();
+  t.send(600)
+    .expectSend({ seq: s(L, 101), len: 536 })
+    .expectNothing(); // a full segment may go
   t.at(10)
-    .receive({ seq: R + 1, ack: s(L, 1073) })
-    .expectSend({ seq: s(L, 1073), len: 128, ctl: 'PSH,ACK' });
+    .receive({ seq: R + 1, ack: s(L, 101) })
+    .expectSend({ seq: s(L, 637), len: 114, ctl: 'PSH,ACK' });
 });
 
 test('retransmission: RTO 1 s then doubling, go-back to SND.UNA; Karn: no RTT sample from it', () => {
@@ -377,4 +390,17 @@ test('RFC 5961 §5: an ACK older than SND.UNA - MAX.SND.WND is answered with an 
   // one within the bound is only an old ACK: its text is taken
   t.receive({ seq: R + 1, ack: s(L, 1500), payload: 'y' });
   assert.equal(t.conn.recvQueued, 1);
+});
+
+test('PSH: on the segment that empties the queue, and on the last segment of a cwnd-limited burst', () => {
+  const t = inState('ESTABLISHED', { peerOptions: { mss: 1000 }, config: { initialCwndSegments: 3 } });
+  t.send(3500).expectSends(
+    { seq: s(L, 1), len: 1000, ctl: 'ACK' },
+    { seq: s(L, 1001), len: 1000, ctl: 'ACK' },
+    { seq: s(L, 2001), len: 1000, ctl: 'PSH,ACK' }, // cwnd (3 segments) ends the burst
+  );
+  t.expectNothing();
+  t.at(10)
+    .receive({ seq: R + 1, ack: s(L, 3001) })
+    .expectSend({ seq: s(L, 3001), len: 500, ctl: 'PSH,ACK' }); // ends the data written
 });

@@ -73,12 +73,12 @@ test('no keepalive while data is unacknowledged: retransmission governs', () => 
     .expectTimer('keepalive', 100 + IDLE);
 });
 
-test('keepalive runs in CLOSE-WAIT; not in FIN-WAIT-2 (left to the FIN-WAIT-2 timeout)', () => {
+test('keepalive runs in CLOSE-WAIT and in FIN-WAIT-2 (as Linux)', () => {
   const t = inState('CLOSE-WAIT', { config: { keepalive: true } });
   t.at(IDLE).expectSend({ seq: L, ack: R + 2, ctl: 'ACK' });
   const u = inState('FIN-WAIT-2', { config: { keepalive: true, finWait2Timeout: 0 } });
-  u.expectTimer('keepalive', undefined);
-  assert.equal(u.conn.nextDeadline(), undefined);
+  u.expectTimer('keepalive', IDLE);
+  u.at(IDLE).expectSend({ seq: s(L, 1), ack: R + 1, ctl: 'ACK' }); // SND.NXT - 1: our FIN's number
 });
 
 test("the peer's keepalive probe (SEQ=RCV.NXT-1, no data) is answered with an ACK", () => {
@@ -86,4 +86,23 @@ test("the peer's keepalive probe (SEQ=RCV.NXT-1, no data) is answered with an AC
   t.at(5000)
     .receive({ seq: R, ack: s(L, 1) })
     .expectSend({ seq: s(L, 1), ack: R + 1, ctl: 'ACK' });
+});
+
+test('FIN-WAIT-2 after shutdown(): keepalive probes the peer and gives up when it is gone (Linux)', () => {
+  const t = inState('ESTABLISHED', {
+    config: { keepalive: true, keepaliveIdle: 1000, keepaliveInterval: 100, keepaliveCount: 2 },
+  });
+  t.shutdown().expectSend({ seq: s(L, 1), ctl: 'FIN,ACK' });
+  t.at(10)
+    .receive({ seq: R + 1, ack: s(L, 2) })
+    .expectState('FIN-WAIT-2')
+    .expectEvents('fin-acked');
+  t.expectTimer('fin-wait-2', undefined); // no FIN-WAIT-2 timeout after a half-close
+  t.expectTimer('keepalive', 1010);
+  t.at(1010).expectSend({ seq: s(L, 1), ack: R + 1, ctl: 'ACK', len: 0 });
+  t.at(1110).expectSend({ seq: s(L, 1), ctl: 'ACK' });
+  t.at(1210)
+    .expectSend({ seq: s(L, 2), ctl: 'RST,ACK' })
+    .expectState('CLOSED')
+    .expectEvents('error ETIMEDOUT', 'closed');
 });

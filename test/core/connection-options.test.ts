@@ -126,3 +126,84 @@ test('TIME-WAIT ACKs carry timestamps when negotiated; a retransmitted FIN moves
   assert.equal(t.conn.timeWaitRecord().tsRecent, 150);
   assert.equal(t.info().tsRecent, 150);
 });
+
+test('setOption: userTimeout on a live connection aborts after the new timeout', () => {
+  const t = inState('ESTABLISHED');
+  t.at(1000).send(100).expectSend({ len: 100 });
+  t.pending.length = 0;
+  const out = t.conn.setOption('userTimeout', 3000, 1000);
+  assert.deepEqual(out.segments, []);
+  t.expectTimer('user-timeout', 4000);
+  t.at(4000).expectState('CLOSED');
+  assert.ok(t.allEvents.some((e) => e.type === 'error' && e.code === 'ETIMEDOUT'));
+});
+
+test('setOption: finWait2Timeout, nagle, keepalive*, quickAck change the running connection', () => {
+  const t = inState('FIN-WAIT-2');
+  t.conn.setOption('finWait2Timeout', 5000, 0);
+  t.expectTimer('fin-wait-2', 5000);
+  const u = inState('ESTABLISHED');
+  u.conn.setOption('nagle', false, 0);
+  assert.equal(u.info().nagle, false);
+  u.conn.setOption('keepaliveIdle', 10_000, 0);
+  u.conn.setOption('keepalive', true, 0);
+  u.expectTimer('keepalive', 10_000);
+  u.conn.setOption('keepaliveInterval', 500, 0);
+  u.conn.setOption('keepaliveCount', 1, 0);
+  u.at(10_000).expectSend({ ctl: 'ACK' });
+  u.at(10_500).expectSend({ ctl: 'RST,ACK' }).expectState('CLOSED');
+  const q = inState('ESTABLISHED', { config: { delayedAckTimeout: 40 } });
+  q.conn.setOption('quickAck', true, 0);
+  q.at(10)
+    .receive({ seq: R + 1, ack: s(L, 1), payload: 10 })
+    .expectSend({ ack: R + 11 });
+});
+
+test('setOption: mss only before the SYN; bad names and values throw UsageError and change nothing', () => {
+  const t = inState('CLOSED');
+  t.conn.setOption('mss', 1100, 0);
+  t.connect().expectSend({ ctl: 'SYN', options: { mss: 1100 } });
+  assert.throws(() => t.conn.setOption('mss', 1000, 0), { name: 'UsageError', code: 'ERR_TCP_INVALID_STATE' });
+  assert.throws(() => t.conn.setOption('nope' as 'mss', 1, 0), { code: 'ERR_INVALID_ARG_VALUE' });
+  assert.throws(() => t.conn.setOption('userTimeout', -1, 0), { code: 'ERR_INVALID_ARG_VALUE' });
+  assert.throws(() => t.conn.setOption('nagle', 1 as unknown as boolean, 0), { code: 'ERR_INVALID_ARG_VALUE' });
+  assert.throws(() => t.conn.setOption('mss', 10, 0), { code: 'ERR_INVALID_ARG_VALUE' });
+  assert.equal(t.info().nagle, true);
+});
+
+test('a duplicate retransmission updates TS.Recent, so its duplicate ACK echoes the retransmission (no RTT inflation)', () => {
+  const t = inState('ESTABLISHED', {
+    config: { delayedAck: false },
+    peerOptions: { mss: 1460, ts: { val: 5000, ecr: 0 } },
+  });
+  t.at(10).receive({ seq: R + 1, ack: s(L, 1), payload: 'data', options: { ts: { val: 5010, ecr: 0 } } });
+  t.expectSend({ ack: R + 5, options: { ts: { val: 10, ecr: 5010 } } });
+  // Our ACK was lost; the peer's RTO resends the same bytes with a later TSval.
+  t.at(1010).receive({ seq: R + 1, ack: s(L, 1), payload: 'data', options: { ts: { val: 6010, ecr: 0 } } });
+  t.expectSend({ ack: R + 5, options: { ts: { val: 1010, ecr: 6010 } } });
+  assert.deepEqual(t.drops(), ['unacceptable']);
+  assert.equal(t.info().tsRecent, 6010);
+  // A duplicate with an implausible ACK field (RFC 5961 §5) does not move TS.Recent.
+  t.at(1020).receive({ seq: R + 1, ack: s(L, 100_000), payload: 'data', options: { ts: { val: 7010, ecr: 0 } } });
+  t.expectSend({ ack: R + 5, options: { ts: { val: 1020, ecr: 6010 } } });
+});
+
+test('PAWS: a reordered pure duplicate ACK with a slightly older TSval is accepted (Linux tcp_disordered_ack)', () => {
+  const t = inState('ESTABLISHED', { peerOptions: { mss: 1460, ts: { val: 5000, ecr: 0 } } });
+  t.at(10).send(3000);
+  t.expectSends({ len: 1448 }, { len: 1448 }, { len: 104 });
+  t.at(20).receive({ seq: R + 1, ack: s(L, 1449), options: { ts: { val: 5020, ecr: 10 } } });
+  // The peer's earlier duplicate ACK overtaken by the one above: TSval 5015 < TS.Recent 5020.
+  t.receive({ seq: R + 1, ack: s(L, 1449), options: { ts: { val: 5015, ecr: 10 } } }).expectNothing();
+  assert.deepEqual(t.drops(), []);
+  assert.equal(t.info().dupAcks, 1);
+  assert.equal(t.info().tsRecent, 5020);
+  // More than one RTO (1 s) older: PAWS drops it and answers with an ACK.
+  t.receive({ seq: R + 1, ack: s(L, 1449), options: { ts: { val: 3000, ecr: 10 } } }).expectSend({ ctl: 'ACK' });
+  assert.deepEqual(t.drops(), ['paws']);
+  // Not a pure ACK (data): no exception.
+  t.receive({ seq: R + 1, ack: s(L, 1449), payload: 'x', options: { ts: { val: 5015, ecr: 10 } } }).expectSend({
+    ack: R + 1,
+  });
+  assert.deepEqual(t.drops(), ['paws', 'paws']);
+});

@@ -9,6 +9,7 @@ import type { TcpConfig } from '../../src/core/config.js';
 import { Connection, type Output } from '../../src/core/connection.js';
 import type { ConnEvent } from '../../src/core/events.js';
 import type { Segment } from '../../src/wire/segment.js';
+import { seqAdd, seqDiff, seqGt, seqLt } from '../../src/wire/seq.js';
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
@@ -30,6 +31,22 @@ interface PairOptions {
   config?: Partial<TcpConfig>;
   /** B closes only after A's FIN (passive close) — else both close when done writing. */
   simultaneous?: boolean;
+  /**
+   * Decide the loss of a data segment from (seed, direction, sequence number, how many times it
+   * was sent) instead of the shared random stream, so two runs with different settings lose the
+   * same original transmissions (pure ACKs still use the stream).
+   */
+  lossBySeq?: boolean;
+}
+
+/** A number in [0, 1) from the integers given (FNV-1a, then one mulberry32 step). */
+function hashUnit(...xs: number[]): number {
+  let h = 0x811c9dc5;
+  for (const x of xs) {
+    h ^= x >>> 0;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return mulberry32(h)();
 }
 
 interface Side {
@@ -41,6 +58,10 @@ interface Side {
   events: ConnEvent[];
   closedCalled: boolean;
   peerFin: boolean;
+  /** Highest sequence number sent + 1 (undefined before the first segment). */
+  sentEnd: number | undefined;
+  /** Payload bytes sent again (below sentEnd). */
+  resentBytes: number;
 }
 
 function pattern(n: number, salt: number): Uint8Array {
@@ -61,16 +82,31 @@ function runPair(seed: number, o: PairOptions): { a: Side; b: Side; now: number 
     events: [],
     closedCalled: false,
     peerFin: false,
+    sentEnd: undefined,
+    resentBytes: 0,
   });
   const a = mk('A', 5000, 80, 0xfffff000, o.bytesA, 7);
   const b = mk('B', 80, 5000, 0x7ffffff0, o.bytesB, 11);
   const wire: { t: number; to: Side; seg: Segment; n: number }[] = [];
   let now = 0;
   let serial = 0;
+  const sent = new Map<string, number>();
+  const lost = (from: Side, seg: Segment): boolean => {
+    if (!o.lossBySeq || seg.payload.length === 0) return rng() < o.loss;
+    const key = `${from.name}:${seg.seq}`;
+    const n = sent.get(key) ?? 0;
+    sent.set(key, n + 1);
+    return hashUnit(seed, from === a ? 1 : 2, seg.seq, n) < o.loss;
+  };
   const route = (from: Side, out: Output) => {
     const to = from === a ? b : a;
     for (const seg of out.segments) {
-      if (rng() < o.loss) continue;
+      const end = seqAdd(seg.seq, seg.payload.length);
+      if (from.sentEnd !== undefined && seg.payload.length > 0 && seqLt(seg.seq, from.sentEnd)) {
+        from.resentBytes += Math.min(seg.payload.length, seqDiff(from.sentEnd, seg.seq));
+      }
+      if (from.sentEnd === undefined || seqGt(end, from.sentEnd)) from.sentEnd = end;
+      if (lost(from, seg)) continue;
       const copies = rng() < o.dup ? 2 : 1;
       for (let c = 0; c < copies; c++) {
         const delay = 10 + (rng() < o.reorder ? Math.floor(rng() * 40) : 0);
@@ -125,7 +161,7 @@ function runPair(seed: number, o: PairOptions): { a: Side; b: Side; now: number 
   return { a, b, now };
 }
 
-function check(seed: number, o: PairOptions): void {
+function check(seed: number, o: PairOptions): { a: Side; b: Side } {
   const { a, b } = runPair(seed, o);
   const ctx = `seed=${seed} ${JSON.stringify(o)}`;
   assert.equal(a.conn.state, 'CLOSED', `A state, ${ctx}`);
@@ -148,6 +184,7 @@ function check(seed: number, o: PairOptions): void {
   const tw = (x: Side) => x.events.some((e) => e.type === 'time-wait');
   if (o.simultaneous) assert.ok(tw(a) || tw(b), `someone in TIME-WAIT, ${ctx}`);
   else assert.ok(tw(a) && !tw(b), `A (only) in TIME-WAIT, ${ctx}`);
+  return { a, b };
 }
 
 test('pair: clean network, both directions, passive close', () => {
@@ -176,6 +213,46 @@ test('pair: without timestamps and window scaling, Nagle off, no delayed ACK', (
       bytesA: 20_000,
       bytesB: 7_000,
       config: { timestamps: false, windowScaling: false, nagle: false, delayedAck: false },
+    });
+  }
+});
+
+test('pair: SACK (RFC 2018, RFC 6675) delivers everything under loss and resends fewer bytes than NewReno', () => {
+  // Same seeds, same loss pattern generator, a window large enough for several losses per
+  // flight. SACK lets the sender resend only the holes; NewReno resends one segment per RTT and
+  // falls back to go-back-N after a timeout.
+  const base = { loss: 0.05, dup: 0, reorder: 0, bytesA: 200_000, bytesB: 2_000, lossBySeq: true };
+  const config = { recvBuffer: 65_536, sendBuffer: 65_536, rtoMin: 200, delayedAckTimeout: 40 };
+  let withSack = 0;
+  let without = 0;
+  for (let seed = 500; seed < 520; seed++) {
+    const s1 = check(seed, { ...base, config: { ...config, sackPermitted: true } });
+    const s0 = check(seed, { ...base, config: { ...config, sackPermitted: false } });
+    withSack += s1.a.resentBytes;
+    without += s0.a.resentBytes;
+  }
+  assert.ok(withSack < without, `resent with SACK ${withSack} >= without ${without} (seeds 500-519)`);
+});
+
+test('pair: SACK on both sides under loss, duplication and reordering (20 seeds)', () => {
+  for (let seed = 600; seed < 620; seed++) {
+    check(seed, {
+      loss: 0.1,
+      dup: 0.05,
+      reorder: 0.2,
+      bytesA: 30_000,
+      bytesB: 10_000,
+      config: { sackPermitted: true, recvBuffer: 16_384 },
+    });
+  }
+  for (let seed = 620; seed < 630; seed++) {
+    check(seed, {
+      loss: 0.1,
+      dup: 0.05,
+      reorder: 0.2,
+      bytesA: 20_000,
+      bytesB: 7_000,
+      config: { sackPermitted: true, timestamps: false, nagle: false },
     });
   }
 });

@@ -39,6 +39,8 @@ describe('Endpoint: stats', () => {
     p.at(10);
     p.take('a', p.a.close(ca, 10));
     p.flush();
+    // B reads the 100 bytes first: closing with unread data would reset instead (RFC 1122 §4.2.2.13).
+    assert.equal(p.take('b', p.b.read(cb, 10)).data?.length, 100);
     p.take('b', p.b.close(cb, 10));
     p.flush();
     p.at(10 + 2 * MSL);

@@ -469,6 +469,9 @@ describe('Endpoint: reusing a tuple in TIME-WAIT', () => {
     if (payload > 0) assert.equal(p.take('b', p.b.send(cb, new Uint8Array(payload), p.now)).accepted, payload);
     p.take('b', p.b.close(cb, p.now));
     p.flush();
+    // A reads what it was sent before closing: a close() with unread data would reset (RFC 1122 §4.2.2.13).
+    for (let r = p.a.read(ca, p.now); r.data !== null; r = p.a.read(ca, p.now)) p.take('a', r);
+    p.flush();
     p.take('a', p.a.close(ca, p.now));
     p.flush();
     assert.equal(p.b.connections(p.now).find((r) => r.conn === cb)?.state, 'TIME-WAIT');

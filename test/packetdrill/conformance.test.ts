@@ -17,32 +17,8 @@ import { collectScripts, runScriptFile } from '../../src/cli/packetdrill.js';
 const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const dir = process.env.FINACK_PACKETDRILL_DIR ?? resolve(repoRoot, '../shared/conformance/packetdrill');
 
-const SACK_OK = 'core: no sackOK in SYN/SYN-ACK (cfg.sackPermitted is ignored by output.ts synOptions)';
-const QUICK_ACK =
-  'core: no quick-ACK mode (first data segments must be ACKed at once, not after the delayed-ACK timer)';
-
 /** Path under the directory -> why it fails today. Must be exact (see the header). */
-export const KNOWN_FAILURES: Readonly<Record<string, string>> = {
-  'google-packetdrill/gtests/net/packetdrill/tests/linux/close/close-so-linger-onoff-1-linger-0-rst.pkt': SACK_OK,
-  'google-packetdrill/gtests/net/packetdrill/tests/linux/close/close-unread-data-rst.pkt': `${SACK_OK}; then ${QUICK_ACK}`,
-  'google-packetdrill/gtests/net/packetdrill/tests/linux/connect/http-get-nonblocking-ts.pkt': `${SACK_OK}; then ${QUICK_ACK}`,
-  'google-packetdrill/gtests/net/packetdrill/tests/linux/init_rto/init_rto_passive_open.pkt': SACK_OK,
-  'google-packetdrill/gtests/net/packetdrill/tests/linux/initial_window/iw10-base-case.pkt': SACK_OK,
-  'google-packetdrill/gtests/net/packetdrill/tests/linux/mss/mss-getsockopt-tcp_maxseg-client.pkt': SACK_OK,
-  'google-packetdrill/gtests/net/packetdrill/tests/linux/mss/mss-getsockopt-tcp_maxseg-server-ts.pkt': SACK_OK,
-  'google-packetdrill/gtests/net/tcp/blocking/blocking-connect.pkt': SACK_OK,
-  'google-packetdrill/gtests/net/tcp/close/close-remote-fin-then-close.pkt': SACK_OK,
-  'google-packetdrill/gtests/net/tcp/mss/mss-setsockopt-tcp_maxseg-client.pkt': `${SACK_OK}; then core: no PSH on the last segment of a cwnd-limited burst`,
-  'google-packetdrill/gtests/net/tcp/shutdown/shutdown-rd-close.pkt': SACK_OK,
-  'google-packetdrill/gtests/net/tcp/shutdown/shutdown-rdwr-close.pkt': SACK_OK,
-  'google-packetdrill/gtests/net/tcp/ts_recent/fin_tsval.pkt': SACK_OK,
-  'google-packetdrill/gtests/net/tcp/ts_recent/tw_reuse/fast_tw_reuse_ok_after_1msec.pkt': SACK_OK,
-  'google-packetdrill/gtests/net/tcp/ts_recent/tw_reuse/tw_reuse_fail_after_0sec.pkt': SACK_OK,
-  'google-packetdrill/gtests/net/tcp/ts_recent/tw_reuse/tw_reuse_fail_after_1sec_without_tsopt.pkt': SACK_OK,
-  'google-packetdrill/gtests/net/tcp/ts_recent/tw_reuse/tw_reuse_ok_after_1sec.pkt': SACK_OK,
-  'google-packetdrill/gtests/net/tcp/user_timeout/user_timeout.pkt': `${SACK_OK}; then core: TCP_USER_TIMEOUT cannot be set on a live connection, no tail loss probe (RFC 8985) before the RTO`,
-  'linux-kernel/tools/testing/selftests/net/packetdrill/tcp_basic_server.pkt': `${SACK_OK}; then ${QUICK_ACK}`,
-};
+export const KNOWN_FAILURES: Readonly<Record<string, string>> = {};
 
 const present = existsSync(dir);
 const required = process.env.FINACK_REQUIRE_SYSTEM === '1';

@@ -1,0 +1,174 @@
+// SACK (RFC 2018) and SACK-based loss recovery (RFC 6675): negotiation on the SYNs, the blocks a
+// receiver reports while it holds out-of-order data, and a sender that resends only the holes.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { inState, L, R, s } from '../harness/conn.js';
+
+const SACK_ON = { sackPermitted: true };
+
+test('SACK-permitted goes on our SYN when configured, and is in use when the SYN,ACK has it', () => {
+  const t = inState('SYN-SENT', { config: SACK_ON });
+  assert.equal(t.info().sack, false);
+  const on = inState('ESTABLISHED', { config: SACK_ON, peerOptions: { mss: 1460, sackPermitted: true } });
+  assert.equal(on.info().sack, true);
+  const off = inState('ESTABLISHED', { config: SACK_ON, peerOptions: { mss: 1460 } });
+  assert.equal(off.info().sack, false);
+});
+
+test('our SYN carries SACK-permitted only when configured', () => {
+  const t = inState('CLOSED', { config: SACK_ON });
+  t.connect().expectSend({ seq: L, ctl: 'SYN', options: { sackPermitted: true } });
+  const d = inState('CLOSED');
+  d.connect();
+  const syn = d.pending.shift();
+  assert.equal(syn?.options.sackPermitted, undefined);
+});
+
+test('SYN,ACK echoes SACK-permitted only when the peer offered it', () => {
+  const t = inState('LISTEN', { config: SACK_ON });
+  t.receive({ seq: R, ctl: 'SYN', options: { mss: 1460, sackPermitted: true } }).expectSend({
+    ctl: 'SYN,ACK',
+    options: { sackPermitted: true },
+  });
+  const u = inState('LISTEN', { config: SACK_ON });
+  u.receive({ seq: R, ctl: 'SYN', options: { mss: 1460 } });
+  const synAck = u.pending.shift();
+  assert.equal(synAck?.options.sackPermitted, undefined);
+  u.receive({ seq: R + 1, ack: s(L, 1) });
+  assert.equal(u.info().sack, false);
+});
+
+test('receiver: ACKs report held out-of-order ranges, the most recent arrival first', () => {
+  const t = inState('ESTABLISHED', { config: SACK_ON, peerOptions: { mss: 1460, sackPermitted: true } });
+  t.receive({ seq: R + 101, ack: s(L, 1), payload: 100 }).expectSend({
+    ack: R + 1,
+    options: { sack: [{ left: R + 101, right: R + 201 }] },
+  });
+  t.receive({ seq: R + 301, ack: s(L, 1), payload: 100 }).expectSend({
+    ack: R + 1,
+    options: {
+      sack: [
+        { left: R + 301, right: R + 401 },
+        { left: R + 101, right: R + 201 },
+      ],
+    },
+  });
+  // Extending the older range makes it the most recent one again.
+  t.receive({ seq: R + 201, ack: s(L, 1), payload: 50 }).expectSend({
+    ack: R + 1,
+    options: {
+      sack: [
+        { left: R + 101, right: R + 251 },
+        { left: R + 301, right: R + 401 },
+      ],
+    },
+  });
+  // The hole at RCV.NXT fills: the cumulative ACK moves, the remaining range is still reported.
+  t.receive({ seq: R + 1, ack: s(L, 1), payload: 100 }).expectSend({
+    ack: R + 251,
+    options: { sack: [{ left: R + 301, right: R + 401 }] },
+  });
+  t.receive({ seq: R + 251, ack: s(L, 1), payload: 50 }).expectSend({ ack: R + 401, noOptions: true });
+});
+
+test('receiver: at most 3 blocks with timestamps, 4 without (40 bytes of options)', () => {
+  for (const [ts, max] of [
+    [true, 3],
+    [false, 4],
+  ] as const) {
+    const peerOptions = ts
+      ? { mss: 1460, sackPermitted: true, ts: { val: 1, ecr: 0 } }
+      : { mss: 1460, sackPermitted: true };
+    const t = inState('ESTABLISHED', { config: SACK_ON, peerOptions });
+    const options = ts ? { ts: { val: 1, ecr: 0 } } : {};
+    for (let k = 1; k <= 5; k++) t.receive({ seq: R + 1 + 200 * k, ack: s(L, 1), payload: 100, options });
+    const last = t.pending.at(-1);
+    assert.equal(last?.options.sack?.length, max, `ts=${ts}`);
+    assert.deepEqual(last?.options.sack?.[0], { left: R + 1001, right: R + 1101 });
+    assert.deepEqual(last?.options.sack?.[1], { left: R + 801, right: R + 901 });
+  }
+});
+
+/** ESTABLISHED with SACK, peer MSS 1000, no timestamps; five segments L+1 .. L+5001 in flight. */
+function fiveInFlight() {
+  const t = inState('ESTABLISHED', { config: SACK_ON, peerOptions: { mss: 1000, sackPermitted: true } });
+  t.send(5000);
+  for (let k = 0; k < 5; k++) t.expectSend({ seq: s(L, 1 + 1000 * k), len: 1000 });
+  t.expectNothing();
+  return t;
+}
+
+test('sender: three duplicate ACKs with SACK blocks resend only the hole (RFC 6675 §5)', () => {
+  const t = fiveInFlight();
+  const sack = (right: number) => ({ sack: [{ left: s(L, 2001), right: s(L, right) }] });
+  t.at(20)
+    .receive({ seq: R + 1, ack: s(L, 1001) })
+    .receive({ seq: R + 1, ack: s(L, 1001), options: sack(3001) })
+    .receive({ seq: R + 1, ack: s(L, 1001), options: sack(4001) })
+    .expectNothing();
+  t.receive({ seq: R + 1, ack: s(L, 1001), options: sack(5001) })
+    .expectSend({ seq: s(L, 1001), len: 1000 })
+    .expectNothing();
+  const i = t.info();
+  assert.equal(i.inRecovery, true);
+  assert.equal(i.sackedBytes, 3000);
+  // RFC 6675 §5 step 4.2: cwnd = ssthresh = FlightSize / 2 (4000 bytes outstanding) .
+  assert.equal(i.ssthresh, 2000);
+  assert.equal(i.cwnd, 2000);
+  // The cumulative ACK covers the recovery point: recovery ends, nothing is resent.
+  t.at(40)
+    .receive({ seq: R + 1, ack: s(L, 5001) })
+    .expectNothing();
+  assert.equal(t.info().inRecovery, false);
+  assert.equal(t.info().sackedBytes, 0);
+  assert.equal(t.info().retransmits, 1);
+});
+
+test('sender: one ACK SACKing more than 2 MSS above SND.UNA starts recovery at once (IsLost)', () => {
+  const t = fiveInFlight();
+  t.at(20)
+    .receive({ seq: R + 1, ack: s(L, 1), options: { sack: [{ left: s(L, 1001), right: s(L, 5001) }] } })
+    .expectSend({ seq: s(L, 1), len: 1000 })
+    .expectNothing();
+  assert.equal(t.info().inRecovery, true);
+});
+
+test('sender: several holes are resent as cwnd - pipe allows, SACKed data never', () => {
+  const t = inState('ESTABLISHED', { config: SACK_ON, peerOptions: { mss: 1000, sackPermitted: true } });
+  t.send(8000);
+  for (let k = 0; k < 8; k++) t.expectSend({ seq: s(L, 1 + 1000 * k), len: 1000 });
+  // Segments 1 and 3 are lost; 2 and 4-8 arrive.
+  const blocks = [
+    { left: s(L, 3001), right: s(L, 8001) },
+    { left: s(L, 1001), right: s(L, 2001) },
+  ];
+  t.at(20)
+    .receive({ seq: R + 1, ack: s(L, 1), options: { sack: blocks } })
+    // cwnd = ssthresh = 4000; pipe counts only the retransmissions (both holes are lost).
+    .expectSend({ seq: s(L, 1), len: 1000 })
+    .expectSend({ seq: s(L, 2001), len: 1000 })
+    .expectNothing();
+  t.at(40).receive({ seq: R + 1, ack: s(L, 2001), options: { sack: [blocks[0] as { left: number; right: number }] } });
+  t.expectNothing();
+  t.receive({ seq: R + 1, ack: s(L, 8001) }).expectNothing();
+  assert.equal(t.info().retransmits, 2);
+});
+
+test('sender: after a timeout, going back from SND.UNA skips what the peer SACKed', () => {
+  const t = fiveInFlight();
+  // Segments 1 and 2 are lost; the peer holds segment 3 (too little to call anything lost).
+  t.at(20)
+    .receive({ seq: R + 1, ack: s(L, 1), options: { sack: [{ left: s(L, 2001), right: s(L, 3001) }] } })
+    .expectNothing();
+  const rto = t.conn.nextDeadline() ?? 0;
+  t.at(rto)
+    .expectSend({ seq: s(L, 1), len: 1000 })
+    .expectNothing();
+  // cwnd 1 MSS -> 2 MSS: segment 2, then segment 4 (segment 3 is SACKed).
+  t.at(rto + 20)
+    .receive({ seq: R + 1, ack: s(L, 1001), options: { sack: [{ left: s(L, 2001), right: s(L, 3001) }] } })
+    .expectSend({ seq: s(L, 1001), len: 1000 })
+    .expectSend({ seq: s(L, 3001), len: 1000 })
+    .expectNothing();
+});
