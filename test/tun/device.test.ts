@@ -9,7 +9,18 @@ import { checkAddress, checkInterfaceName, parseCidr, TunDevice } from '../../sr
 import { mssForMtu } from '../../src/drivers/tun/driver.js';
 import { TunError } from '../../src/drivers/tun/errors.js';
 import { readPcap } from '../../src/trace/pcap.js';
-import { CLI, FINACK, IFNAME, KERNEL, ROOT, requireSystem, startServe, tsharkCheck, tunArgs, withNetns } from './netns.js';
+import {
+  CLI,
+  FINACK,
+  IFNAME,
+  KERNEL,
+  ROOT,
+  requireSystem,
+  startServe,
+  tsharkCheck,
+  tunArgs,
+  withNetns,
+} from './netns.js';
 
 function tunCode(fn: () => unknown): string {
   try {
