@@ -66,7 +66,7 @@ import { wireDropReason } from '../wire/result.js';
 import { ACK, has, makeSegment, RST, type Segment, SYN, segLen } from '../wire/segment.js';
 import { seqAdd, seqDiff, seqGt } from '../wire/seq.js';
 import { resolveConfig, type TcpConfig } from './config.js';
-import { Connection, type Output } from './connection.js';
+import { Connection, type ConnectionOptionName, type ConnectionOptionValues, type Output } from './connection.js';
 import { type ConnErrorCode, UsageError } from './errors.js';
 import type { ConnEvent } from './events.js';
 import { IsnGenerator } from './isn.js';
@@ -645,6 +645,25 @@ export class Endpoint {
     const e = this.#entry(conn);
     const out = emptyOutput();
     if (e.kind === 'live') this.#absorb(e, e.conn.setKeepalive(enable, opts, now), out);
+    return out;
+  }
+
+  /**
+   * A per-connection setting changed after creation (Connection.setOption: userTimeout,
+   * finWait2Timeout, keepalive*, nagle, ...). Its output is sent and the connection's deadline
+   * re-read. Throws UsageError for an unknown name or a bad value, and ERR_TCP_NOT_CONNECTED when the
+   * connection is gone; a connection held only as a TIME-WAIT record or for unread data ignores it.
+   */
+  setOption<K extends ConnectionOptionName>(
+    conn: ConnId,
+    name: K,
+    value: ConnectionOptionValues[K],
+    now: Instant,
+  ): EndpointOutput {
+    this.#tick(now);
+    const e = this.#entry(conn);
+    const out = emptyOutput();
+    if (e.kind === 'live') this.#absorb(e, e.conn.setOption(name, value, now), out);
     return out;
   }
 

@@ -736,9 +736,7 @@ export class SocketKernel {
 
   /**
    * A per-connection setting. Before the connection exists it goes into the connection's config
-   * (#connConfig); afterwards it is applied with Connection.setOption. The endpoint learns the
-   * connection's new deadline through setKeepalive with the current keepalive state, which
-   * re-reads nextDeadline() (Endpoint has no setOption of its own yet).
+   * (#connConfig); afterwards it is applied with Endpoint.setOption.
    */
   #needsCore(s: Sock, field: 'userTimeout' | 'finWait2Timeout'): SysResult {
     if (s.conn === undefined) return { ret: 0 };
@@ -752,8 +750,7 @@ export class SocketKernel {
           ? this.#cfg('finWait2Timeout')
           : o.linger2 * 1000;
     try {
-      live.setOption(field, value, this.now);
-      this.#absorb(this.endpoint.setKeepalive(s.conn, live.info().keepalive, undefined, this.now));
+      this.#absorb(this.endpoint.setOption(s.conn, field, value, this.now));
     } catch {
       // The connection finished in the meantime: nothing to apply.
     }
