@@ -1,16 +1,27 @@
 // finack's main entry, for Node: everything in 'finack/portable' (the parts that run wherever
 // JavaScript runs) plus the node:net look-alike, which needs node:stream and node:events.
 
+// pcap files for any driver (the pure writer and reader are in 'finack/portable').
+export { PcapFileWriter } from './drivers/pcap-file.js';
+// The Linux TUN driver: its one native call (koffi) is loaded only when a device is opened.
+export { TunDevice } from './drivers/tun/device.js';
+export { TunDriver } from './drivers/tun/driver.js';
+export { TunError } from './drivers/tun/errors.js';
 export {
+  ClockDriver,
   createNet,
   type FinackNet,
   formatConnections,
+  type NetDriver,
+  type NetHost,
   type NetOptions,
   netOf,
   Server as NetServer,
   SimDriver,
   Socket as NetSocket,
   type SystemError,
+  simNetHost,
   type TimeMode,
+  tunNetHost,
 } from './net/index.js';
 export * from './portable.js';

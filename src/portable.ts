@@ -44,6 +44,7 @@ export type { DropReason, SegmentView, TraceEvent, TraceSink } from './trace/eve
 export { NO_TRACE } from './trace/events.js';
 export { traceDocument } from './trace/json.js';
 export { compactLadder, terminalLadder } from './trace/ladder.js';
+export { PcapWriter, pcapFromTrace, pcapTap, readPcap } from './trace/pcap.js';
 export { TraceRecorder } from './trace/recorder.js';
 export { internetChecksum, tcpChecksum } from './wire/checksum.js';
 export {

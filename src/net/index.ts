@@ -1,23 +1,41 @@
-// host.net: a node:net look-alike bound to one simulated host. createNet(host) makes a new one;
-// netOf(host) keeps one per host, and is what SimHost.net returns once this module is loaded.
+// host.net: a node:net look-alike bound to one host — a simulated host or a TUN driver; the Socket
+// and Server code is the same for both (host.ts says what they need of a host). createNet(host)
+// makes a new one; netOf(host) keeps one per host, and is what SimHost.net and TunDriver.net return.
 //
 //   const sim = new SimNetwork({ seed: 1 });
 //   const a = netOf(sim.host('10.0.0.1')), b = netOf(sim.host('10.0.0.2'));
 //   a.createServer((s) => s.end('bye')).listen(80);
 //   b.connect(80, '10.0.0.1').on('data', ...);
+//
+//   const tun = new TunDriver({ device: TunDevice.open({ ... }), addresses: ['10.9.0.2'] });
+//   tun.net.createServer((s) => s.end('bye')).listen(80);   // the kernel connects to 10.9.0.2:80
+//
+// Time: a simulated host runs in its network's virtual time by default ('real' follows the wall
+// clock); a TUN driver runs in real time on its NodeClock (or in virtual time when it was given a
+// VirtualClock, as its in-memory tests do).
 
 import { isIP, isIPv4, isIPv6 } from 'node:net';
 import type { ConnectionRow } from '../core/endpoint.js';
+import type { TunDriver } from '../drivers/tun/driver.js';
 import { VirtualClock } from '../sim/clock.js';
-import { registerNet, type SimHost } from '../sim/host.js';
+import { registerNet, SimHost } from '../sim/host.js';
 import type { NetContext } from './context.js';
 import { invalidArgValue } from './errors.js';
-import { driverFor, type SimDriver, type TimeMode } from './scheduler.js';
+import { type NetHost, simNetHost, tunNetHost } from './host.js';
+import { ClockDriver, driverFor, type NetDriver, type SimDriver, type TimeMode } from './scheduler.js';
 import { type ConnectionListener, Server, type ServerOptions } from './server.js';
 import { kContext, normalizeConnectArgs, Socket, type SocketOptions } from './socket.js';
 
 export { errnoOf, type NodeError, type SystemError, systemError } from './errors.js';
-export { driverFor, SimDriver, type TimeMode } from './scheduler.js';
+export {
+  type NetConnectOptions,
+  type NetHost,
+  type NetListener,
+  type NetListenOptions,
+  simNetHost,
+  tunNetHost,
+} from './host.js';
+export { ClockDriver, driverFor, type NetDriver, SimDriver, type TimeMode } from './scheduler.js';
 export { type ListenOptions, Server, type ServerOptions } from './server.js';
 export {
   type AddressInfo,
@@ -29,13 +47,21 @@ export {
 } from './socket.js';
 
 export interface NetOptions {
-  /** 'virtual' (default): the network's clock jumps when Node's event loop is idle. 'real': it follows the wall clock. */
+  /**
+   * On a virtual clock — 'virtual' (default): the clock jumps when Node's event loop is idle; 'real':
+   * it follows the wall clock. A TUN driver on a real clock runs in real time only.
+   */
   time?: TimeMode;
 }
 
-export interface FinackNet {
-  readonly host: SimHost;
-  readonly driver: SimDriver;
+/** The hosts a net API can be made for. */
+export type NetHostLike = SimHost | TunDriver;
+
+export interface FinackNet<H extends NetHostLike = SimHost, D extends NetDriver = SimDriver> {
+  /** The SimHost or TunDriver this API runs on. */
+  readonly host: H;
+  /** What runs the host in time: a SimDriver on a virtual clock, a ClockDriver on a real one. */
+  readonly driver: D;
   /** new net.Socket(options) on this host. */
   readonly Socket: new (
     options?: Omit<SocketOptions, symbol>,
@@ -55,13 +81,20 @@ export interface FinackNet {
   connections(): ConnectionRow[];
 }
 
-const nets = new WeakMap<SimHost, FinackNet>();
+const nets = new WeakMap<NetHostLike, FinackNet<NetHostLike, NetDriver>>();
 
-/** The net API of a simulated host (made on first call; later calls return the same object). */
-export function netOf(host: SimHost, opts: NetOptions = {}): FinackNet {
+/** The net API of a simulated host or TUN driver (made on first call; later calls return the same object). */
+export function netOf(host: SimHost, opts?: NetOptions): FinackNet;
+export function netOf(host: TunDriver, opts?: NetOptions): FinackNet<TunDriver, NetDriver>;
+export function netOf(host: NetHostLike, opts?: NetOptions): FinackNet<NetHostLike, NetDriver>;
+export function netOf(host: NetHostLike, opts: NetOptions = {}): FinackNet<NetHostLike, NetDriver> {
   const existing = nets.get(host);
   if (existing !== undefined) {
-    if (opts.time !== undefined && opts.time !== existing.driver.mode) driverFor(existing.driver.clock, opts.time);
+    const d = existing.driver;
+    if (opts.time !== undefined && opts.time !== d.mode) {
+      if (d instanceof ClockDriver) throw invalidArgValue('options.time', opts.time, 'is not possible on a real clock');
+      driverFor((d as SimDriver).clock, opts.time);
+    }
     return existing;
   }
   const net = createNet(host, opts);
@@ -70,13 +103,32 @@ export function netOf(host: SimHost, opts: NetOptions = {}): FinackNet {
 }
 
 /** A new net API over `host`. Prefer netOf(), which keeps one per host. */
-export function createNet(host: SimHost, opts: NetOptions = {}): FinackNet {
-  const clock = host.loop.clock;
-  if (!(clock instanceof VirtualClock)) {
-    throw invalidArgValue('host', host.name, 'must run on a simulated network clock');
+export function createNet(host: SimHost, opts?: NetOptions): FinackNet;
+export function createNet(host: TunDriver, opts?: NetOptions): FinackNet<TunDriver, NetDriver>;
+export function createNet(host: NetHostLike, opts?: NetOptions): FinackNet<NetHostLike, NetDriver>;
+export function createNet(host: NetHostLike, opts: NetOptions = {}): FinackNet<NetHostLike, NetDriver> {
+  let netHost: NetHost;
+  let driver: NetDriver;
+  if (host instanceof SimHost) {
+    const clock = host.loop.clock;
+    if (!(clock instanceof VirtualClock)) {
+      throw invalidArgValue('host', host.name, 'must run on a simulated network clock');
+    }
+    netHost = simNetHost(host);
+    driver = driverFor(clock, opts.time);
+  } else {
+    netHost = tunNetHost(host);
+    const clock = host.clock;
+    if (clock instanceof VirtualClock) driver = driverFor(clock, opts.time);
+    else if (opts.time === 'virtual')
+      throw invalidArgValue('options.time', opts.time, 'is not possible on a real clock');
+    else driver = new ClockDriver(clock);
   }
-  const driver = driverFor(clock, opts.time);
-  const ctx: NetContext = { host, driver };
+  return makeNet(host, netHost, driver);
+}
+
+function makeNet<H extends NetHostLike>(host: H, netHost: NetHost, driver: NetDriver): FinackNet<H, NetDriver> {
+  const ctx: NetContext = { host: netHost, driver };
 
   class HostSocket extends Socket {
     constructor(options: Omit<SocketOptions, symbol> = {}) {
@@ -108,7 +160,7 @@ export function createNet(host: SimHost, opts: NetOptions = {}): FinackNet {
     isIP,
     isIPv4,
     isIPv6,
-    connections: () => host.connections(),
+    connections: () => netHost.connections(),
   };
 }
 

@@ -19,9 +19,14 @@
 // callbacks, future ones wait for one setTimeout armed at the earliest deadline.
 //
 // One driver per VirtualClock (that is, per SimNetwork): every host of a network shares its clock.
+//
+// Hosts on a real clock (a TUN driver on a NodeClock) need no stepping: their DriverLoop arms its own
+// timer and packets arrive as I/O callbacks. ClockDriver below only keeps the other half of the
+// contract: reports to the application run one per turn of the event loop (setImmediate).
 
 import { UsageError } from '../core/errors.js';
 import type { Duration, Instant } from '../core/time.js';
+import type { Clock } from '../drivers/clock.js';
 import type { VirtualClock } from '../sim/clock.js';
 
 export type TimeMode = 'virtual' | 'real';
@@ -29,7 +34,22 @@ export type TimeMode = 'virtual' | 'real';
 /** Steps run in one setImmediate callback at most. */
 const BATCH = 4096;
 
-export class SimDriver {
+/** What sockets and servers need of the thing that runs their host in time. */
+export interface NetDriver {
+  readonly mode: TimeMode;
+  /** Before a user call: bring the host's time up to date. */
+  sync(): void;
+  /** After a user call: run what it scheduled. */
+  kick(): void;
+  /** Queues a report to the application (a socket's events): it runs in a turn of its own. */
+  notify(fn: () => void): void;
+  /** Calls fn after `ms` of the host's time. Returns a cancel function. */
+  after(ms: Duration, fn: () => void): () => void;
+  /** Stops driving (pending reports wait for the next notify()). */
+  stop(): void;
+}
+
+export class SimDriver implements NetDriver {
   readonly clock: VirtualClock;
   readonly mode: TimeMode;
   #immediate: ReturnType<typeof setImmediate> | undefined;
@@ -156,4 +176,57 @@ export function driverFor(clock: VirtualClock, mode?: TimeMode): SimDriver {
     throw new UsageError('ERR_INVALID_ARG_VALUE', `this network already runs in ${d.mode} time`);
   }
   return d;
+}
+
+/**
+ * The driver of a host on a real clock (a TUN driver on a NodeClock). Time and the network run on
+ * their own: the clock reads the wall clock and the DriverLoop arms its own timer, so sync() and
+ * kick() have nothing to do. Reports to the application take one turn of the event loop each, as
+ * with SimDriver, so stream callbacks interleave with the network as over a kernel socket.
+ */
+export class ClockDriver implements NetDriver {
+  readonly clock: Clock;
+  readonly mode: TimeMode = 'real';
+  #immediate: ReturnType<typeof setImmediate> | undefined;
+  readonly #reports: (() => void)[] = [];
+  #reportAt = 0;
+
+  constructor(clock: Clock) {
+    this.clock = clock;
+  }
+
+  sync(): void {}
+
+  kick(): void {}
+
+  notify(fn: () => void): void {
+    this.#reports.push(fn);
+    this.#arm();
+  }
+
+  after(ms: Duration, fn: () => void): () => void {
+    return this.clock.schedule(this.clock.now() + ms, fn);
+  }
+
+  stop(): void {
+    if (this.#immediate !== undefined) clearImmediate(this.#immediate);
+    this.#immediate = undefined;
+  }
+
+  #arm(): void {
+    if (this.#immediate === undefined) this.#immediate = setImmediate(() => this.#turn());
+  }
+
+  #turn(): void {
+    this.#immediate = undefined;
+    if (this.#reportAt >= this.#reports.length) return;
+    const fn = this.#reports[this.#reportAt++] as () => void;
+    if (this.#reportAt === this.#reports.length) {
+      this.#reports.length = 0;
+      this.#reportAt = 0;
+    } else {
+      this.#arm();
+    }
+    fn();
+  }
 }

@@ -6,9 +6,10 @@
 
 import { EventEmitter } from 'node:events';
 import { isIP } from 'node:net';
-import type { SimConn, SimListener } from '../sim/host.js';
+import type { ConnId } from '../core/endpoint.js';
 import { familyOf, type NetContext, userCall } from './context.js';
 import { invalidArgType, invalidArgValue, nodeError, type SystemError, systemError, validatePort } from './errors.js';
+import type { NetListener } from './host.js';
 import { type AddressInfo, kAccepted, kContext, Socket, serverSocketChannel } from './socket.js';
 
 export interface ServerOptions {
@@ -54,7 +55,7 @@ export class Server extends EventEmitter {
   /** @internal open accepted sockets (Node's field name). */
   _connections = 0;
   readonly #opts: ServerOptions;
-  #listener: SimListener | undefined;
+  #listener: NetListener | undefined;
   #address: AddressInfo | undefined;
 
   constructor(ctx: NetContext, options?: ServerOptions | ConnectionListener, listener?: ConnectionListener) {
@@ -157,16 +158,26 @@ export class Server extends EventEmitter {
 
   #listen(port: number, host: string | undefined, backlog: number): void {
     const ctx = this._ctx;
-    const own = ctx.host.addr;
+    const addrs = ctx.host.addresses;
+    const own = addrs[0] as string;
     const wildcard = host === undefined || host === '0.0.0.0' || host === '::';
-    const shownHost = host ?? (isIP(own) === 6 ? '::' : '0.0.0.0');
-    if (!wildcard && host !== own && host !== 'localhost') {
+    // As Node: no host means the IPv6 wildcard where the host has IPv6 (dual-stack), else IPv4's.
+    const shownHost = host ?? (addrs.some((a) => isIP(a) === 6) ? '::' : '0.0.0.0');
+    if (!wildcard && !addrs.includes(host) && host !== 'localhost') {
       process.nextTick(() => this.emit('error', listenError('EADDRNOTAVAIL', shownHost, port)));
       return;
     }
-    let l: SimListener;
+    // A host with one address listens on it whatever was asked; one with several binds the one named.
+    const bindAddr = wildcard || addrs.length === 1 ? undefined : host === 'localhost' ? own : host;
+    let l: NetListener;
     try {
-      l = userCall(ctx, () => ctx.host.listen(port, { backlog: Math.max(1, backlog), autoRead: false }));
+      l = userCall(ctx, () =>
+        ctx.host.listen(
+          port,
+          { backlog: Math.max(1, backlog), ...(bindAddr !== undefined ? { addr: bindAddr } : {}) },
+          (id) => this.#onAccept(l, id),
+        ),
+      );
     } catch (e) {
       if ((e as { code?: string }).code === 'EADDRINUSE') {
         process.nextTick(() => this.emit('error', listenError('EADDRINUSE', shownHost, port)));
@@ -182,14 +193,12 @@ export class Server extends EventEmitter {
       port: bound?.port ?? port,
     };
     this.#listener = l;
-    l.onAccept = (c) => this.#onAccept(l, c);
     process.nextTick(() => {
       if (this.#listener === l) this.emit('listening');
     });
   }
 
-  #onAccept(l: SimListener, c: SimConn): void {
-    c.autoRead = false;
+  #onAccept(l: NetListener, id: ConnId): void {
     if (this.#listener !== l) return;
     // The socket attaches now, so none of the connection's events is missed; the application hears
     // of it in a turn of its own, as Node's onconnection runs from the poll phase.
@@ -200,7 +209,7 @@ export class Server extends EventEmitter {
       ...(o.noDelay ? { noDelay: true } : {}),
       ...(o.keepAlive ? { keepAlive: true, keepAliveInitialDelay: o.keepAliveInitialDelay ?? 0 } : {}),
       [kContext]: this._ctx,
-      [kAccepted]: { conn: c, pauseOnCreate: Boolean(o.pauseOnConnect) },
+      [kAccepted]: { id, pauseOnCreate: Boolean(o.pauseOnConnect) },
     });
     this._ctx.driver.notify(() => this.#deliver(socket));
   }

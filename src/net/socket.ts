@@ -23,11 +23,11 @@
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { isIP } from 'node:net';
 import { Duplex, type DuplexOptions } from 'node:stream';
+import type { ConnId } from '../core/endpoint.js';
 import type { ConnEvent } from '../core/events.js';
 import type { TcpStateName } from '../core/state.js';
 import { SECOND } from '../core/time.js';
 import type { Address } from '../core/tuple.js';
-import type { SimConn } from '../sim/host.js';
 import { familyOf, type NetContext, userCall } from './context.js';
 import {
   invalidArgType,
@@ -38,6 +38,7 @@ import {
   systemError,
   validatePort,
 } from './errors.js';
+import type { NetConnectOptions } from './host.js';
 
 /** @internal how a host-bound Socket class passes its context. */
 export const kContext: unique symbol = Symbol('finack.net.context');
@@ -50,6 +51,16 @@ export const kAccepted: unique symbol = Symbol('finack.net.accepted');
  */
 export const clientSocketChannel = diagnosticsChannel.channel('finack.net.client.socket');
 export const serverSocketChannel = diagnosticsChannel.channel('finack.net.server.socket');
+
+/** The connection events a socket acts on; the others are not reported to it. */
+const REPORTED: ReadonlySet<ConnEvent['type']> = new Set([
+  'connected',
+  'readable',
+  'writable',
+  'peer-fin',
+  'error',
+  'closed',
+]);
 
 /** Node reads at most 64 KiB per read callback. */
 const READ_CHUNK = 64 * 1024;
@@ -68,7 +79,7 @@ export interface SocketOptions {
   /** Ignored, accepted for compatibility with code that passes Node's own options. */
   fd?: unknown;
   [kContext]?: NetContext;
-  [kAccepted]?: { conn: SimConn; pauseOnCreate: boolean };
+  [kAccepted]?: { id: ConnId; pauseOnCreate: boolean };
 }
 
 export interface TcpSocketConnectOpts {
@@ -134,7 +145,7 @@ export class Socket extends Duplex {
   /** Node >= 18.3: destroy() sends RST (resetAndDestroy()). */
   resetAndClosing = false;
 
-  #conn: SimConn | undefined;
+  #id: ConnId | undefined;
   /** connect() or accept gave this socket a "handle" (as Node's TCP handle). */
   #hasHandle = false;
   #handleClosed = false;
@@ -185,7 +196,7 @@ export class Socket extends Duplex {
     const accepted = options[kAccepted];
     if (accepted !== undefined) {
       this.#hasHandle = true;
-      this.#attach(accepted.conn);
+      this.#attach(accepted.id);
       this.#applySettings();
       // As Node's constructor with a handle: read at once (into the stream's buffer, up to its
       // high-water mark) unless pauseOnConnect asked to leave the data in the kernel.
@@ -258,12 +269,17 @@ export class Socket extends Duplex {
 
   /** Beyond Node: the RFC 9293 state of the connection now ('CLOSED' when there is none). */
   get tcpState(): TcpStateName {
-    return this.#conn?.state ?? 'CLOSED';
+    return this.#id === undefined ? 'CLOSED' : this._ctx.host.state(this.#id);
   }
 
-  /** The finack connection handle under this socket (undefined before connect()). */
-  get conn(): SimConn | undefined {
-    return this.#conn;
+  /** The endpoint's id of the connection under this socket (undefined before connect()). */
+  get connId(): ConnId | undefined {
+    return this.#id;
+  }
+
+  /** The host's own handle of that connection (a SimConn on a simulated host), if it has one. */
+  get conn(): object | undefined {
+    return this.#id === undefined ? undefined : this._ctx.host.handle(this.#id);
   }
 
   address(): AddressInfo | Record<string, never> {
@@ -364,13 +380,13 @@ export class Socket extends Duplex {
   setKeepAlive(enable = false, initialDelay = 0): this {
     const delay = Math.max(0, Math.trunc(Number(initialDelay) / SECOND)) * SECOND;
     this.#keepAlive = { enable: Boolean(enable), delay };
-    if (this.#conn !== undefined && !this.connecting) this.#applySettings();
+    if (this.#id !== undefined && !this.connecting) this.#applySettings();
     return this;
   }
 
   setNoDelay(noDelay = true): this {
     this.#noDelay = Boolean(noDelay);
-    if (this.#conn !== undefined && !this.connecting) this.#applySettings();
+    if (this.#id !== undefined && !this.connecting) this.#applySettings();
     return this;
   }
 
@@ -393,7 +409,7 @@ export class Socket extends Duplex {
     this.#cancelTimer?.();
     this.#cancelTimer = undefined;
     if (this.#timeoutMs > 0 && !this.destroyed) {
-      this.#lastActive = this._ctx.host.now;
+      this.#lastActive = this._ctx.host.now();
       this.#armTimer(this.#timeoutMs);
     }
     return this;
@@ -412,7 +428,7 @@ export class Socket extends Duplex {
 
   override _read(_size: number): void {
     this.#reading = true;
-    if (this.connecting || this.#conn === undefined) return;
+    if (this.connecting || this.#id === undefined) return;
     this.#pull();
   }
 
@@ -423,8 +439,8 @@ export class Socket extends Duplex {
     }
     const data = typeof chunk === 'string' ? Buffer.from(chunk, encoding) : chunk;
     this.#touch();
-    const conn = this.#conn;
-    if (conn === undefined || this.#handleClosed) {
+    const id = this.#id;
+    if (id === undefined || this.#handleClosed) {
       cb(nodeError('ERR_SOCKET_CLOSED', 'Socket is closed'));
       return;
     }
@@ -432,11 +448,10 @@ export class Socket extends Duplex {
       cb(systemError('EPIPE', 'write'));
       return;
     }
+    const host = this._ctx.host;
     let accepted: number;
     try {
-      accepted = userCall(this._ctx, () =>
-        conn.host.loop.call((now) => conn.host.endpoint.send(conn.id, data, now)),
-      ).accepted;
+      accepted = userCall(this._ctx, () => host.call((now) => host.endpoint.send(id, data, now))).accepted;
     } catch {
       cb(systemError('EPIPE', 'write'));
       return;
@@ -454,13 +469,14 @@ export class Socket extends Duplex {
       this.once('connect', () => this._final(cb));
       return;
     }
-    const conn = this.#conn;
-    if (conn === undefined || this.#handleClosed || this.#dead) {
+    const id = this.#id;
+    if (id === undefined || this.#handleClosed || this.#dead) {
       cb();
       return;
     }
+    const host = this._ctx.host;
     try {
-      userCall(this._ctx, () => conn.host.loop.call((now) => conn.host.endpoint.shutdown(conn.id, now)));
+      userCall(this._ctx, () => host.call((now) => host.endpoint.shutdown(id, now)));
     } catch {
       // Already closing or gone: like shutdown() returning ENOTCONN, which Node treats as done.
     }
@@ -477,18 +493,17 @@ export class Socket extends Duplex {
     if (this.#hasHandle && !this.#handleClosed) {
       this.#handleClosed = true;
       const isException = err !== null;
-      const conn = this.#conn;
+      const id = this.#id;
       this.#pendingWrite = undefined;
-      if (conn !== undefined && !this.#dead) {
+      if (id !== undefined && !this.#dead) {
+        const host = this._ctx.host;
         // Linux's tcp_close resets a connection whose received data was never read.
-        const unread = (conn.connection?.recvQueued ?? 0) > 0;
+        const unread = (host.endpoint.connection(id)?.recvQueued ?? 0) > 0;
         const reset = this.resetAndClosing || unread;
         this.resetAndClosing = false;
         try {
           userCall(this._ctx, () =>
-            conn.host.loop.call((now) =>
-              reset ? conn.host.endpoint.abort(conn.id, now) : conn.host.endpoint.close(conn.id, now),
-            ),
+            host.call((now) => (reset ? host.endpoint.abort(id, now) : host.endpoint.close(id, now))),
           );
         } catch {
           // The connection is already closing or gone.
@@ -520,15 +535,16 @@ export class Socket extends Duplex {
   #open(remote: Address, localAddress: string | undefined, localPort: number | undefined): void {
     const host = this._ctx.host;
     this.#connectAddress = remote;
-    if (localAddress !== undefined && localAddress !== host.addr) {
+    if (localAddress !== undefined && !host.addresses.includes(localAddress)) {
       this.destroy(systemError('EADDRNOTAVAIL', 'bind', localAddress, localPort));
       return;
     }
-    let conn: SimConn;
+    let id: ConnId;
     try {
-      const opts: { localPort?: number; autoRead: boolean } = { autoRead: false };
+      const opts: NetConnectOptions = {};
+      if (localAddress !== undefined) opts.localAddr = localAddress;
       if (localPort !== undefined && localPort !== 0) opts.localPort = localPort;
-      conn = userCall(this._ctx, () => host.connect(remote, opts));
+      id = userCall(this._ctx, () => host.connect(remote, opts));
     } catch (e) {
       const code = (e as { code?: string }).code;
       if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL') {
@@ -537,13 +553,13 @@ export class Socket extends Duplex {
       }
       throw e;
     }
-    this.#attach(conn);
+    this.#attach(id);
   }
 
-  #attach(conn: SimConn): void {
-    this.#conn = conn;
-    conn.autoRead = false;
-    const addrs = conn.host.endpoint.addresses(conn.id);
+  #attach(id: ConnId): void {
+    this.#id = id;
+    const host = this._ctx.host;
+    const addrs = host.endpoint.addresses(id);
     if (addrs !== undefined) {
       this.#local = addrs.local;
       this.#remote = addrs.remote;
@@ -551,11 +567,11 @@ export class Socket extends Duplex {
     // Events are noted while the network runs and reported to the application in a turn of their
     // own (see scheduler.ts), as a kernel queues readiness for the next poll.
     const on = (ev: ConnEvent): void => {
-      if (this.#conn !== conn || this.#handleClosed) return;
+      if (!REPORTED.has(ev.type) || this.#id !== id || this.#handleClosed) return;
       this.#inbox.push(ev);
       if (this.#inbox.length === 1) this._ctx.driver.notify(() => this.#service());
     };
-    for (const t of ['connected', 'readable', 'writable', 'peer-fin', 'error', 'closed'] as const) conn.on(t, on);
+    host.watch(id, on);
   }
 
   #service(): void {
@@ -628,16 +644,15 @@ export class Socket extends Duplex {
 
   /** Moves data from the connection into the stream while it wants more. */
   #pull(): void {
-    const conn = this.#conn;
-    if (conn === undefined || this.#pulling || this.#eofPushed || this.#handleClosed) return;
+    const id = this.#id;
+    if (id === undefined || this.#pulling || this.#eofPushed || this.#handleClosed) return;
     this.#pulling = true;
+    const host = this._ctx.host;
     try {
       while (this.#reading && !this.destroyed) {
         let data: Uint8Array | null = null;
         try {
-          data = userCall(this._ctx, () =>
-            conn.host.loop.call((now) => conn.host.endpoint.read(conn.id, now, READ_CHUNK)),
-          ).data;
+          data = userCall(this._ctx, () => host.call((now) => host.endpoint.read(id, now, READ_CHUNK))).data;
         } catch {
           data = null;
         }
@@ -661,13 +676,12 @@ export class Socket extends Duplex {
   /** Feeds the rest of a partly accepted write when the send buffer frees space. */
   #feed(): void {
     const p = this.#pendingWrite;
-    const conn = this.#conn;
-    if (p === undefined || conn === undefined) return;
+    const id = this.#id;
+    if (p === undefined || id === undefined) return;
+    const host = this._ctx.host;
     let accepted = 0;
     try {
-      accepted = userCall(this._ctx, () =>
-        conn.host.loop.call((now) => conn.host.endpoint.send(conn.id, p.data, now)),
-      ).accepted;
+      accepted = userCall(this._ctx, () => host.call((now) => host.endpoint.send(id, p.data, now))).accepted;
     } catch {
       this.#pendingWrite = undefined;
       p.cb(systemError('EPIPE', 'write'));
@@ -684,15 +698,19 @@ export class Socket extends Duplex {
   }
 
   #applySettings(): void {
-    const conn = this.#conn;
-    if (conn === undefined || conn.connection === undefined) return;
+    const id = this.#id;
+    const host = this._ctx.host;
+    if (id === undefined || host.endpoint.connection(id) === undefined) return;
     const ka = this.#keepAlive;
     const nd = this.#noDelay;
     userCall(this._ctx, () => {
-      if (nd !== undefined) conn.setNoDelay(nd);
+      if (nd !== undefined) {
+        host.endpoint.setNoDelay(id, nd);
+        host.poll();
+      }
       if (ka !== undefined) {
         const opts = ka.delay > 0 ? { idle: ka.delay, interval: SECOND, count: 10 } : { interval: SECOND, count: 10 };
-        conn.setKeepalive(ka.enable, opts);
+        host.call((now) => host.endpoint.setKeepalive(id, ka.enable, opts, now));
       }
     });
   }
@@ -700,7 +718,7 @@ export class Socket extends Duplex {
   /** Activity: restarts the idle timeout. */
   #touch(): void {
     if (this.#timeoutMs === 0 || this.destroyed) return;
-    this.#lastActive = this._ctx.host.now;
+    this.#lastActive = this._ctx.host.now();
     if (this.#cancelTimer === undefined) this.#armTimer(this.#timeoutMs);
   }
 
@@ -708,7 +726,7 @@ export class Socket extends Duplex {
     this.#cancelTimer = this._ctx.driver.after(ms, () => {
       this.#cancelTimer = undefined;
       if (this.destroyed || this.#timeoutMs === 0) return;
-      const idle = this._ctx.host.now - this.#lastActive;
+      const idle = this._ctx.host.now() - this.#lastActive;
       if (idle < this.#timeoutMs) {
         this.#armTimer(this.#timeoutMs - idle);
         return;
@@ -743,8 +761,8 @@ function abortError(): Error {
   return e;
 }
 
-/** Names a simulated host can resolve: 'localhost' is the host itself. */
+/** Names a finack host can resolve: 'localhost' is the host itself (its first address). */
 function resolveName(ctx: NetContext, name: string): string | undefined {
-  if (name === 'localhost') return ctx.host.addr;
+  if (name === 'localhost') return ctx.host.addresses[0];
   return undefined;
 }

@@ -25,7 +25,9 @@ import type { TcpConfig } from '../../core/config.js';
 import type { ConnectionRow, ConnId, EndpointEvent, KeepaliveOptions, ListenerId } from '../../core/endpoint.js';
 import { Endpoint } from '../../core/endpoint.js';
 import type { ConnErrorCode } from '../../core/errors.js';
+import type { ConnEvent } from '../../core/events.js';
 import type { TcpStateName } from '../../core/state.js';
+import { type FinackNet, type NetDriver, netOf } from '../../net/index.js';
 import { Link, type LinkOptions } from '../../sim/link.js';
 import { Rng } from '../../sim/rng.js';
 import { NO_TRACE, type TraceSink } from '../../trace/events.js';
@@ -99,6 +101,9 @@ export class TunDriver {
   readonly #pcap: PacketRecorder | undefined;
   readonly #conns = new Map<ConnId, TunConnection>();
   readonly #listeners = new Map<ListenerId, (c: TunConnection) => void>();
+  /** Raw listeners (listenRaw) and the connections whose events go to a watcher (watch). */
+  readonly #rawListeners = new Map<ListenerId, (id: ConnId) => void>();
+  readonly #watchers = new Map<ConnId, (ev: ConnEvent) => void>();
   readonly #out: Link | undefined;
   readonly #in: Link | undefined;
   readonly #ownsDevice: boolean;
@@ -144,12 +149,46 @@ export class TunDriver {
     return { ...this.#config, ...extra, mss: asked === undefined ? linkMss : Math.min(asked, linkMss) };
   }
 
+  /** finack's own addresses on this device. */
+  get addresses(): readonly string[] {
+    return this.#addrs;
+  }
+
+  /**
+   * The node:net look-alike over this device (createServer, connect, Socket, Server, isIP,
+   * connections()), in real time; the same object on every call. See src/net/index.ts.
+   */
+  get net(): FinackNet<TunDriver, NetDriver> {
+    return netOf(this);
+  }
+
   /** Passive open; `onConnection` gets each connection once its handshake completes. */
   listen(
     port: number,
     onConnection: (c: TunConnection) => void,
     opts: { addr?: string; backlog?: number; config?: Partial<TcpConfig> } = {},
   ): ListenerId {
+    const id = this.#listen(port, opts);
+    this.#listeners.set(id, onConnection);
+    return id;
+  }
+
+  /**
+   * Passive open for a layer with its own connection objects (the net API): `onAccept` gets the id
+   * of each connection whose handshake completed, and should watch() it at once. No TunConnection
+   * is made, so nothing reads the connection but that layer.
+   */
+  listenRaw(
+    port: number,
+    onAccept: (id: ConnId) => void,
+    opts: { addr?: string; backlog?: number; config?: Partial<TcpConfig> } = {},
+  ): ListenerId {
+    const id = this.#listen(port, opts);
+    this.#rawListeners.set(id, onAccept);
+    return id;
+  }
+
+  #listen(port: number, opts: { addr?: string; backlog?: number; config?: Partial<TcpConfig> }): ListenerId {
     // On every address of a dual-stack driver, the IPv6 MSS (the smaller) keeps both families within the MTU.
     const family =
       opts.addr !== undefined ? addressFamily(opts.addr) : this.#addrs.some((a) => addressFamily(a) === 6) ? 6 : 4;
@@ -157,12 +196,12 @@ export class TunDriver {
       { ...(opts.addr !== undefined ? { addr: opts.addr } : {}), port },
       { config: this.configFor(family, opts.config), ...(opts.backlog !== undefined ? { backlog: opts.backlog } : {}) },
     );
-    this.#listeners.set(id, onConnection);
     return id;
   }
 
   unlisten(id: ListenerId): void {
     this.#listeners.delete(id);
+    this.#rawListeners.delete(id);
     this.loop.call((now) => this.endpoint.unlisten(id, now));
   }
 
@@ -172,6 +211,34 @@ export class TunDriver {
     port: number,
     opts: { localAddr?: string; localPort?: number; config?: Partial<TcpConfig> } = {},
   ): TunConnection {
+    // Registered before the loop dispatches anything for this connection.
+    const id = this.#connect(host, port, opts, (conn) => this.#conns.set(conn, new TunConnection(this, conn)));
+    return this.#conns.get(id) as TunConnection;
+  }
+
+  /**
+   * Active open for a layer with its own connection objects (the net API): returns the id, whose
+   * events go to the handler given to watch(). The SYN is on the wire when this returns.
+   */
+  connectRaw(
+    host: string,
+    port: number,
+    opts: { localAddr?: string; localPort?: number; config?: Partial<TcpConfig> } = {},
+  ): ConnId {
+    return this.#connect(host, port, opts, () => {});
+  }
+
+  /** From now on the events of connection `id` go to `fn` (until 'closed', the last one). */
+  watch(id: ConnId, fn: (ev: ConnEvent) => void): void {
+    this.#watchers.set(id, fn);
+  }
+
+  #connect(
+    host: string,
+    port: number,
+    opts: { localAddr?: string; localPort?: number; config?: Partial<TcpConfig> },
+    register: (id: ConnId) => void,
+  ): ConnId {
     const family = addressFamily(host);
     const local = opts.localAddr ?? this.#firstAddr(family);
     let id: ConnId | undefined;
@@ -181,11 +248,10 @@ export class TunDriver {
         config: this.configFor(family, opts.config),
       });
       id = r.conn;
-      // Register before the loop dispatches anything for this connection.
-      this.#conns.set(r.conn, new TunConnection(this, r.conn));
+      register(r.conn);
       return r.out;
     });
-    return this.#conns.get(id as ConnId) as TunConnection;
+    return id as ConnId;
   }
 
   /** Every listener and connection, like `ss -tan`. */
@@ -207,6 +273,7 @@ export class TunDriver {
     if (this.#closed) return;
     if (opts.abort) {
       for (const c of [...this.#conns.values()]) c.abort();
+      for (const id of [...this.#watchers.keys()]) this.loop.call((now) => this.endpoint.abort(id, now));
     }
     this.#closed = true;
     this.loop.stop();
@@ -273,10 +340,21 @@ export class TunDriver {
 
   #dispatch(ev: EndpointEvent): void {
     if (ev.type === 'accept') {
+      const raw = this.#rawListeners.get(ev.listener);
+      if (raw !== undefined) {
+        raw(ev.conn);
+        return;
+      }
       const c = new TunConnection(this, ev.conn);
       this.#conns.set(ev.conn, c);
       const cb = this.#listeners.get(ev.listener);
       if (cb) cb(c);
+      return;
+    }
+    const w = this.#watchers.get(ev.conn);
+    if (w !== undefined) {
+      if (ev.event.type === 'closed') this.#watchers.delete(ev.conn);
+      w(ev.event);
       return;
     }
     const c = this.#conns.get(ev.conn);
