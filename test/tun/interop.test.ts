@@ -443,27 +443,33 @@ function nftDropped(ns: Netns): number {
   return [...r.stdout.matchAll(/counter packets (\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
 }
 
-test('16 MiB each way with 1% loss on the kernel side (nftables) and 0.5% finack-side loss: SHA-256 equal', async (t) => {
+test('64 MiB each way with 1% loss on the kernel side (nftables), 0.5% finack-side loss, delay, jitter and reordering: SHA-256 equal', async (t) => {
   if (!requireSystem(t, [...BASE, 'nft'])) return;
   await withNetns(async (ns) => {
     nftLoss(ns, 1);
-    const { ms, client, serve } = await bulk(ns, 16 * MiB, [
+    const { ms, client, serve } = await bulk(ns, 64 * MiB, [
       '--loss',
+      '0.005',
+      '--delay',
+      '1ms',
+      '--jitter',
+      '1ms',
+      '--reorder',
       '0.005',
       '--fault-seed',
       '7',
       '--rto-min',
       '200ms',
     ]);
-    assert.equal(client.got, 16 * MiB);
+    assert.equal(client.got, 64 * MiB);
     assert.equal(client.rx, client.tx);
     const s = summaryHashes(serve.stderr);
-    assert.deepEqual(s, { rx: client.tx, tx: client.tx, rxBytes: 16 * MiB, txBytes: 16 * MiB });
+    assert.deepEqual(s, { rx: client.tx, tx: client.tx, rxBytes: 64 * MiB, txBytes: 64 * MiB });
     const dropped = nftDropped(ns);
-    assert.ok(dropped > 50, `nftables dropped ${dropped} packets`);
+    assert.ok(dropped > 200, `nftables dropped ${dropped} packets`);
     const trace = readTrace(ns.file('serve.jsonl'));
     const rto = trace.filter((e) => e.type === 'timer' && e.timer === 'retransmit' && e.action === 'fired').length;
-    t.diagnostic(`16 MiB each way, lossy: ${ms} ms, nftables dropped ${dropped}, ${rto} retransmission timeouts`);
+    t.diagnostic(`64 MiB each way, lossy: ${ms} ms, nftables dropped ${dropped}, ${rto} retransmission timeouts`);
     // finack-side faults drop some packets before the device: counts cannot match exactly.
     checkCapture(ns.file('serve.pcap'), trace, { exact: false });
   });
