@@ -189,6 +189,35 @@ interface TimeWaitNote {
   stamp: Instant;
 }
 
+/** A socket record as socket() or accept() makes it: nothing set, default options. */
+function newSock(fd: number, domain: number, role: Sock['role']): Sock {
+  return {
+    fd,
+    domain,
+    nonblock: false,
+    role,
+    acceptQueue: [],
+    connecting: false,
+    connected: false,
+    connectWaiting: false,
+    dead: false,
+    peerFin: false,
+    gone: false,
+    shutRd: false,
+    shutWr: false,
+    opts: {
+      reuseAddr: false,
+      linger: { onoff: 0, linger: 0 },
+      keepalive: false,
+      deferAccept: 0,
+      noDelay: false,
+      bindNoPort: false,
+    },
+    timestamps: false,
+    config: {},
+  };
+}
+
 export class SocketKernel {
   readonly endpoint: Endpoint;
   readonly profile: Profile;
@@ -261,31 +290,8 @@ export class SocketKernel {
     if ((type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) !== SOCK_STREAM) return fail('ESOCKTNOSUPPORT');
     if (protocol !== 0 && protocol !== IPPROTO_TCP) return fail('EPROTONOSUPPORT');
     const fd = this.#lowestFreeFd();
-    const s: Sock = {
-      fd,
-      domain,
-      nonblock: (type & SOCK_NONBLOCK) !== 0,
-      role: 'new',
-      acceptQueue: [],
-      connecting: false,
-      connected: false,
-      connectWaiting: false,
-      dead: false,
-      peerFin: false,
-      gone: false,
-      shutRd: false,
-      shutWr: false,
-      opts: {
-        reuseAddr: false,
-        linger: { onoff: 0, linger: 0 },
-        keepalive: false,
-        deferAccept: 0,
-        noDelay: false,
-        bindNoPort: false,
-      },
-      timestamps: false,
-      config: {},
-    };
+    const s = newSock(fd, domain, 'new');
+    s.nonblock = (type & SOCK_NONBLOCK) !== 0;
     this.#fds.set(fd, s);
     return { ret: fd };
   }
@@ -867,34 +873,13 @@ export class SocketKernel {
     for (const ev of out.events) {
       if (ev.type === 'accept') {
         const l = this.#byListener.get(ev.listener);
-        const c: Sock = {
-          fd: -1,
-          domain: l?.domain ?? AF_INET,
-          nonblock: false,
-          role: 'conn',
-          acceptQueue: [],
-          conn: ev.conn,
-          connecting: false,
-          connected: false,
-          connectWaiting: false,
-          dead: false,
-          peerFin: false,
-          gone: false,
-          shutRd: false,
-          shutWr: false,
-          opts: l
-            ? { ...l.opts, linger: { ...l.opts.linger }, deferAccept: 0 }
-            : {
-                reuseAddr: false,
-                linger: { onoff: 0, linger: 0 },
-                keepalive: false,
-                deferAccept: 0,
-                noDelay: false,
-                bindNoPort: false,
-              },
-          timestamps: false,
-          config: l?.config ?? {},
-        };
+        // An accepted socket inherits the listener's options (Linux copies them at accept).
+        const c = newSock(-1, l?.domain ?? AF_INET, 'conn');
+        c.conn = ev.conn;
+        if (l) {
+          c.opts = { ...l.opts, linger: { ...l.opts.linger }, deferAccept: 0 };
+          c.config = l.config;
+        }
         this.#byConn.set(ev.conn, c);
         if (l) l.acceptQueue.push(c);
         else this.#abort(c);
