@@ -648,11 +648,15 @@ function processText(tcb: Tcb, seq0: number, payload: Uint8Array, fin0: boolean,
   let delivered = deliver(tcb, data);
   if (delivered < data.length) fin = false;
   if (!tcb.reasm.isEmpty || tcb.reasm.finSeq !== undefined) {
+    // Data at RCV.NXT while later data is held fills all or part of the hole before it: ACK at
+    // once (RFC 5681 §4.2), also when the new segment covered the held bytes itself (then take()
+    // only discards them) or stopped short of them (the peer learns of the progress at once).
+    if (delivered > 0) tcb.ackNow = true;
     const taken = tcb.reasm.take(tcb.rcvNxt);
     if (taken !== null) {
       for (const chunk of taken.chunks) delivered += deliver(tcb, chunk);
       if (taken.fin) fin = true;
-      tcb.ackNow = true; // a hole was filled: ACK at once (RFC 5681 §4.2)
+      tcb.ackNow = true;
     }
   }
   if (delivered > 0) {

@@ -80,23 +80,16 @@ function swsThreshold(tcb: Tcb): number {
 /**
  * Builds one segment from the TCB. ACK-bearing segments settle the owed ACK. Hot path: the
  * Segment is written as one literal (no makeSegment spread), and a segment without options shares
- * the frozen NO_OPTIONS object.
+ * the frozen NO_OPTIONS object. `opts` are the options of a non-SYN segment when the caller has
+ * already worked them out (to size the payload, see segmentRoom); otherwise they are derived here.
  */
-function build(tcb: Tcb, seq: number, flags: number, payload: Uint8Array = EMPTY): Segment {
+function build(tcb: Tcb, seq: number, flags: number, payload: Uint8Array = EMPTY, opts?: TcpOptions): Segment {
   const syn = (flags & SYN) !== 0;
   const hasAck = (flags & ACK) !== 0;
-  let options: TcpOptions = NO_OPTIONS;
-  if (syn) {
-    options = synOptions(tcb, hasAck);
-  } else if (tcb.sackOk && hasAck && !tcb.reasm.isEmpty) {
-    // RFC 2018 §4: while out-of-order data is held, every ACK reports it. The option space left
-    // after timestamps (40 - 12 bytes) holds 3 blocks of 8 bytes plus kind and length; without
-    // timestamps, 4 blocks.
-    const sack = sackBlocks(tcb.reasm, tcb.sackRecent, tcb.tsOk ? 3 : 4);
-    options = tcb.tsOk ? { ts: { val: tsVal(tcb), ecr: tcb.tsRecent }, sack } : { sack };
-  } else if (tcb.tsOk) {
-    options = { ts: { val: tsVal(tcb), ecr: tcb.tsRecent } };
-  }
+  let options: TcpOptions;
+  if (syn) options = synOptions(tcb, hasAck);
+  else if (opts !== undefined) options = opts;
+  else options = segOptions(tcb, hasAck);
   const wnd = windowField(tcb, syn);
   const seg: Segment = {
     srcPort: tcb.localPort,
@@ -118,6 +111,51 @@ function build(tcb: Tcb, seq: number, flags: number, payload: Uint8Array = EMPTY
     tcb.timers.clear('delayed-ack');
   }
   return seg;
+}
+
+/**
+ * Options of a segment other than a SYN: TSopt when negotiated, and on ACK-bearing segments, while
+ * out-of-order data is held, SACK blocks (RFC 2018 §4: every ACK reports them). The option space
+ * left after timestamps (40 - 12 bytes) holds 3 blocks; without timestamps, 4. A small send MSS
+ * takes fewer (see sackBlockLimit).
+ */
+function segOptions(tcb: Tcb, hasAck: boolean): TcpOptions {
+  if (tcb.sackOk && hasAck && !tcb.reasm.isEmpty) {
+    const max = sackBlockLimit(tcb);
+    if (max > 0) {
+      const sack = sackBlocks(tcb.reasm, tcb.sackRecent, max);
+      return tcb.tsOk ? { ts: { val: tsVal(tcb), ecr: tcb.tsRecent }, sack } : { sack };
+    }
+  }
+  return tcb.tsOk ? { ts: { val: tsVal(tcb), ecr: tcb.tsRecent } } : NO_OPTIONS;
+}
+
+/** Bytes a SACK option with `n` blocks takes as we encode it: two NOPs, kind, length, 8 per block. */
+function sackOptionBytes(n: number): number {
+  return 4 + 8 * n;
+}
+
+/**
+ * How many SACK blocks a segment may carry: what fits in the option space, and no more than leaves
+ * a data segment half the send MSS (only a send MSS below 72 bytes gets fewer than the usual
+ * 3 or 4).
+ */
+function sackBlockLimit(tcb: Tcb): number {
+  const fit = tcb.tsOk ? 3 : 4;
+  return Math.max(0, Math.min(fit, Math.floor(((tcb.sndMss >>> 1) - 4) / 8)));
+}
+
+/**
+ * The most data one segment with options `o` may carry. RFC 9293 §3.7.1 (and RFC 6691): the MSS
+ * the peer announced counts data only, so the bytes our options take come out of it. SND.MSS
+ * already has the timestamps taken off (they are on every segment); SACK blocks come and go, so
+ * they are taken off per segment, as Linux's tcp_current_mss does. Without this a full-sized
+ * segment that also carries SACK blocks exceeds the path MTU and, with no PMTU discovery, is
+ * dropped on every retransmission until the connection times out.
+ */
+function segmentRoom(tcb: Tcb, o: TcpOptions): number {
+  const n = o.sack?.length ?? 0;
+  return n === 0 ? tcb.sndMss : Math.max(1, tcb.sndMss - sackOptionBytes(n));
 }
 
 /**
@@ -258,11 +296,15 @@ function sendData(tcb: Tcb, force: boolean): void {
   const sack = tcb.sackOk && !tcb.scoreboard.isEmpty;
   // What the congestion window is measured against: FlightSize, or RFC 6675's pipe with SACK.
   let flight = flightEstimate(tcb);
+  // Nothing arrives during this call, so every segment it sends carries the same options, and the
+  // same room for data (the current MSS: what Nagle and SWS avoidance call a full segment).
+  const opts = segOptions(tcb, true);
+  const mss = segmentRoom(tcb, opts);
   for (;;) {
     // Going back over sent data (after a timeout): skip what the peer has SACKed. Linux keeps the
     // scoreboard across a timeout too; RFC 2018 §8 would drop it in case the receiver reneged, so
     // we do drop it on a second timeout in a row (connection.ts).
-    let limit = tcb.sndMss;
+    let limit = mss;
     if (sack && seqLt(tcb.sndNxt, tcb.sndMax)) {
       const r = tcb.scoreboard.rangeAt(tcb.sndNxt);
       if (r !== undefined) {
@@ -291,7 +333,7 @@ function sendData(tcb: Tcb, force: boolean): void {
     if (len <= 0) return;
     const carryFin = fin && len === avail;
     const resend = seqLt(tcb.sndNxt, tcb.sndMax);
-    if (len < tcb.sndMss && !resend && !force) {
+    if (len < mss && !resend && !force) {
       // Nagle (RFC 9293 §3.7.4, RFC 1122 §4.2.3.4), in Minshall's variant as Linux has it
       // (tcp_minshall_check): hold a small segment only while an earlier *small* segment is
       // unacknowledged (and it does not close the stream). Nagle's aim, at most one tinygram per
@@ -323,7 +365,7 @@ function sendData(tcb: Tcb, force: boolean): void {
     if (len === avail || (!resend && usable - len <= 0)) flags |= PSH;
     if (carryFin) flags |= FIN;
     const seq = tcb.sndNxt;
-    tcb.push(build(tcb, seq, flags, payload));
+    tcb.push(build(tcb, seq, flags, payload, opts));
     if (!resend && !tcb.rttTiming) startRtt(tcb, seq);
     if (resend) {
       tcb.totalRetransmits++;
@@ -332,7 +374,7 @@ function sendData(tcb: Tcb, force: boolean): void {
     tcb.sndNxt = seqAdd(seq, len + (carryFin ? 1 : 0));
     if (!resend) tcb.rearmProbe = true;
     tcb.sndMax = seqMax(tcb.sndMax, tcb.sndNxt);
-    if (len < tcb.sndMss) tcb.sndSml = seqAdd(seq, len);
+    if (len < mss) tcb.sndSml = seqAdd(seq, len);
     tcb.lastSendTime = tcb.now;
     flight += len;
     if (carryFin) return;
@@ -381,15 +423,16 @@ export function retransmitFirst(tcb: Tcb): void {
  */
 export function retransmitAt(tcb: Tcb, seq: number, maxLen: number): number {
   if (!tcb.synAcked) return 0;
+  const opts = segOptions(tcb, true);
   const offset = seqDiff(seq, tcb.sndQueueSeq);
   const avail = tcb.sndQueue.length - offset;
-  const len = Math.min(Math.max(avail, 0), maxLen, seqDiff(tcb.sndMax, seq));
+  const len = Math.min(Math.max(avail, 0), maxLen, segmentRoom(tcb, opts), seqDiff(tcb.sndMax, seq));
   const fin = tcb.finSent && len === avail && seqGt(tcb.sndMax, tcb.sndDataEnd);
   if (len <= 0 && !fin) return 0;
   let flags = ACK;
   if (fin) flags |= FIN;
   const payload = len > 0 ? tcb.sndQueue.peek(offset, len) : EMPTY;
-  tcb.push(build(tcb, seq, flags, payload));
+  tcb.push(build(tcb, seq, flags, payload, opts));
   tcb.totalRetransmits++;
   tcb.rttTiming = false; // Karn: no sample from a retransmitted segment
   return len + (fin ? 1 : 0);
@@ -459,9 +502,11 @@ export function sendProbe(tcb: Tcb): void {
   const before = tcb.segs.length;
   if (unsent > 0 && usable > 0) sendData(tcb, true);
   if (tcb.segs.length === before) {
+    // The last segment's worth, as much as fits next to any SACK blocks (see segmentRoom).
+    const room = segmentRoom(tcb, segOptions(tcb, true));
     const dataEnd = tcb.sndDataEnd;
-    const from = seqDiff(dataEnd, tcb.sndUna) > tcb.sndMss ? seqAdd(dataEnd, -tcb.sndMss) : tcb.sndUna;
-    retransmitAt(tcb, from, tcb.sndMss);
+    const from = seqDiff(dataEnd, tcb.sndUna) > room ? seqAdd(dataEnd, -room) : tcb.sndUna;
+    retransmitAt(tcb, from, room);
   }
   tcb.timers.set('retransmit', tcb.now + tcb.rto.rto);
 }

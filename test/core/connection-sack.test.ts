@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { tcpHeaderLength } from '../../src/wire/tcp-header.js';
 import { inState, L, R, s } from '../harness/conn.js';
 
 const SACK_ON = { sackPermitted: true };
@@ -171,4 +172,83 @@ test('sender: after a timeout, going back from SND.UNA skips what the peer SACKe
     .expectSend({ seq: s(L, 1001), len: 1000 })
     .expectSend({ seq: s(L, 3001), len: 1000 })
     .expectNothing();
+});
+
+// Found by the lifecycle property with SACK on (duplication and reordering, no loss): both sides held
+// out-of-order data, so every data segment carried SACK blocks on top of a full MSS of data; the
+// packets exceeded the 1500-byte MTU, were dropped on every retransmission, and both sides timed out.
+test('sender: a data segment that carries SACK blocks has that much less data (the MSS counts options)', () => {
+  for (const ts of [false, true]) {
+    const peerOptions = ts
+      ? { mss: 1460, sackPermitted: true, ts: { val: 1, ecr: 0 } }
+      : { mss: 1460, sackPermitted: true };
+    const options = ts ? { ts: { val: 1, ecr: 0 } } : {};
+    const t = inState('ESTABLISHED', { config: SACK_ON, peerOptions });
+    const full = ts ? 1448 : 1460; // SND.MSS: timestamps are on every segment
+    const max = ts ? 3 : 4;
+    let seq = s(L, 1);
+    for (let n = 1; n <= max; n++) {
+      // One more held range: the ACK of it carries n blocks.
+      t.receive({ seq: R + 1 + 200 * n, ack: seq, payload: 100, options });
+      assert.equal(t.pending.shift()?.options.sack?.length, n, `ts=${ts}`);
+      // Two full segments: each shorter by the SACK option (2 NOPs, kind, length, 8 bytes a block).
+      const room = full - (4 + 8 * n);
+      t.send(2 * room);
+      for (let k = 0; k < 2; k++) {
+        const seg = t.pending.shift();
+        assert.equal(seg?.seq, s(seq, k * room), `ts=${ts} n=${n}`);
+        assert.equal(seg?.payload.length, room, `ts=${ts} n=${n}`);
+        assert.equal(seg?.options.sack?.length, n, `ts=${ts} n=${n}`);
+        // What goes into the IP packet fits the peer's MSS plus a 20-byte header.
+        assert.equal(tcpHeaderLength(seg) + seg.payload.length, 1460 + 20, `ts=${ts} n=${n}`);
+      }
+      t.expectNothing();
+      seq = s(seq, 2 * room);
+      t.receive({ seq: R + 1, ack: seq, options }).expectNothing();
+    }
+    // The hole at RCV.NXT fills: no more blocks, full segments again.
+    t.receive({ seq: R + 1, ack: seq, payload: 200 * max + 100, options });
+    const ack = t.pending.shift();
+    assert.equal(ack?.ack, R + 1 + 200 * max + 100);
+    assert.equal(ack?.options.sack, undefined);
+    t.send(full).expectSend({ seq, len: full });
+    t.expectNothing();
+  }
+});
+
+test('sender: a retransmission that carries SACK blocks is cut to the room they leave', () => {
+  const t = inState('ESTABLISHED', { config: SACK_ON, peerOptions: { mss: 1460, sackPermitted: true } });
+  t.send(1460)
+    .expectSend({ seq: s(L, 1), len: 1460 })
+    .expectNothing();
+  // The peer's data arrives out of order: our ACK holds one block.
+  t.at(10).receive({ seq: R + 101, ack: s(L, 1), payload: 100 });
+  t.expectSend({ ack: R + 1, options: { sack: [{ left: R + 101, right: R + 201 }] } }).expectNothing();
+  // The timeout resends what fits next to the block, then the rest (cwnd is one MSS: 1460 bytes).
+  const rto = t.conn.nextDeadline() ?? 0;
+  const block = { sack: [{ left: R + 101, right: R + 201 }] };
+  t.at(rto)
+    .expectSend({ seq: s(L, 1), len: 1448, options: block })
+    .expectSend({ seq: s(L, 1449), len: 12, options: block })
+    .expectNothing();
+  t.at(rto + 20)
+    .receive({ seq: R + 1, ack: s(L, 1461) })
+    .expectNothing();
+  assert.equal(t.info().retransmits, 2);
+});
+
+test('receiver: data at RCV.NXT while later data is held is ACKed at once (RFC 5681 §4.2)', () => {
+  const t = inState('ESTABLISHED', { config: SACK_ON, peerOptions: { mss: 1460, sackPermitted: true } });
+  t.receive({ seq: R + 201, ack: s(L, 1), payload: 100 }).expectSend({
+    ack: R + 1,
+    options: { sack: [{ left: R + 201, right: R + 301 }] },
+  });
+  // Part of the hole: still one block, but the ACK goes now rather than after the delayed-ACK timeout.
+  t.receive({ seq: R + 1, ack: s(L, 1), payload: 100 }).expectSend({
+    ack: R + 101,
+    options: { sack: [{ left: R + 201, right: R + 301 }] },
+  });
+  // A segment that covers the held bytes itself: the queue empties without handing anything over.
+  t.receive({ seq: R + 101, ack: s(L, 1), payload: 200 }).expectSend({ ack: R + 301, noOptions: true });
+  t.expectNothing();
 });

@@ -16,7 +16,8 @@
 // ECONNRESET and must still end cleanly. Known exceptions to the usual close paths are allowed only
 // with their cause found in the trace (a TIME-WAIT shorter than the peer's RTO, the FIN-WAIT-2 timeout).
 //
-// The base seed is fixed (FINACK_PROPERTY_SEED overrides it, FINACK_PROPERTY_RUNS the number of runs);
+// The base seed is fixed (FINACK_PROPERTY_SEED overrides it, FINACK_PROPERTY_RUNS the number of runs,
+// FINACK_PROPERTY_SACK=on|off forces SACK on both hosts instead of drawing it per host);
 // on failure fast-check prints the seed, the path and the scenario, and the error message carries the
 // applications' calls and the tail of the ladder.
 
@@ -512,6 +513,41 @@ test('a zero-window prober still acknowledges the data of the peer it probes', (
   c.write(new Uint8Array(500)); // RTT 20 ms, delayed ACK 200 ms
   const acked = net.runUntil(() => c.connection?.sendQueued === 0, { limit: 1000 });
   assert.ok(acked, `500 bytes still unacknowledged after 1 s (acknowledged only by a later probe)`);
+});
+
+// Found by the first property with SACK on (fixed in src/core/output.ts): duplication and
+// reordering only, yet both sides held out-of-order data, so their full-sized data segments also
+// carried SACK blocks, exceeded the MTU and were dropped on every retransmission: ETIMEDOUT on both
+// sides after 20 minutes. Data segments now make room for the blocks.
+test('SACK blocks on full-sized segments: a lossless run with SACK on ends cleanly', () => {
+  const tcp = { sendBuffer: undefined, recvBuffer: undefined, mss: undefined, readDelay: 0, keepalive: undefined };
+  const sc: Scenario = {
+    seed: 1557096770,
+    dataSeed: 2147483619,
+    msl: 490,
+    c2s: { latency: 66, jitter: 41, loss: 0, duplicate: 0.065, reorder: 0.039 },
+    s2c: { latency: 92, jitter: 0, loss: 0, duplicate: 0, reorder: 0.172 },
+    order: 'server-first',
+    client: { size: 204800, maxChunk: 1, maxGap: 11, seed: 797568011 },
+    server: { size: 204800, maxChunk: 260, maxGap: 0, seed: 6 },
+    clientTcp: {
+      ...tcp,
+      sendBuffer: 3915,
+      nagle: true,
+      delayedAck: true,
+      timestamps: false,
+      windowScaling: true,
+      sackPermitted: true,
+    },
+    serverTcp: { ...tcp, nagle: true, delayedAck: false, timestamps: true, windowScaling: true, sackPermitted: true },
+    abort: { kind: 'bytes', percent: 22 },
+    splitPercent: 68,
+    watchdog: undefined,
+  };
+  const run = play(sc);
+  checkAll(run);
+  assert.equal(run.server?.receivedBytes().length, 204800);
+  assert.equal(run.client.receivedBytes().length, 204800);
 });
 
 // Found by the first property (fixed in src/sim/host.ts since): kept as a regression test.

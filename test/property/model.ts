@@ -66,6 +66,8 @@ export interface HostTcp {
   delayedAck: boolean;
   timestamps: boolean;
   windowScaling: boolean;
+  /** Offer SACK (RFC 2018) on the SYN; it is used when both hosts offer it. */
+  sackPermitted: boolean;
   /** ms between 'readable' and the application's read (0: at once). */
   readDelay: number;
   /** Keepalive settings (undefined: off, the default). */
@@ -136,6 +138,14 @@ const bufferArb = fc.oneof(
   { weight: 1, arbitrary: fc.integer({ min: 1000, max: 65536 }) },
 );
 
+/**
+ * SACK on a host: random, or forced for both hosts by FINACK_PROPERTY_SACK=on|off (to search the
+ * SACK paths alone).
+ */
+const FORCE_SACK = process.env.FINACK_PROPERTY_SACK;
+const sackArb: fc.Arbitrary<boolean> =
+  FORCE_SACK === 'on' ? fc.constant(true) : FORCE_SACK === 'off' ? fc.constant(false) : fc.boolean();
+
 export const hostTcpArb: fc.Arbitrary<HostTcp> = fc.record({
   sendBuffer: bufferArb,
   recvBuffer: bufferArb,
@@ -144,6 +154,7 @@ export const hostTcpArb: fc.Arbitrary<HostTcp> = fc.record({
   delayedAck: fc.boolean(),
   timestamps: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, fc.constant(false)),
   windowScaling: fc.oneof({ weight: 3, arbitrary: fc.constant(true) }, fc.constant(false)),
+  sackPermitted: sackArb,
   readDelay: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, fc.integer({ min: 1, max: 300 })),
   keepalive: fc.constant(undefined),
 });
@@ -155,6 +166,7 @@ export function hostConfig(h: HostTcp): Partial<TcpConfig> {
     delayedAck: h.delayedAck,
     timestamps: h.timestamps,
     windowScaling: h.windowScaling,
+    sackPermitted: h.sackPermitted,
   };
   if (h.sendBuffer !== undefined) cfg.sendBuffer = h.sendBuffer;
   if (h.recvBuffer !== undefined) cfg.recvBuffer = h.recvBuffer;
