@@ -1,6 +1,7 @@
 // finack's portable API: wire, core, trace, the simulated network and the driver loop. Nothing here
 // imports a node:* module, so it runs in browsers too. The main entry (index.ts) adds the net layer.
 
+export * from './base/errors.js';
 export * from './core/config.js';
 export { type CongestionControl, createCongestionControl } from './core/congestion.js';
 export {
@@ -22,7 +23,6 @@ export {
   type EndpointStats,
   type ListenerId,
 } from './core/endpoint.js';
-export * from './core/errors.js';
 export type { ConnEvent, ConnEventType } from './core/events.js';
 export { IsnGenerator, siphash24 } from './core/isn.js';
 export { RtoEstimator } from './core/rto.js';

@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { UsageError } from '../src/core/errors.js';
+import { UsageError } from '../src/base/errors.js';
 import { HOUR, SECOND } from '../src/core/time.js';
 import { runScenario } from '../src/scenarios/index.js';
 import { matchers, type SimConn, type SimHost, SimNetwork } from '../src/sim/index.js';

@@ -12,7 +12,7 @@
 // Views handed out by peek()/shift() stay valid: bytes are never moved or overwritten once queued
 // (a tail buffer only ever gains bytes after the ones already visible).
 
-import { UsageError } from './errors.js';
+import { UsageError } from '../base/errors.js';
 
 /** Size of the buffers push() allocates for small writes. */
 const CHUNK_SIZE = 16 * 1024;

@@ -176,4 +176,4 @@ function checkInt(name: string, v: unknown, min: number, max = Number.MAX_SAFE_I
   }
 }
 
-import { ConfigError } from './errors.js';
+import { ConfigError } from '../base/errors.js';

@@ -14,8 +14,8 @@
 // Also the caller's job, from RFC 6582 §3.2: on a partial ACK, send the retransmission this module
 // asks for and restart the retransmission timer on the first partial ACK of a recovery.
 
+import { UsageError } from '../base/errors.js';
 import { type Seq, seqGe } from '../wire/seq.js';
-import { UsageError } from './errors.js';
 
 export interface CongestionControl {
   readonly name: string;

@@ -8,10 +8,10 @@
 //   <input>      update the TCB, mark what is owed
 //   finish()     transmit() + schedule(), then hand back segments and events
 
+import { UsageError } from '../base/errors.js';
 import type { Segment } from '../wire/segment.js';
 import { arrive, timeWaitRecordOf } from './arrive.js';
 import { resolveConfig, type TcpConfig } from './config.js';
-import { UsageError } from './errors.js';
 import type { ConnEvent } from './events.js';
 import { onKeepaliveTimer } from './keepalive.js';
 import { persistProbe, schedule, sendProbe, transmit } from './output.js';

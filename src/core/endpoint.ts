@@ -61,13 +61,12 @@
 // 'closed'), stats.internalErrors is counted and a 'drop' with reason 'internal-error' is traced.
 // With `strict: true` (tests, the simulator) the exception is rethrown instead, so bugs stay loud.
 
+import { type ConnErrorCode, UsageError } from '../base/errors.js';
 import { decodePacket, type Packet } from '../wire/ip.js';
-import { wireDropReason } from '../wire/result.js';
 import { ACK, has, makeSegment, RST, type Segment, SYN, segLen } from '../wire/segment.js';
 import { seqAdd, seqDiff, seqGt } from '../wire/seq.js';
 import { resolveConfig, type TcpConfig } from './config.js';
 import { Connection, type ConnectionOptionName, type ConnectionOptionValues, type Output } from './connection.js';
-import { type ConnErrorCode, UsageError } from './errors.js';
 import type { ConnEvent } from './events.js';
 import { IsnGenerator } from './isn.js';
 import { Listener, type ListenOptions } from './listener.js';
@@ -77,7 +76,7 @@ import type { Duration, Instant } from './time.js';
 import { type TimeWaitRecord, timeWaitAck, timeWaitVerdict } from './time-wait.js';
 import type { TimerKind } from './timers.js';
 import type { DropReason, TraceEvent, TraceSink } from './trace.js';
-import { NO_TRACE } from './trace.js';
+import { NO_TRACE, wireDropReason } from './trace.js';
 import { type Address, isPort, listenKey, normalizeAddress, tupleKey, tupleLabel } from './tuple.js';
 
 /** An IP-level packet as the endpoint sees it: addresses beside a decoded segment (wire/ip.ts). */

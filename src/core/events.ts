@@ -1,7 +1,7 @@
 // What a connection tells the layer above. Events are returned in Output, never delivered by callback,
 // so no user code runs while the core is mid-update.
 
-import type { ConnErrorCode } from './errors.js';
+import type { ConnErrorCode } from '../base/errors.js';
 
 export type ConnEvent =
   /** The handshake completed: ESTABLISHED (or CLOSE-WAIT if the peer's FIN came with it). */

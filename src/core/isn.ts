@@ -12,7 +12,7 @@
 // RFC 7323 §5.4 suggests a random offset per connection for TSval; tsOffset() derives one from the
 // same secret with a different domain tag, so it is unrelated to the ISN.
 
-import { UsageError } from './errors.js';
+import { UsageError } from '../base/errors.js';
 import type { Instant } from './time.js';
 
 const MOD32 = 0x1_0000_0000;

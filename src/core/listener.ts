@@ -6,8 +6,8 @@
 // counterpart here that can fill up: `backlog` is kept for display (the Send-Q of a LISTEN row, as
 // `ss` shows it) and, when given, also bounds the SYN queue.
 
+import { UsageError } from '../base/errors.js';
 import type { TcpConfig } from './config.js';
-import { UsageError } from './errors.js';
 
 /** Node's default listen() backlog. */
 export const DEFAULT_BACKLOG = 511;

@@ -6,7 +6,7 @@
 // port may serve connections to different peers (as Linux's connect() does). Cost: O(range) calls
 // of `isFree` in the worst case, one in the common case.
 
-import { UsageError } from './errors.js';
+import { UsageError } from '../base/errors.js';
 import { isPort } from './tuple.js';
 
 /** IANA's dynamic/private range (RFC 6335 §6), which Node on most systems also uses. */

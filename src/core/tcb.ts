@@ -14,12 +14,12 @@
 // the highest sequence number sent so far: after a retransmission timeout we go back to SND.UNA
 // (go-back-N), so SND.NXT may sit below SND.MAX for a while. An ACK is "too new" only above SND.MAX.
 
+import type { ConnErrorCode } from '../base/errors.js';
 import { ACK, has, type Segment, SYN } from '../wire/segment.js';
 import { seqAdd, seqDiff, seqGt } from '../wire/seq.js';
 import { ByteQueue } from './byte-queue.js';
 import type { TcpConfig } from './config.js';
 import { type CongestionControl, createCongestionControl } from './congestion.js';
-import type { ConnErrorCode } from './errors.js';
 import type { ConnEvent } from './events.js';
 import { Reassembly } from './reassembly.js';
 import { RtoEstimator } from './rto.js';

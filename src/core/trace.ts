@@ -1,6 +1,7 @@
 // Trace events: everything observable about a stack, typed, with virtual or real time.
 // The core emits them to an injected TraceSink (a no-op by default); drivers and tools record them.
 
+import type { WireErrorCode } from '../wire/result.js';
 import type { Segment } from '../wire/segment.js';
 import type { ConnEvent } from './events.js';
 import type { TcpStateName } from './state.js';
@@ -69,3 +70,21 @@ export type TraceEvent =
 export type TraceSink = (ev: TraceEvent) => void;
 
 export const NO_TRACE: TraceSink = () => {};
+
+/** The drop reason for each way a packet can fail to parse. */
+const DROP_REASON: Record<WireErrorCode, DropReason> = {
+  ERR_WIRE_TRUNCATED: 'truncated',
+  ERR_WIRE_BAD_OFFSET: 'bad-header',
+  ERR_WIRE_CHECKSUM: 'checksum',
+  ERR_WIRE_BAD_OPTION: 'bad-option',
+  ERR_WIRE_BAD_VERSION: 'bad-header',
+  ERR_WIRE_BAD_LENGTH: 'bad-header',
+  ERR_WIRE_FRAGMENT: 'unsupported',
+  ERR_WIRE_NOT_TCP: 'unsupported',
+  ERR_WIRE_EXT_HEADER: 'unsupported',
+};
+
+/** The DropReason an endpoint traces when a packet fails to parse with this code. */
+export function wireDropReason(code: WireErrorCode): DropReason {
+  return DROP_REASON[code];
+}

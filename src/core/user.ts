@@ -3,7 +3,7 @@
 // UsageError where the RFC says "error: ..." — before changing anything — then updates the TCB.
 // What goes out is decided afterwards by output.ts.
 
-import { UsageError } from './errors.js';
+import { UsageError } from '../base/errors.js';
 import { keepaliveHeard } from './keepalive.js';
 import { sendRst, windowUpdateDue } from './output.js';
 import { TcpState } from './state.js';

@@ -9,9 +9,8 @@
 
 import type { EndpointEvent, EndpointOutput, Packet } from '../core/endpoint.js';
 import type { Instant } from '../core/time.js';
-import { NO_TRACE, type TraceSink } from '../trace/events.js';
+import { NO_TRACE, type TraceSink, wireDropReason } from '../trace/events.js';
 import { decodePacket } from '../wire/ip.js';
-import { wireDropReason } from '../wire/result.js';
 import type { Clock } from './clock.js';
 
 /** What the loop needs of an Endpoint (the real one, or a stand-in in tests). */

@@ -24,7 +24,7 @@
 // timer and packets arrive as I/O callbacks. ClockDriver below only keeps the other half of the
 // contract: reports to the application run one per turn of the event loop (setImmediate).
 
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../base/errors.js';
 import type { Duration, Instant } from '../core/time.js';
 import type { Clock } from '../drivers/clock.js';
 import type { VirtualClock } from '../sim/clock.js';

@@ -14,7 +14,7 @@
 // The copy is chosen the way the danger arises: the incarnation-1 segment whose sequence number falls
 // in the new window (the ISN clock advanced only 250 per ms, so the old data lies just ahead).
 
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../base/errors.js';
 import type { Duration } from '../core/time.js';
 import type { SimConn, SimListener } from '../sim/index.js';
 import { formatDuration } from '../trace/ladder.js';

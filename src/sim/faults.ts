@@ -5,8 +5,8 @@
 // Matchers see every packet that passes the direction filter, in the order packets are sent, so a
 // matcher may keep state (see matchers.keepaliveProbe).
 
+import { UsageError } from '../base/errors.js';
 import type { Packet } from '../core/endpoint.js';
-import { UsageError } from '../core/errors.js';
 import type { Duration } from '../core/time.js';
 import { ACK, FIN, parseCtl, RST, SYN } from '../wire/segment.js';
 

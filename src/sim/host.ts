@@ -2,10 +2,10 @@
 // handles (SimListener, SimConn) that make tests read like application code. Every handle call runs at
 // the network's current time and puts its output on the wire at once.
 
+import { UsageError } from '../base/errors.js';
 import type { TcpConfig } from '../core/config.js';
 import type { Connection } from '../core/connection.js';
 import type { ConnectionRow, ConnId, Endpoint, EndpointEvent, ListenerId } from '../core/endpoint.js';
-import { UsageError } from '../core/errors.js';
 import type { ConnEvent, ConnEventType } from '../core/events.js';
 import type { TcpStateName } from '../core/state.js';
 import type { Duration, Instant } from '../core/time.js';

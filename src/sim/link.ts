@@ -13,7 +13,7 @@
 // Random draws happen in a fixed order per packet, and only for features that are on, so a given
 // seed and a given sequence of packets always produce the same fates and times.
 
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../base/errors.js';
 import type { Duration, Instant } from '../core/time.js';
 import type { Rng } from './rng.js';
 

@@ -10,9 +10,9 @@
 // stream by label (rng.fork('link:A>B'), rng.fork('host:A')), so adding a host or a link never changes
 // the random choices of another.
 
+import { UsageError } from '../base/errors.js';
 import type { TcpConfig } from '../core/config.js';
 import { Endpoint, type Packet } from '../core/endpoint.js';
-import { UsageError } from '../core/errors.js';
 import type { Duration, Instant } from '../core/time.js';
 import { normalizeAddress, tupleLabel } from '../core/tuple.js';
 import { DriverLoop } from '../drivers/loop.js';

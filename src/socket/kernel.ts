@@ -14,10 +14,10 @@
 // Linux behaviours that live in the socket layer (tcp_close, inet_csk_listen_stop, tcp_shutdown)
 // are done here and switched by the profile's behaviour flags (profiles.ts).
 
+import { TcpError } from '../base/errors.js';
 import { DEFAULT_CONFIG as DEFAULTS, type TcpConfig } from '../core/config.js';
 import type { ConnId, EndpointOutput, ListenerId, Packet } from '../core/endpoint.js';
 import { Endpoint } from '../core/endpoint.js';
-import { TcpError } from '../core/errors.js';
 import type { Instant } from '../core/time.js';
 import type { TraceSink } from '../trace/events.js';
 import {

@@ -6,7 +6,7 @@
 // once at the end. Functions take (bytes, start, end) so callers can sum parts of a larger buffer
 // without making views.
 
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../base/errors.js';
 
 /** IP protocol number of TCP. */
 export const IPPROTO_TCP = 6;

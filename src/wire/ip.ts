@@ -5,7 +5,7 @@
 // The IP version follows the address text: a ':' means IPv6 (so '::ffff:192.0.2.1' is sent as
 // IPv6), otherwise dotted IPv4. Both addresses must be of the same family.
 
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../base/errors.js';
 import { foldSum, IPPROTO_TCP, onesSum, pseudoHeaderSumAt, TCP_CHECKSUM_AT } from './checksum.js';
 import {
   fillIpv4Checksum,

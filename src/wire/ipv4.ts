@@ -4,7 +4,7 @@
 // reassemble: parseIpv4 reports fragments with `fragment: true` and decodePacket (ip.ts) drops
 // them with ERR_WIRE_FRAGMENT. Emitted headers carry no options.
 
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../base/errors.js';
 import { foldSum, internetChecksum, onesSum } from './checksum.js';
 import { ok, type Result, wireError } from './result.js';
 

@@ -7,7 +7,7 @@
 // packet be discarded (§4.2), so we return ERR_WIRE_EXT_HEADER. A Fragment header gives
 // ERR_WIRE_FRAGMENT (no reassembly); ESP, AH and the rest give ERR_WIRE_EXT_HEADER.
 
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../base/errors.js';
 import { parseIpv4AddressInto } from './ipv4.js';
 import { ok, type Result, wireError } from './result.js';
 

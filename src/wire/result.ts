@@ -1,8 +1,6 @@
 // Results of wire parsers. Bytes from the network are never trusted, so parsers do not throw:
 // they return either a value or a WireError naming what was wrong. The endpoint drops the packet,
-// counts it and traces it with the DropReason that wireDropReason() gives.
-
-import type { DropReason } from '../trace/events.js';
+// counts it and traces it with the DropReason that core/trace.ts's wireDropReason() gives.
 
 export type WireErrorCode =
   /** Fewer bytes than the headers say (or than the smallest header). */
@@ -38,21 +36,4 @@ export function ok<T>(value: T): { ok: true; value: T } {
 
 export function wireError(code: WireErrorCode, detail: string): { ok: false; error: WireError } {
   return { ok: false, error: { code, detail } };
-}
-
-const DROP_REASON: Record<WireErrorCode, DropReason> = {
-  ERR_WIRE_TRUNCATED: 'truncated',
-  ERR_WIRE_BAD_OFFSET: 'bad-header',
-  ERR_WIRE_CHECKSUM: 'checksum',
-  ERR_WIRE_BAD_OPTION: 'bad-option',
-  ERR_WIRE_BAD_VERSION: 'bad-header',
-  ERR_WIRE_BAD_LENGTH: 'bad-header',
-  ERR_WIRE_FRAGMENT: 'unsupported',
-  ERR_WIRE_NOT_TCP: 'unsupported',
-  ERR_WIRE_EXT_HEADER: 'unsupported',
-};
-
-/** The DropReason an endpoint traces when a packet fails to parse with this code. */
-export function wireDropReason(code: WireErrorCode): DropReason {
-  return DROP_REASON[code];
 }

@@ -23,7 +23,7 @@
 //
 // A SYN with everything is 20 bytes of options: MSS, SACKOK, TS, NOP, WS (Linux's SYN).
 
-import { UsageError } from '../core/errors.js';
+import { UsageError } from '../base/errors.js';
 import { foldSum, IPPROTO_TCP, onesSum, pseudoHeaderSum, TCP_CHECKSUM_AT, tcpChecksum } from './checksum.js';
 import { ok, type Result, type WireError, wireError } from './result.js';
 import type { SackBlock, Segment, TcpOptions } from './segment.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
+import { UsageError } from '../../src/base/errors.js';
 import { ByteQueue } from '../../src/core/byte-queue.js';
-import { UsageError } from '../../src/core/errors.js';
 
 const bytes = (...v: number[]): Uint8Array => Uint8Array.from(v);
 const range = (from: number, n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (from + i) & 0xff);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { UsageError } from '../../src/base/errors.js';
 import { createCongestionControl, NewReno } from '../../src/core/congestion.js';
-import { UsageError } from '../../src/core/errors.js';
 import { seqAdd } from '../../src/wire/seq.js';
 
 const MSS = 1000;

@@ -3,8 +3,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { UsageError } from '../../src/base/errors.js';
 import { Connection } from '../../src/core/connection.js';
-import { UsageError } from '../../src/core/errors.js';
 import { ConnTest, inState, L, LOCAL_PORT, R, REMOTE_PORT, s } from '../harness/conn.js';
 
 test('active open: SYN carries MSS, WS, TS; SYN,ACK -> ESTABLISHED and ACK (RFC 9293 Figure 6)', () => {

@@ -4,8 +4,8 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { ConfigError } from '../../src/base/errors.js';
 import { resolveConfig } from '../../src/core/config.js';
-import { ConfigError } from '../../src/core/errors.js';
 import { ConnTest, inState, L, R, s } from '../harness/conn.js';
 
 // --- RFC 6298 §5.7: RTO 3 s after a retransmitted SYN ---

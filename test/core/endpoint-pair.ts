@@ -1,6 +1,7 @@
 // Test helper for the Endpoint tests: two endpoints back to back, packets moved by hand in virtual time.
 
 import assert from 'node:assert/strict';
+import { UsageError } from '../../src/base/errors.js';
 import type { TcpConfig } from '../../src/core/config.js';
 import {
   type ConnId,
@@ -10,7 +11,6 @@ import {
   type EndpointOutput,
   type Packet,
 } from '../../src/core/endpoint.js';
-import { UsageError } from '../../src/core/errors.js';
 import type { TraceEvent } from '../../src/trace/events.js';
 import { makeSegment, type Segment } from '../../src/wire/segment.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import test from 'node:test';
-import { UsageError } from '../../src/core/errors.js';
+import { UsageError } from '../../src/base/errors.js';
 import { Pair } from './endpoint-pair.js';
 
 test('Endpoint.setOption: a user timeout set after connect aborts when data stays unacknowledged', () => {

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { UsageError } from '../../src/core/errors.js';
+import { UsageError } from '../../src/base/errors.js';
 import { checkPortRange, pickEphemeralPort } from '../../src/core/ports.js';
 import { isPort, normalizeAddress, tupleKey, tupleLabel } from '../../src/core/tuple.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { UsageError } from '../../src/core/errors.js';
+import { UsageError } from '../../src/base/errors.js';
 import { IsnGenerator, siphash24 } from '../../src/core/isn.js';
 
 // SipHash-2-4 reference vectors (the SipHash paper's reference code, vectors_sip64): key 00 01 .. 0f,

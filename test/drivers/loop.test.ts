@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { UsageError } from '../../src/base/errors.js';
 import type { EndpointEvent, EndpointOutput, Packet } from '../../src/core/endpoint.js';
-import { UsageError } from '../../src/core/errors.js';
 import type { Instant } from '../../src/core/time.js';
 import { DriverLoop, type LoopEndpoint } from '../../src/drivers/loop.js';
 import { VirtualClock } from '../../src/sim/clock.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { UsageError } from '../../src/core/errors.js';
+import { UsageError } from '../../src/base/errors.js';
 import { Link, type LinkVerdict, resolveLink } from '../../src/sim/link.js';
 import { Rng } from '../../src/sim/rng.js';
 

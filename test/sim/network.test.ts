@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { UsageError } from '../../src/base/errors.js';
 import type { Packet } from '../../src/core/endpoint.js';
-import { UsageError } from '../../src/core/errors.js';
 import { HOUR } from '../../src/core/time.js';
 import { matchers } from '../../src/sim/faults.js';
 import { SimNetwork, type SimNetworkOptions, type WirePacket } from '../../src/sim/network.js';

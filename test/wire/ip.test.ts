@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { UsageError } from '../../src/core/errors.js';
+import { UsageError } from '../../src/base/errors.js';
 import { addressFamily, decodePacket, encodePacket, formatAddress, parseAddress } from '../../src/wire/ip.js';
 import { formatIpv4Address } from '../../src/wire/ipv4.js';
 import { formatIpv6Address } from '../../src/wire/ipv6.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { UsageError } from '../../src/core/errors.js';
+import { UsageError } from '../../src/base/errors.js';
 import { emitIpv4, formatIpv4Address, parseIpv4, parseIpv4Address, parseIpv4AddressInto } from '../../src/wire/ipv4.js';
 import type { WireErrorCode } from '../../src/wire/result.js';
 import { params } from './arbitraries.js';

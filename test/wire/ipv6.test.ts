@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { UsageError } from '../../src/core/errors.js';
+import { UsageError } from '../../src/base/errors.js';
 import { emitIpv6, formatIpv6Address, parseIpv6, parseIpv6Address, parseIpv6AddressInto } from '../../src/wire/ipv6.js';
 import type { WireErrorCode } from '../../src/wire/result.js';
 import { params } from './arbitraries.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ok, type WireErrorCode, wireDropReason, wireError } from '../../src/wire/result.js';
+import { ok, wireError } from '../../src/wire/result.js';
 
 test('ok and wireError build the two Result shapes', () => {
   assert.deepEqual(ok(5), { ok: true, value: 5 });
@@ -8,21 +8,4 @@ test('ok and wireError build the two Result shapes', () => {
     ok: false,
     error: { code: 'ERR_WIRE_CHECKSUM', detail: 'x' },
   });
-});
-
-test('every wire error code maps to a drop reason', () => {
-  const expected: Record<WireErrorCode, string> = {
-    ERR_WIRE_TRUNCATED: 'truncated',
-    ERR_WIRE_BAD_OFFSET: 'bad-header',
-    ERR_WIRE_CHECKSUM: 'checksum',
-    ERR_WIRE_BAD_OPTION: 'bad-option',
-    ERR_WIRE_BAD_VERSION: 'bad-header',
-    ERR_WIRE_BAD_LENGTH: 'bad-header',
-    ERR_WIRE_FRAGMENT: 'unsupported',
-    ERR_WIRE_NOT_TCP: 'unsupported',
-    ERR_WIRE_EXT_HEADER: 'unsupported',
-  };
-  for (const [code, reason] of Object.entries(expected)) {
-    assert.equal(wireDropReason(code as WireErrorCode), reason, code);
-  }
 });

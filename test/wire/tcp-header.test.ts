@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { TcpError, UsageError } from '../../src/core/errors.js';
+import { TcpError, UsageError } from '../../src/base/errors.js';
 import { tcpChecksum } from '../../src/wire/checksum.js';
 import { ACK, FIN, PSH, type Segment, SYN, type TcpOptions } from '../../src/wire/segment.js';
 import {

@@ -21,10 +21,10 @@
 
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import type { ConnErrorCode } from '../../base/errors.js';
 import type { TcpConfig } from '../../core/config.js';
 import type { ConnectionRow, ConnId, EndpointEvent, KeepaliveOptions, ListenerId } from '../../core/endpoint.js';
 import { Endpoint } from '../../core/endpoint.js';
-import type { ConnErrorCode } from '../../core/errors.js';
 import type { ConnEvent } from '../../core/events.js';
 import type { TcpStateName } from '../../core/state.js';
 import { type FinackNet, type NetDriver, netOf } from '../../net/index.js';
