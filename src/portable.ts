@@ -32,9 +32,9 @@ export * from './core/state.js';
 export * from './core/time.js';
 export { type TimeWaitRecord, type TimeWaitVerdict, timeWaitAck, timeWaitVerdict } from './core/time-wait.js';
 export { TIMER_KINDS, type TimerInfo, type TimerKind } from './core/timers.js';
-export { type Clock, EventQueue } from './drivers/clock.js';
-export { DriverLoop, type DriverLoopOptions } from './drivers/loop.js';
 export { NodeClock } from './drivers/node-clock.js';
+export { type Clock, EventQueue } from './io/clock.js';
+export { DriverLoop, type DriverLoopOptions } from './io/loop.js';
 // scenarios (the demo's named runs)
 export { findScenario, runScenario, SCENARIO_NAMES, SCENARIOS } from './scenarios/index.js';
 // simulated network and drivers

@@ -23,7 +23,7 @@ import { PcapFileWriter } from '../drivers/pcap-file.js';
 import { checkAddress, parseCidr, TunDevice } from '../drivers/tun/device.js';
 import { type TunConnection, TunDriver, type TunFaults } from '../drivers/tun/driver.js';
 import { TunError } from '../drivers/tun/errors.js';
-import type { LinkOptions } from '../sim/link.js';
+import type { LinkOptions } from '../io/link.js';
 import type { TraceEvent } from '../trace/events.js';
 import { jsonEvent } from '../trace/json.js';
 import { RelativeNumbers } from '../trace/ladder.js';

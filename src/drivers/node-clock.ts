@@ -4,7 +4,7 @@
 // injectable, which is how the tests drive it without real time passing.
 
 import type { Instant } from '../core/time.js';
-import { type Clock, EventQueue } from './clock.js';
+import { type Clock, EventQueue } from '../io/clock.js';
 
 /** What the host's setTimeout returns; only `unref` is used, when present. */
 export type TimerHandle = { unref?: () => unknown } | number | object;

@@ -26,7 +26,7 @@
 
 import { UsageError } from '../base/errors.js';
 import type { Duration, Instant } from '../core/time.js';
-import type { Clock } from '../drivers/clock.js';
+import type { Clock } from '../io/clock.js';
 import type { VirtualClock } from '../sim/clock.js';
 
 export type TimeMode = 'virtual' | 'real';

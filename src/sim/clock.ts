@@ -1,10 +1,10 @@
-// Virtual time for the simulator. Scheduled calls sit in an EventQueue (drivers/clock.ts), a min-heap
+// Virtual time for the simulator. Scheduled calls sit in an EventQueue (io/clock.ts), a min-heap
 // ordered by (time, insertion counter), so a run never depends on heap internals. Time does not flow by
 // itself: step() jumps straight to the next due call, which is why two hours of keepalive idle cost a
 // handful of steps.
 
 import type { Instant } from '../core/time.js';
-import { type Clock, EventQueue } from '../drivers/clock.js';
+import { type Clock, EventQueue } from '../io/clock.js';
 
 /** A Clock whose time moves only when step() runs the next scheduled call. */
 export class VirtualClock implements Clock {

@@ -10,7 +10,7 @@ import type { ConnEvent, ConnEventType } from '../core/events.js';
 import type { TcpStateName } from '../core/state.js';
 import type { Duration, Instant } from '../core/time.js';
 import type { Address } from '../core/tuple.js';
-import type { DriverLoop } from '../drivers/loop.js';
+import type { DriverLoop } from '../io/loop.js';
 import type { FinackNet } from '../net/index.js';
 
 type EventOf<T extends ConnEventType> = Extract<ConnEvent, { type: T }>;

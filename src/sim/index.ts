@@ -9,10 +9,11 @@
 //   sim.fault({ from: 'server', match: matchers.fin, action: 'drop' });   // lose the server's first FIN
 //   sim.run();                                                            // to idle, in virtual time
 
+export { Rng } from '../base/rng.js';
+export { DEFAULT_LINK, Link, type LinkOptions, type LinkVerdict, resolveLink } from '../io/link.js';
 export { VirtualClock } from './clock.js';
 export { type Fault, type FaultAction, type FaultHandle, matchers } from './faults.js';
 export { type ConnectOptions, type HostOptions, type ListenOptions, SimConn, SimHost, SimListener } from './host.js';
-export { DEFAULT_LINK, Link, type LinkOptions, type LinkVerdict, resolveLink } from './link.js';
 export {
   DEFAULT_MAX_STEPS,
   SimNetwork,
@@ -20,4 +21,3 @@ export {
   type WireFate,
   type WirePacket,
 } from './network.js';
-export { Rng } from './rng.js';

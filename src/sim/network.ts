@@ -11,21 +11,21 @@
 // the random choices of another.
 
 import { UsageError } from '../base/errors.js';
+import { Rng } from '../base/rng.js';
 import type { TcpConfig } from '../core/config.js';
 import { Endpoint, type Packet } from '../core/endpoint.js';
 import type { Duration, Instant } from '../core/time.js';
 import { normalizeAddress, tupleLabel } from '../core/tuple.js';
-import { DriverLoop } from '../drivers/loop.js';
+import { Link, type LinkOptions, resolveLink } from '../io/link.js';
+import { DriverLoop } from '../io/loop.js';
 import { type DropReason, NO_TRACE, type TraceEvent, type TraceSink } from '../trace/events.js';
 import { decodePacket, encodePacket } from '../wire/ip.js';
 import { ACK, SYN } from '../wire/segment.js';
 import { VirtualClock } from './clock.js';
 import { type Fault, type FaultHandle, FaultTable } from './faults.js';
 import { type HostOptions, SimHost } from './host.js';
-import { Link, type LinkOptions, resolveLink } from './link.js';
-import { Rng } from './rng.js';
 
-export type { LinkOptions } from './link.js';
+export type { LinkOptions } from '../io/link.js';
 
 export interface SimNetworkOptions {
   /** Seed of every random choice in the run (default 1). */

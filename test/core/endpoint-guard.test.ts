@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { ConnId, Endpoint } from '../../src/core/endpoint.js';
 import type { Instant } from '../../src/core/time.js';
-import { DriverLoop } from '../../src/drivers/loop.js';
+import { DriverLoop } from '../../src/io/loop.js';
 import { VirtualClock } from '../../src/sim/clock.js';
 import type { TraceEvent } from '../../src/trace/events.js';
 import { encodePacket } from '../../src/wire/ip.js';

@@ -4,9 +4,9 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { test } from 'node:test';
+import { Rng } from '../../src/base/rng.js';
 import { type PacketDevice, type TunConnection, TunDriver } from '../../src/drivers/tun/driver.js';
 import { VirtualClock } from '../../src/sim/clock.js';
-import { Rng } from '../../src/sim/rng.js';
 import type { TraceEvent } from '../../src/trace/events.js';
 import { decodePacket } from '../../src/wire/ip.js';
 import { SYN } from '../../src/wire/segment.js';

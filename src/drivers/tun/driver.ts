@@ -3,7 +3,7 @@
 //   kernel TCP  <-- TUN interface -->  TunDevice  --bytes-->  [faults in]  --> DriverLoop.handleBytes
 //                                                 <--bytes--  [faults out] <-- encodePacket <-- transmit
 //
-// The DriverLoop (drivers/loop.ts) owns the Endpoint and one NodeClock timer. Every packet read from
+// The DriverLoop (io/loop.ts) owns the Endpoint and one NodeClock timer. Every packet read from
 // the device is decoded with its IP and TCP checksums verified (wire/ip.ts decodePacket: a bad one is
 // traced as a 'checksum' drop and never reaches the core); every packet sent is encoded with both
 // checksums computed in software — no offload is assumed in either direction.
@@ -11,8 +11,9 @@
 // MSS follows the link: we announce MTU − 40 on IPv4 and MTU − 60 on IPv6 (IP + TCP headers without
 // options), so a full segment plus its headers always fits the device's MTU.
 //
-// Faults: optionally, packets in either direction pass through a sim Link (loss, delay, jitter,
-// reordering, duplication) on our side of the device, with delays kept on the same clock.
+// Faults: optionally, packets in either direction pass through a Link (io/link.ts, the fault model
+// of the simulator's links too: loss, delay, jitter, reordering, duplication) on our side of the
+// device, with delays kept on the same clock.
 //
 // Capture: every packet that crosses the device, in either direction, can go to a pcap writer, at
 // wall-clock time. An outbound packet a fault drops never crosses the device and is not captured; an
@@ -22,18 +23,18 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { ConnErrorCode } from '../../base/errors.js';
+import { Rng } from '../../base/rng.js';
 import type { TcpConfig } from '../../core/config.js';
 import type { ConnectionRow, ConnId, EndpointEvent, KeepaliveOptions, ListenerId } from '../../core/endpoint.js';
 import { Endpoint } from '../../core/endpoint.js';
 import type { ConnEvent } from '../../core/events.js';
 import type { TcpStateName } from '../../core/state.js';
+import type { Clock } from '../../io/clock.js';
+import { Link, type LinkOptions } from '../../io/link.js';
+import { DriverLoop } from '../../io/loop.js';
 import { type FinackNet, type NetDriver, netOf } from '../../net/index.js';
-import { Link, type LinkOptions } from '../../sim/link.js';
-import { Rng } from '../../sim/rng.js';
 import { NO_TRACE, type TraceSink } from '../../trace/events.js';
 import { addressFamily, encodePacket, type Packet } from '../../wire/ip.js';
-import type { Clock } from '../clock.js';
-import { DriverLoop } from '../loop.js';
 import { NodeClock } from '../node-clock.js';
 import { wallClockMs } from '../pcap-file.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { EventQueue } from '../../src/drivers/clock.js';
+import { EventQueue } from '../../src/io/clock.js';
 
 test('EventQueue pops by time, then by insertion order', () => {
   const q = new EventQueue();

@@ -1,6 +1,7 @@
-// A small seeded pseudo-random generator for the simulator: sfc32 (Chris Doty-Humphrey's "small fast
-// chaotic" generator, 128 bits of state), seeded through splitmix32. Everything random in a simulation
-// (loss, jitter, ephemeral ports, ISN secrets) comes from one of these, so a seed fixes a whole run.
+// A small seeded pseudo-random generator: sfc32 (Chris Doty-Humphrey's "small fast chaotic" generator,
+// 128 bits of state), seeded through splitmix32. Everything random in a simulation (loss, jitter,
+// ephemeral ports, ISN secrets) comes from one of these, so a seed fixes a whole run; the TUN driver's
+// fault injection draws from one too.
 //
 // fork(label) derives an independent stream from the *seed* and the label, not from the current state:
 // forking never advances the parent, and the stream a link gets does not depend on how many other

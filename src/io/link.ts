@@ -1,6 +1,8 @@
-// One direction of a simulated link: what happens to an IP packet between two hosts. A Link decides,
-// from its options and its own random stream, whether a packet is dropped for size, lost, duplicated
-// or held back, and when each copy arrives.
+// One direction of a link: what happens to an IP packet between two hosts. The simulator has one per
+// direction between each pair of hosts (sim/network.ts); the TUN driver can put one in each direction
+// on its side of the device (drivers/tun/driver.ts). A Link decides, from its options and its own
+// random stream, whether a packet is dropped for size, lost, duplicated or held back, and when each
+// copy arrives.
 //
 // Timing of a packet of `size` bytes put on the link at `now`:
 //   serialisation: with a bandwidth, packets leave one after another (a FIFO queue): the packet
@@ -14,8 +16,8 @@
 // seed and a given sequence of packets always produce the same fates and times.
 
 import { UsageError } from '../base/errors.js';
+import type { Rng } from '../base/rng.js';
 import type { Duration, Instant } from '../core/time.js';
-import type { Rng } from './rng.js';
 
 export interface LinkOptions {
   /** One-way delay, default 10 ms. */

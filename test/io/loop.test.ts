@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { UsageError } from '../../src/base/errors.js';
 import type { EndpointEvent, EndpointOutput, Packet } from '../../src/core/endpoint.js';
 import type { Instant } from '../../src/core/time.js';
-import { DriverLoop, type LoopEndpoint } from '../../src/drivers/loop.js';
+import { DriverLoop, type LoopEndpoint } from '../../src/io/loop.js';
 import { VirtualClock } from '../../src/sim/clock.js';
 import type { TraceEvent } from '../../src/trace/events.js';
 import { encodePacket } from '../../src/wire/ip.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { UsageError } from '../../src/base/errors.js';
-import { Link, type LinkVerdict, resolveLink } from '../../src/sim/link.js';
-import { Rng } from '../../src/sim/rng.js';
+import { Rng } from '../../src/base/rng.js';
+import { Link, type LinkVerdict, resolveLink } from '../../src/io/link.js';
 
 const rng = (label = 'link:test') => new Rng(1).fork(label);
 

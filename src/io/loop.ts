@@ -1,5 +1,5 @@
 // The driver loop: the one place where a sans-IO Endpoint meets a clock and a wire. The simulator's
-// hosts use it with a virtual clock; the TUN driver will use it with node-clock.ts.
+// hosts use it with a virtual clock; the TUN driver uses it with drivers/node-clock.ts.
 //
 // Every input goes through call(): a packet, a user call or a timer wakeup. After the core returns,
 // the loop (1) transmits the output packets in order, (2) re-arms exactly one wakeup at

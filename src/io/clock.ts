@@ -1,5 +1,6 @@
 // The one clock interface a driver loop needs. The simulator implements it in virtual time
-// (sim/clock.ts); real drivers use node-clock.ts. The core never sees a Clock: it gets `now` values.
+// (sim/clock.ts); real drivers use drivers/node-clock.ts. The core never sees a Clock: it gets `now`
+// values.
 // Both keep their scheduled calls in the EventQueue below: a binary min-heap ordered by
 // (time, insertion counter), so calls due at the same instant run in the order they were scheduled.
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { Rng } from '../../src/sim/rng.js';
+import { Rng } from '../../src/base/rng.js';
 
 const FC_SEED = 20261124;
 
