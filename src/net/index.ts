@@ -1,6 +1,9 @@
 // host.net: a node:net look-alike bound to one host — a simulated host or a TUN driver; the Socket
 // and Server code is the same for both (host.ts says what they need of a host). createNet(host)
 // makes a new one; netOf(host) keeps one per host, and is what SimHost.net and TunDriver.net return.
+// Those two getters are this module's: sim/ and drivers/ sit below net/ and know nothing of it, so
+// loading this module (finack's main entry does) adds `net` to both classes, to their types by
+// declaration merging and to their prototypes below.
 //
 //   const sim = new SimNetwork({ seed: 1 });
 //   const a = netOf(sim.host('10.0.0.1')), b = netOf(sim.host('10.0.0.2'));
@@ -16,9 +19,9 @@
 
 import { isIP, isIPv4, isIPv6 } from 'node:net';
 import type { ConnectionRow } from '../core/endpoint.js';
-import type { TunDriver } from '../drivers/tun/driver.js';
+import { TunDriver } from '../drivers/tun/driver.js';
 import { VirtualClock } from '../sim/clock.js';
-import { registerNet, SimHost } from '../sim/host.js';
+import { SimHost } from '../sim/host.js';
 import type { NetContext } from './context.js';
 import { invalidArgValue } from './errors.js';
 import { type NetHost, simNetHost, tunNetHost } from './host.js';
@@ -79,6 +82,26 @@ export interface FinackNet<H extends NetHostLike = SimHost, D extends NetDriver 
   isIPv6: typeof isIPv6;
   /** Like `ss -tan` on this host: listeners, connections, TIME-WAIT records, timers. */
   connections(): ConnectionRow[];
+}
+
+declare module '../sim/host.js' {
+  interface SimHost {
+    /**
+     * The node:net look-alike of this host: createServer, connect, Socket, Server, isIP,
+     * connections(); the same object on every call (netOf(host)). Added by the net layer.
+     */
+    readonly net: FinackNet;
+  }
+}
+
+declare module '../drivers/tun/driver.js' {
+  interface TunDriver {
+    /**
+     * The node:net look-alike over this device (createServer, connect, Socket, Server, isIP,
+     * connections()), in real time; the same object on every call (netOf(driver)). Added by the net layer.
+     */
+    readonly net: FinackNet<TunDriver, NetDriver>;
+  }
 }
 
 const nets = new WeakMap<NetHostLike, FinackNet<NetHostLike, NetDriver>>();
@@ -178,4 +201,13 @@ export function formatConnections(rows: ConnectionRow[]): string {
   return lines.join('\n');
 }
 
-registerNet((host) => netOf(host));
+// The getters the declarations above promise. They replace the ones sim/host.ts and
+// drivers/tun/driver.ts install, which throw to say that this layer is not loaded.
+for (const cls of [SimHost, TunDriver]) {
+  Object.defineProperty(cls.prototype, 'net', {
+    configurable: true,
+    get(this: NetHostLike) {
+      return netOf(this);
+    },
+  });
+}

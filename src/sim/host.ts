@@ -11,20 +11,8 @@ import type { TcpStateName } from '../core/state.js';
 import type { Duration, Instant } from '../core/time.js';
 import type { Address } from '../core/tuple.js';
 import type { DriverLoop } from '../io/loop.js';
-import type { FinackNet } from '../net/index.js';
 
 type EventOf<T extends ConnEventType> = Extract<ConnEvent, { type: T }>;
-
-// `host.net` (a node:net look-alike) lives in src/net, which needs node:stream. So that the simulator
-// stays usable where Node's modules are not (browsers), src/net registers itself here when it is
-// loaded: the package's main entry loads it; the 'finack/portable' entry does not.
-type NetFactory = (host: SimHost) => FinackNet;
-let netFactory: NetFactory | undefined;
-
-/** @internal called by src/net/index.ts when it is loaded. */
-export function registerNet(factory: NetFactory): void {
-  netFactory = factory;
-}
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
@@ -64,20 +52,6 @@ export class SimHost {
     this.name = name;
     this.endpoint = endpoint;
     this.loop = loop(this);
-  }
-
-  /**
-   * The node:net look-alike of this host: createServer, connect, Socket, Server, isIP, connections().
-   * Available when finack's main entry ('finack') or src/net is loaded.
-   */
-  get net(): FinackNet {
-    if (netFactory === undefined) {
-      throw new UsageError(
-        'ERR_TCP_INVALID_STATE',
-        "host.net needs the net layer: import from 'finack', not 'finack/portable'",
-      );
-    }
-    return netFactory(this);
   }
 
   get now(): Instant {
@@ -160,6 +134,19 @@ export class SimHost {
     return c;
   }
 }
+
+// `host.net`, the node:net look-alike of a host, belongs to the net layer (src/net), which builds on
+// this one and needs node:stream. Loading it (finack's main entry does) replaces this getter and adds
+// `net` to SimHost's type; without it, as under 'finack/portable', host.net says what is missing.
+Object.defineProperty(SimHost.prototype, 'net', {
+  configurable: true,
+  get(): never {
+    throw new UsageError(
+      'ERR_TCP_INVALID_STATE',
+      "host.net needs the net layer: import from 'finack', not 'finack/portable'",
+    );
+  },
+});
 
 export class SimListener {
   readonly host: SimHost;

@@ -239,8 +239,7 @@ test('net over TunDriver, real time (NodeClock, in-memory devices): half-close; 
 const FINACK_HEAD = `
 import { createHash } from 'node:crypto';
 import http from 'node:http';
-import { TunDevice } from ${JSON.stringify(`${ROOT}/src/drivers/tun/device.ts`)};
-import { TunDriver } from ${JSON.stringify(`${ROOT}/src/drivers/tun/driver.ts`)};
+import { TunDevice, TunDriver } from ${JSON.stringify(`${ROOT}/src/index.ts`)};
 const device = TunDevice.open({ name: ${JSON.stringify(IFNAME)}, kernelAddrs: [${JSON.stringify(`${KERNEL}/24`)}] });
 const driver = new TunDriver({ device, addresses: [${JSON.stringify(FINACK)}] });
 const net = driver.net;

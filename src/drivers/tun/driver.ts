@@ -22,7 +22,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import type { ConnErrorCode } from '../../base/errors.js';
+import { type ConnErrorCode, UsageError } from '../../base/errors.js';
 import { Rng } from '../../base/rng.js';
 import type { TcpConfig } from '../../core/config.js';
 import type { ConnectionRow, ConnId, EndpointEvent, KeepaliveOptions, ListenerId } from '../../core/endpoint.js';
@@ -32,7 +32,6 @@ import type { TcpStateName } from '../../core/state.js';
 import type { Clock } from '../../io/clock.js';
 import { Link, type LinkOptions } from '../../io/link.js';
 import { DriverLoop } from '../../io/loop.js';
-import { type FinackNet, type NetDriver, netOf } from '../../net/index.js';
 import { NO_TRACE, type TraceSink } from '../../trace/events.js';
 import { addressFamily, encodePacket, type Packet } from '../../wire/ip.js';
 import { NodeClock } from '../node-clock.js';
@@ -153,14 +152,6 @@ export class TunDriver {
   /** finack's own addresses on this device. */
   get addresses(): readonly string[] {
     return this.#addrs;
-  }
-
-  /**
-   * The node:net look-alike over this device (createServer, connect, Socket, Server, isIP,
-   * connections()), in real time; the same object on every call. See src/net/index.ts.
-   */
-  get net(): FinackNet<TunDriver, NetDriver> {
-    return netOf(this);
   }
 
   /** Passive open; `onConnection` gets each connection once its handshake completes. */
@@ -362,6 +353,16 @@ export class TunDriver {
     c?.onEvent(ev.event.type === 'error' ? { type: 'error', code: ev.event.code } : ev.event);
   }
 }
+
+// `tunDriver.net`, the node:net look-alike over the device, belongs to the net layer (src/net), which
+// builds on this one. Loading it (finack's main entry does) replaces this getter and adds `net` to
+// TunDriver's type; a program that loaded only this module is told what is missing.
+Object.defineProperty(TunDriver.prototype, 'net', {
+  configurable: true,
+  get(): never {
+    throw new UsageError('ERR_TCP_INVALID_STATE', "tunDriver.net needs the net layer: import TunDriver from 'finack'");
+  },
+});
 
 export interface TunConnectionEvents {
   connect: [];
