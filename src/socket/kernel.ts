@@ -13,9 +13,12 @@
 //
 // Linux behaviours that live in the socket layer (tcp_close, inet_csk_listen_stop, tcp_shutdown)
 // are done here and switched by the profile's behaviour flags (profiles.ts).
+//
+// This file holds the descriptor table, the calls that make, connect and close sockets, and the
+// turning of the Endpoint's events into socket state. The rest of socket/: sock.ts the socket
+// record, options.ts setsockopt and getsockopt, data.ts read/write/recv/send, tcp-info.ts
+// TCP_INFO, results.ts what a call returns.
 
-import { TcpError } from '../base/errors.js';
-import { DEFAULT_CONFIG as DEFAULTS, type TcpConfig } from '../core/config.js';
 import type { ConnId, EndpointOutput, ListenerId, Packet } from '../core/endpoint.js';
 import { Endpoint } from '../core/endpoint.js';
 import type { Instant } from '../core/time.js';
@@ -23,15 +26,10 @@ import type { TraceSink } from '../trace/events.js';
 import {
   AF_INET,
   AF_INET6,
-  ERRNO,
   type ErrnoName,
   F_GETFL,
   F_SETFL,
-  IP_BIND_ADDRESS_NO_PORT,
-  IP_LOCAL_PORT_RANGE,
-  IPPROTO_IP,
   IPPROTO_TCP,
-  MSG_DONTWAIT,
   MSG_PEEK,
   O_NONBLOCK,
   O_RDWR,
@@ -40,76 +38,29 @@ import {
   SHUT_WR,
   SIOCINQ,
   SIOCOUTQ,
-  SO_ERROR,
-  SO_KEEPALIVE,
-  SO_LINGER,
-  SO_RCVBUF,
-  SO_REUSEADDR,
-  SO_REUSEPORT,
-  SO_SNDBUF,
-  SO_TYPE,
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,
   SOCK_STREAM,
-  SOL_IP,
-  SOL_SOCKET,
-  SOL_TCP,
-  TCP_DEFER_ACCEPT,
-  TCP_KEEPCNT,
-  TCP_KEEPIDLE,
-  TCP_KEEPINTVL,
-  TCP_LINGER2,
-  TCP_MAXSEG,
-  TCP_NODELAY,
-  TCP_STATE_NUMBER,
-  TCP_USER_TIMEOUT,
 } from './constants.js';
+import { readFrom, withFlags, writeTo } from './data.js';
+import { connConfig, getsockopt, setsockopt } from './options.js';
 import { FINACK_PROFILE, type Profile } from './profiles.js';
+import {
+  BLOCKED,
+  type Blocked,
+  errnoOf,
+  fail,
+  type GetResult,
+  type ReadResult,
+  type SockAddr,
+  type SysResult,
+} from './results.js';
+import { type KernelContext, liveConn, newSock, type Sock, takeError, wouldBlock } from './sock.js';
+import { type TcpInfo, tcpInfo } from './tcp-info.js';
 
-export const BLOCKED: unique symbol = Symbol('blocked');
-export type Blocked = typeof BLOCKED;
-
-/** What a syscall returns: ret >= 0, or ret -1 with errno. */
-export interface SysResult {
-  ret: number;
-  errno?: ErrnoName;
-}
-export interface ReadResult extends SysResult {
-  data?: Uint8Array;
-}
-export interface GetResult extends SysResult {
-  value?: number | { onoff: number; linger: number };
-}
-
-export interface SockAddr {
-  addr: string;
-  port: number;
-}
-
-/** A tcp_info snapshot: the fields Linux's struct tcp_info has that finack can fill. */
-export interface TcpInfo {
-  tcpi_state: number;
-  tcpi_ca_state: number;
-  tcpi_retransmits: number;
-  tcpi_probes: number;
-  tcpi_backoff: number;
-  tcpi_options: number;
-  tcpi_snd_wscale: number;
-  tcpi_rcv_wscale: number;
-  /** µs */
-  tcpi_rto: number;
-  tcpi_snd_mss: number;
-  tcpi_rcv_mss: number;
-  tcpi_unacked: number;
-  tcpi_total_retrans: number;
-  /** µs */
-  tcpi_rtt: number;
-  /** µs */
-  tcpi_rttvar: number;
-  tcpi_snd_ssthresh: number;
-  tcpi_snd_cwnd: number;
-  tcpi_advmss: number;
-}
+export type { Blocked, GetResult, ReadResult, SockAddr, SysResult } from './results.js';
+export { BLOCKED } from './results.js';
+export type { TcpInfo } from './tcp-info.js';
 
 export interface KernelOptions {
   name?: string;
@@ -125,97 +76,13 @@ export interface KernelOptions {
   onPacket?: (pkt: Packet, at: Instant) => void;
 }
 
-interface SockOpts {
-  reuseAddr: boolean;
-  linger: { onoff: number; linger: number };
-  keepalive: boolean;
-  keepIdle?: number;
-  keepIntvl?: number;
-  keepCnt?: number;
-  maxseg?: number;
-  userTimeout?: number;
-  linger2?: number;
-  deferAccept: number;
-  noDelay: boolean;
-  bindNoPort: boolean;
-  portRange?: [number, number];
-  rcvBuf?: number;
-  sndBuf?: number;
-}
-
-interface Sock {
-  fd: number;
-  domain: number;
-  nonblock: boolean;
-  role: 'new' | 'listener' | 'conn';
-  bound?: { addr?: string; port: number };
-  listener?: ListenerId;
-  /** Listener: connections handed over by the endpoint, not yet accepted. */
-  acceptQueue: Sock[];
-  conn?: ConnId;
-  connecting: boolean;
-  connected: boolean;
-  /** A blocking connect() is waiting on this socket. */
-  connectWaiting: boolean;
-  /** Pending error (SO_ERROR), cleared when reported. */
-  err?: ErrnoName;
-  /** The connection failed or was reset: later reads return 0, writes EPIPE. */
-  dead: boolean;
-  peerFin: boolean;
-  /** The endpoint emitted 'closed' for this connection. */
-  gone: boolean;
-  shutRd: boolean;
-  shutWr: boolean;
-  opts: SockOpts;
-  /** When the handshake completed (for TCP_DEFER_ACCEPT). */
-  establishedAt?: Instant;
-  /** Timestamps were negotiated (kept for tcp_tw_reuse after the object is gone). */
-  timestamps: boolean;
-  config: Partial<TcpConfig>;
-}
-
 const DEFAULT_ADDRESSES = ['192.168.0.1'];
-/** Linux's tcp_info option bits. */
-const TCPI_OPT_TIMESTAMPS = 1;
-const TCPI_OPT_SACK = 2;
-const TCPI_OPT_WSCALE = 4;
-/** Linux's TCP_MSS_DEFAULT, what TCP_MAXSEG reads before a connection has an MSS. */
-const TCP_MSS_DEFAULT = 536;
 
 interface TimeWaitNote {
   conn: ConnId;
   timestamps: boolean;
   /** When the last segment was received (the TS.Recent stamp). */
   stamp: Instant;
-}
-
-/** A socket record as socket() or accept() makes it: nothing set, default options. */
-function newSock(fd: number, domain: number, role: Sock['role']): Sock {
-  return {
-    fd,
-    domain,
-    nonblock: false,
-    role,
-    acceptQueue: [],
-    connecting: false,
-    connected: false,
-    connectWaiting: false,
-    dead: false,
-    peerFin: false,
-    gone: false,
-    shutRd: false,
-    shutWr: false,
-    opts: {
-      reuseAddr: false,
-      linger: { onoff: 0, linger: 0 },
-      keepalive: false,
-      deferAccept: 0,
-      noDelay: false,
-      bindNoPort: false,
-    },
-    timestamps: false,
-    config: {},
-  };
 }
 
 export class SocketKernel {
@@ -233,6 +100,7 @@ export class SocketKernel {
   readonly #byListener = new Map<ListenerId, Sock>();
   readonly #timeWait = new Map<string, TimeWaitNote>();
   readonly #onPacket: ((pkt: Packet, at: Instant) => void) | undefined;
+  readonly #ctx: KernelContext;
 
   constructor(opts: KernelOptions = {}) {
     this.profile = opts.profile ?? FINACK_PROFILE;
@@ -258,6 +126,12 @@ export class SocketKernel {
       ...(opts.trace ? { trace: opts.trace } : {}),
       ...(opts.ephemeralPorts ? { ephemeralPorts: opts.ephemeralPorts } : {}),
     });
+    this.#ctx = {
+      endpoint: this.endpoint,
+      profile: this.profile,
+      now: () => this.now,
+      absorb: (out) => this.#absorb(out),
+    };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -328,7 +202,7 @@ export class SocketKernel {
     try {
       const id = this.endpoint.listen(
         { ...(s.bound?.addr ? { addr: s.bound.addr } : {}), port: s.bound?.port ?? 0 },
-        { backlog: Math.max(1, backlog), config: this.#connConfig(s) },
+        { backlog: Math.max(1, backlog), config: connConfig(this.profile, s) },
       );
       s.role = 'listener';
       s.listener = id;
@@ -345,7 +219,7 @@ export class SocketKernel {
     if (!s) return fail('EBADF');
     if (s.role !== 'listener') return fail('EINVAL');
     const i = s.acceptQueue.findIndex((c) => this.#acceptable(s, c));
-    if (i < 0) return s.nonblock ? fail('EAGAIN') : BLOCKED;
+    if (i < 0) return wouldBlock(s);
     const c = s.acceptQueue.splice(i, 1)[0] as Sock;
     c.fd = this.#lowestFreeFd();
     this.#fds.set(c.fd, c);
@@ -364,20 +238,13 @@ export class SocketKernel {
         }
         if (s.err !== undefined || s.dead) {
           s.connectWaiting = false;
-          const err = s.err ?? 'ECONNREFUSED';
-          s.err = undefined;
-          return fail(err);
+          return fail(takeError(s) ?? 'ECONNREFUSED');
         }
         return BLOCKED;
       }
       if (s.connected) return fail('EISCONN');
       if (s.connecting) return fail('EALREADY');
-      if (s.err !== undefined) {
-        const err = s.err;
-        s.err = undefined;
-        return fail(err);
-      }
-      return fail('EISCONN');
+      return fail(takeError(s) ?? 'EISCONN');
     }
     const started = this.#startConnect(s, remote);
     if (started !== undefined) return fail(started);
@@ -389,71 +256,25 @@ export class SocketKernel {
 
   read(fd: number, max: number): ReadResult | Blocked {
     const s = this.#fds.get(fd);
-    if (!s) return fail('EBADF');
-    if (s.role !== 'conn') return fail('ENOTCONN');
-    const conn = s.conn as ConnId;
-    const live = this.endpoint.connection(conn);
-    if (live && live.recvQueued > 0) {
-      const out = this.endpoint.read(conn, this.now, max);
-      this.#absorb(out);
-      const data = out.data ?? new Uint8Array(0);
-      return { ret: data.length, data };
-    }
-    if (s.err !== undefined) {
-      const err = s.err;
-      s.err = undefined;
-      return fail(err);
-    }
-    if (s.shutRd || s.peerFin || s.dead || s.gone) return { ret: 0, data: new Uint8Array(0) };
-    if (s.connecting && !s.connected) return s.nonblock ? fail('EAGAIN') : BLOCKED;
-    return s.nonblock ? fail('EAGAIN') : BLOCKED;
+    return s ? readFrom(this.#ctx, s, max) : fail('EBADF');
   }
 
   /** recv(2): read() with flags. MSG_DONTWAIT makes this one call non-blocking; MSG_PEEK is not supported (EOPNOTSUPP). */
   recv(fd: number, max: number, flags = 0): ReadResult | Blocked {
     if (flags & MSG_PEEK) return fail('EOPNOTSUPP');
     const s = this.#fds.get(fd);
-    if (!s || !(flags & MSG_DONTWAIT) || s.nonblock) return this.read(fd, max);
-    s.nonblock = true;
-    try {
-      return this.read(fd, max);
-    } finally {
-      s.nonblock = false;
-    }
+    return s ? withFlags(s, flags, () => readFrom(this.#ctx, s, max)) : fail('EBADF');
   }
 
   /** send(2): write() with flags (MSG_DONTWAIT as in recv). */
   send(fd: number, data: Uint8Array, flags = 0): SysResult | Blocked {
     const s = this.#fds.get(fd);
-    if (!s || !(flags & MSG_DONTWAIT) || s.nonblock) return this.write(fd, data);
-    s.nonblock = true;
-    try {
-      return this.write(fd, data);
-    } finally {
-      s.nonblock = false;
-    }
+    return s ? withFlags(s, flags, () => writeTo(this.#ctx, s, data)) : fail('EBADF');
   }
 
   write(fd: number, data: Uint8Array): SysResult | Blocked {
     const s = this.#fds.get(fd);
-    if (!s) return fail('EBADF');
-    if (s.role !== 'conn') return fail(s.role === 'listener' ? 'ENOTCONN' : 'EPIPE');
-    if (s.err !== undefined) {
-      const err = s.err;
-      s.err = undefined;
-      return fail(err);
-    }
-    if (s.shutWr || s.dead || s.gone) return fail('EPIPE');
-    if (!s.connected) return s.nonblock ? fail('EAGAIN') : BLOCKED;
-    if (data.length === 0) return { ret: 0 };
-    try {
-      const out = this.endpoint.send(s.conn as ConnId, data, this.now);
-      this.#absorb(out);
-      if (out.accepted === 0) return s.nonblock ? fail('EAGAIN') : BLOCKED;
-      return { ret: out.accepted };
-    } catch (e) {
-      return fail(errnoOf(e, 'EPIPE'));
-    }
+    return s ? writeTo(this.#ctx, s, data) : fail('EBADF');
   }
 
   shutdown(fd: number, how: number): SysResult {
@@ -497,142 +318,12 @@ export class SocketKernel {
 
   setsockopt(fd: number, level: number, name: number, value: number | { onoff: number; linger: number }): SysResult {
     const s = this.#fds.get(fd);
-    if (!s) return fail('EBADF');
-    const n = typeof value === 'number' ? value : Number.NaN;
-    const o = s.opts;
-    if (level === SOL_SOCKET) {
-      switch (name) {
-        case SO_REUSEADDR:
-          o.reuseAddr = n !== 0;
-          return { ret: 0 };
-        case SO_REUSEPORT:
-          return { ret: 0 };
-        case SO_LINGER:
-          if (typeof value === 'number') return fail('EINVAL');
-          o.linger = { onoff: value.onoff, linger: value.linger };
-          return { ret: 0 };
-        case SO_KEEPALIVE:
-          o.keepalive = n !== 0;
-          this.#applyKeepalive(s);
-          return { ret: 0 };
-        case SO_RCVBUF:
-          o.rcvBuf = n;
-          return { ret: 0 };
-        case SO_SNDBUF:
-          o.sndBuf = n;
-          return { ret: 0 };
-        default:
-          return fail('ENOPROTOOPT');
-      }
-    }
-    if (level === SOL_TCP) {
-      switch (name) {
-        case TCP_NODELAY:
-          o.noDelay = n !== 0;
-          if (s.conn !== undefined && this.endpoint.connection(s.conn)) this.endpoint.setNoDelay(s.conn, o.noDelay);
-          return { ret: 0 };
-        case TCP_MAXSEG:
-          // Linux accepts 0 (use the route's) or 88..32767 (TCP_MIN_MSS .. MAX_TCP_WINDOW).
-          if (n !== 0 && (n < 88 || n > 32767)) return fail('EINVAL');
-          if (s.role !== 'new') return { ret: 0 }; // as Linux: no effect on an established MSS
-          o.maxseg = n === 0 ? undefined : n;
-          return { ret: 0 };
-        case TCP_USER_TIMEOUT:
-          if (!(n >= 0)) return fail('EINVAL');
-          o.userTimeout = n;
-          return this.#needsCore(s, 'userTimeout');
-        case TCP_LINGER2:
-          o.linger2 = n;
-          return this.#needsCore(s, 'finWait2Timeout');
-        case TCP_DEFER_ACCEPT:
-          o.deferAccept = Math.max(0, n);
-          return { ret: 0 };
-        case TCP_KEEPIDLE:
-        case TCP_KEEPINTVL:
-        case TCP_KEEPCNT:
-          if (!(n >= 1)) return fail('EINVAL');
-          if (name === TCP_KEEPIDLE) o.keepIdle = n;
-          else if (name === TCP_KEEPINTVL) o.keepIntvl = n;
-          else o.keepCnt = n;
-          this.#applyKeepalive(s);
-          return { ret: 0 };
-        default:
-          return fail('ENOPROTOOPT');
-      }
-    }
-    if (level === SOL_IP || level === IPPROTO_IP) {
-      switch (name) {
-        case IP_BIND_ADDRESS_NO_PORT:
-          o.bindNoPort = n !== 0;
-          return { ret: 0 };
-        case IP_LOCAL_PORT_RANGE: {
-          const lo = n & 0xffff;
-          const hi = (n >>> 16) & 0xffff;
-          o.portRange = lo === 0 && hi === 0 ? undefined : [lo || 1, hi || 65535];
-          return { ret: 0 };
-        }
-        default:
-          return fail('ENOPROTOOPT');
-      }
-    }
-    return fail('ENOPROTOOPT');
+    return s ? setsockopt(this.#ctx, s, level, name, value) : fail('EBADF');
   }
 
   getsockopt(fd: number, level: number, name: number): GetResult {
     const s = this.#fds.get(fd);
-    if (!s) return fail('EBADF');
-    const o = s.opts;
-    const live = s.conn !== undefined ? this.endpoint.connection(s.conn) : undefined;
-    if (level === SOL_SOCKET) {
-      switch (name) {
-        case SO_ERROR: {
-          const err = s.err;
-          s.err = undefined;
-          return { ret: 0, value: err === undefined ? 0 : errnoValue(err) };
-        }
-        case SO_REUSEADDR:
-          return { ret: 0, value: o.reuseAddr ? 1 : 0 };
-        case SO_KEEPALIVE:
-          return { ret: 0, value: o.keepalive ? 1 : 0 };
-        case SO_LINGER:
-          return { ret: 0, value: { ...o.linger } };
-        case SO_TYPE:
-          return { ret: 0, value: SOCK_STREAM };
-        default:
-          return fail('ENOPROTOOPT');
-      }
-    }
-    if (level === SOL_TCP) {
-      switch (name) {
-        case TCP_MAXSEG:
-          if (live && s.connected) return { ret: 0, value: live.info().mss };
-          return { ret: 0, value: o.maxseg ?? TCP_MSS_DEFAULT };
-        case TCP_NODELAY:
-          return { ret: 0, value: o.noDelay ? 1 : 0 };
-        case TCP_USER_TIMEOUT:
-          return { ret: 0, value: o.userTimeout ?? 0 };
-        case TCP_LINGER2:
-          return { ret: 0, value: o.linger2 ?? Math.floor(this.#cfg('finWait2Timeout') / 1000) };
-        case TCP_DEFER_ACCEPT:
-          return { ret: 0, value: o.deferAccept };
-        case TCP_KEEPIDLE:
-          return { ret: 0, value: o.keepIdle ?? Math.floor(this.#cfg('keepaliveIdle') / 1000) };
-        case TCP_KEEPINTVL:
-          return { ret: 0, value: o.keepIntvl ?? Math.floor(this.#cfg('keepaliveInterval') / 1000) };
-        case TCP_KEEPCNT:
-          return { ret: 0, value: o.keepCnt ?? this.#cfg('keepaliveCount') };
-        default:
-          return fail('ENOPROTOOPT');
-      }
-    }
-    if (level === SOL_IP) {
-      if (name === IP_BIND_ADDRESS_NO_PORT) return { ret: 0, value: o.bindNoPort ? 1 : 0 };
-      if (name === IP_LOCAL_PORT_RANGE) {
-        const r = o.portRange ?? [0, 0];
-        return { ret: 0, value: ((r[1] << 16) | r[0]) >>> 0 };
-      }
-    }
-    return fail('ENOPROTOOPT');
+    return s ? getsockopt(this.#ctx, s, level, name) : fail('EBADF');
   }
 
   fcntl(fd: number, cmd: number, arg?: number): SysResult {
@@ -650,7 +341,7 @@ export class SocketKernel {
     const s = this.#fds.get(fd);
     if (!s) return fail('EBADF');
     if (s.role === 'listener') return fail('EINVAL');
-    const live = s.conn !== undefined ? this.endpoint.connection(s.conn) : undefined;
+    const live = liveConn(this.#ctx, s);
     // SIOCINQ counts readable bytes only: an in-order FIN counts nothing.
     if (request === SIOCINQ) return { ret: 0, value: live?.recvQueued ?? 0 };
     if (request === SIOCOUTQ) return { ret: 0, value: live?.sendQueued ?? 0 };
@@ -660,37 +351,7 @@ export class SocketKernel {
   /** A TCP_INFO snapshot; undefined for a bad fd. */
   tcpInfo(fd: number): TcpInfo | undefined {
     const s = this.#fds.get(fd);
-    if (!s) return undefined;
-    const live = s.conn !== undefined ? this.endpoint.connection(s.conn) : undefined;
-    const advmss = s.config.mss ?? this.#cfg('mss');
-    if (!live) {
-      const state = s.role === 'listener' ? 'LISTEN' : s.conn !== undefined && !s.gone ? 'TIME-WAIT' : 'CLOSED';
-      return emptyInfo(TCP_STATE_NUMBER[state] ?? 7, advmss);
-    }
-    const i = live.info();
-    return {
-      tcpi_state: TCP_STATE_NUMBER[i.state] ?? 7,
-      tcpi_ca_state: i.inRecovery ? 3 : 0,
-      tcpi_retransmits: i.backoffs,
-      tcpi_probes: i.keepaliveProbes,
-      tcpi_backoff: i.backoffs,
-      tcpi_options:
-        (i.timestamps ? TCPI_OPT_TIMESTAMPS : 0) |
-        (i.windowScaling ? TCPI_OPT_WSCALE : 0) |
-        ((s.config.sackPermitted ?? this.#cfg('sackPermitted')) ? TCPI_OPT_SACK : 0),
-      tcpi_snd_wscale: i.sndWscale,
-      tcpi_rcv_wscale: i.rcvWscale,
-      tcpi_rto: i.rto * 1000,
-      tcpi_snd_mss: i.mss,
-      tcpi_rcv_mss: i.peerMss,
-      tcpi_unacked: 0,
-      tcpi_total_retrans: i.retransmits,
-      tcpi_rtt: Math.round((i.srtt ?? 0) * 1000),
-      tcpi_rttvar: Math.round((i.rttvar ?? 0) * 1000),
-      tcpi_snd_ssthresh: Math.min(i.ssthresh, 0x7fffffff),
-      tcpi_snd_cwnd: Math.ceil(i.cwnd / Math.max(1, i.mss)),
-      tcpi_advmss: advmss,
-    };
+    return s ? tcpInfo(this.#ctx, s) : undefined;
   }
 
   /** The connection id behind a descriptor (for tracing and tests). */
@@ -712,77 +373,9 @@ export class SocketKernel {
     return fd;
   }
 
-  #cfg<K extends keyof TcpConfig>(k: K): TcpConfig[K] {
-    const v = this.profile.config[k];
-    if (v !== undefined) return v as TcpConfig[K];
-    return (DEFAULTS as TcpConfig)[k];
-  }
-
-  /** The per-connection config a socket's options make (set before listen()/connect()). */
-  #connConfig(s: Sock): Partial<TcpConfig> {
-    const o = s.opts;
-    const c: Partial<TcpConfig> = {};
-    if (o.maxseg !== undefined) c.mss = o.maxseg;
-    if (o.userTimeout !== undefined) c.userTimeout = o.userTimeout;
-    if (o.linger2 !== undefined) c.finWait2Timeout = o.linger2 <= 0 ? this.#cfg('finWait2Timeout') : o.linger2 * 1000;
-    if (o.rcvBuf !== undefined) c.recvBuffer = Math.max(1, o.rcvBuf * 2);
-    if (o.sndBuf !== undefined) c.sendBuffer = Math.max(1, o.sndBuf * 2);
-    if (o.noDelay) c.nagle = false;
-    // The profile flag also governs the core's own rule (config rstOnCloseWithUnread).
-    if (!this.profile.behaviour.rstOnCloseWithUnreadData) c.rstOnCloseWithUnread = false;
-    if (o.keepalive) {
-      c.keepalive = true;
-      if (o.keepIdle !== undefined) c.keepaliveIdle = o.keepIdle * 1000;
-      if (o.keepIntvl !== undefined) c.keepaliveInterval = o.keepIntvl * 1000;
-      if (o.keepCnt !== undefined) c.keepaliveCount = o.keepCnt;
-    }
-    s.config = c;
-    return c;
-  }
-
-  /**
-   * A per-connection setting. Before the connection exists it goes into the connection's config
-   * (#connConfig); afterwards it is applied with Endpoint.setOption.
-   */
-  #needsCore(s: Sock, field: 'userTimeout' | 'finWait2Timeout'): SysResult {
-    if (s.conn === undefined) return { ret: 0 };
-    const live = this.endpoint.connection(s.conn);
-    if (live === undefined) return { ret: 0 };
-    const o = s.opts;
-    const value =
-      field === 'userTimeout'
-        ? (o.userTimeout ?? 0)
-        : o.linger2 === undefined || o.linger2 <= 0
-          ? this.#cfg('finWait2Timeout')
-          : o.linger2 * 1000;
-    try {
-      this.#absorb(this.endpoint.setOption(s.conn, field, value, this.now));
-    } catch {
-      // The connection finished in the meantime: nothing to apply.
-    }
-    return { ret: 0 };
-  }
-
-  #applyKeepalive(s: Sock): void {
-    if (s.conn === undefined || !this.endpoint.connection(s.conn)) return;
-    const o = s.opts;
-    this.#absorb(
-      this.endpoint.setKeepalive(
-        s.conn,
-        o.keepalive,
-        {
-          ...(o.keepIdle !== undefined ? { idle: o.keepIdle * 1000 } : {}),
-          ...(o.keepIntvl !== undefined ? { interval: o.keepIntvl * 1000 } : {}),
-          ...(o.keepCnt !== undefined ? { count: o.keepCnt } : {}),
-        },
-        this.now,
-      ),
-    );
-  }
-
   /** Starts an active open. Returns an errno on failure. */
   #startConnect(s: Sock, remote: SockAddr): ErrnoName | undefined {
-    const config = this.#connConfig(s);
+    const config = connConfig(this.profile, s);
     const laddr = s.bound?.addr;
     const ports: number[] = [];
     if (s.bound && s.bound.port !== 0) ports.push(s.bound.port);
@@ -831,7 +424,7 @@ export class SocketKernel {
 
   #acceptable(l: Sock, c: Sock): boolean {
     if (l.opts.deferAccept <= 0) return true;
-    const live = c.conn !== undefined ? this.endpoint.connection(c.conn) : undefined;
+    const live = liveConn(this.#ctx, c);
     if (!live || live.recvQueued > 0 || c.peerFin || c.dead) return true;
     return this.now >= (c.establishedAt ?? this.now) + l.opts.deferAccept * 1000;
   }
@@ -927,45 +520,4 @@ export class SocketKernel {
       }
     }
   }
-}
-
-function fail(errno: ErrnoName): SysResult & { ret: -1 } {
-  return { ret: -1, errno };
-}
-
-function errnoOf(e: unknown, fallback: ErrnoName): ErrnoName {
-  if (e instanceof TcpError) {
-    const code = e.code as string;
-    if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL') return code;
-    if (code === 'ERR_TCP_CLOSING') return 'EPIPE';
-    if (code === 'ERR_TCP_NOT_CONNECTED') return 'ENOTCONN';
-  }
-  return fallback;
-}
-
-function errnoValue(name: ErrnoName): number {
-  return ERRNO[name];
-}
-
-function emptyInfo(state: number, advmss: number): TcpInfo {
-  return {
-    tcpi_state: state,
-    tcpi_ca_state: 0,
-    tcpi_retransmits: 0,
-    tcpi_probes: 0,
-    tcpi_backoff: 0,
-    tcpi_options: 0,
-    tcpi_snd_wscale: 0,
-    tcpi_rcv_wscale: 0,
-    tcpi_rto: 0,
-    tcpi_snd_mss: 0,
-    tcpi_rcv_mss: 0,
-    tcpi_unacked: 0,
-    tcpi_total_retrans: 0,
-    tcpi_rtt: 0,
-    tcpi_rttvar: 0,
-    tcpi_snd_ssthresh: 0,
-    tcpi_snd_cwnd: 0,
-    tcpi_advmss: advmss,
-  };
 }

@@ -3,7 +3,7 @@
 // names a behaviour the core does not have yet, the socket layer emulates it when it can (see
 // SocketKernel) and the comment says what the core should do instead.
 
-import type { TcpConfig } from '../core/config.js';
+import { DEFAULT_CONFIG, type TcpConfig } from '../core/config.js';
 import { MINUTE, SECOND } from '../core/time.js';
 
 export interface BehaviourFlags {
@@ -117,6 +117,13 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
   'linux-3.11': LINUX_311_PROFILE,
   gvisor: GVISOR_PROFILE,
 };
+
+/** A TCP setting as the profile has it, or else finack's default. */
+export function settingOf<K extends keyof TcpConfig>(p: Profile, k: K): TcpConfig[K] {
+  const v = p.config[k];
+  if (v !== undefined) return v as TcpConfig[K];
+  return (DEFAULT_CONFIG as TcpConfig)[k];
+}
 
 /** A copy of `p` with sysctl overrides applied (names as in /proc/sys/net/ipv4). Unknown names are returned. */
 export function applySysctls(p: Profile, sysctls: Map<string, string>): { profile: Profile; unknown: string[] } {

@@ -1,0 +1,239 @@
+// setsockopt() and getsockopt(): the options a socket holds (SOL_SOCKET, SOL_TCP, SOL_IP), and how
+// they reach its connection. Set before listen() or connect(), an option goes into the connection's
+// config (connConfig); set on a live connection, the ones that can change are applied through the
+// Endpoint (keepalive, TCP_NODELAY, TCP_USER_TIMEOUT, TCP_LINGER2).
+
+import type { TcpConfig } from '../core/config.js';
+import {
+  ERRNO,
+  IP_BIND_ADDRESS_NO_PORT,
+  IP_LOCAL_PORT_RANGE,
+  IPPROTO_IP,
+  SO_ERROR,
+  SO_KEEPALIVE,
+  SO_LINGER,
+  SO_RCVBUF,
+  SO_REUSEADDR,
+  SO_REUSEPORT,
+  SO_SNDBUF,
+  SO_TYPE,
+  SOCK_STREAM,
+  SOL_IP,
+  SOL_SOCKET,
+  SOL_TCP,
+  TCP_DEFER_ACCEPT,
+  TCP_KEEPCNT,
+  TCP_KEEPIDLE,
+  TCP_KEEPINTVL,
+  TCP_LINGER2,
+  TCP_MAXSEG,
+  TCP_NODELAY,
+  TCP_USER_TIMEOUT,
+} from './constants.js';
+import { type Profile, settingOf } from './profiles.js';
+import { fail, type GetResult, type SysResult } from './results.js';
+import { type KernelContext, liveConn, type Sock, type SockOpts, takeError } from './sock.js';
+
+/** Linux's TCP_MSS_DEFAULT, what TCP_MAXSEG reads before a connection has an MSS. */
+const TCP_MSS_DEFAULT = 536;
+
+export function setsockopt(
+  k: KernelContext,
+  s: Sock,
+  level: number,
+  name: number,
+  value: number | { onoff: number; linger: number },
+): SysResult {
+  const n = typeof value === 'number' ? value : Number.NaN;
+  const o = s.opts;
+  if (level === SOL_SOCKET) {
+    switch (name) {
+      case SO_REUSEADDR:
+        o.reuseAddr = n !== 0;
+        return { ret: 0 };
+      case SO_REUSEPORT:
+        return { ret: 0 };
+      case SO_LINGER:
+        if (typeof value === 'number') return fail('EINVAL');
+        o.linger = { onoff: value.onoff, linger: value.linger };
+        return { ret: 0 };
+      case SO_KEEPALIVE:
+        o.keepalive = n !== 0;
+        applyKeepalive(k, s);
+        return { ret: 0 };
+      case SO_RCVBUF:
+        o.rcvBuf = n;
+        return { ret: 0 };
+      case SO_SNDBUF:
+        o.sndBuf = n;
+        return { ret: 0 };
+      default:
+        return fail('ENOPROTOOPT');
+    }
+  }
+  if (level === SOL_TCP) {
+    switch (name) {
+      case TCP_NODELAY:
+        o.noDelay = n !== 0;
+        if (s.conn !== undefined && liveConn(k, s)) k.endpoint.setNoDelay(s.conn, o.noDelay);
+        return { ret: 0 };
+      case TCP_MAXSEG:
+        // Linux accepts 0 (use the route's) or 88..32767 (TCP_MIN_MSS .. MAX_TCP_WINDOW).
+        if (n !== 0 && (n < 88 || n > 32767)) return fail('EINVAL');
+        if (s.role !== 'new') return { ret: 0 }; // as Linux: no effect on an established MSS
+        o.maxseg = n === 0 ? undefined : n;
+        return { ret: 0 };
+      case TCP_USER_TIMEOUT:
+        if (!(n >= 0)) return fail('EINVAL');
+        o.userTimeout = n;
+        return applyToCore(k, s, 'userTimeout', o.userTimeout);
+      case TCP_LINGER2:
+        o.linger2 = n;
+        return applyToCore(k, s, 'finWait2Timeout', finWait2Timeout(k.profile, o));
+      case TCP_DEFER_ACCEPT:
+        o.deferAccept = Math.max(0, n);
+        return { ret: 0 };
+      case TCP_KEEPIDLE:
+      case TCP_KEEPINTVL:
+      case TCP_KEEPCNT:
+        if (!(n >= 1)) return fail('EINVAL');
+        if (name === TCP_KEEPIDLE) o.keepIdle = n;
+        else if (name === TCP_KEEPINTVL) o.keepIntvl = n;
+        else o.keepCnt = n;
+        applyKeepalive(k, s);
+        return { ret: 0 };
+      default:
+        return fail('ENOPROTOOPT');
+    }
+  }
+  if (level === SOL_IP || level === IPPROTO_IP) {
+    switch (name) {
+      case IP_BIND_ADDRESS_NO_PORT:
+        o.bindNoPort = n !== 0;
+        return { ret: 0 };
+      case IP_LOCAL_PORT_RANGE: {
+        const lo = n & 0xffff;
+        const hi = (n >>> 16) & 0xffff;
+        o.portRange = lo === 0 && hi === 0 ? undefined : [lo || 1, hi || 65535];
+        return { ret: 0 };
+      }
+      default:
+        return fail('ENOPROTOOPT');
+    }
+  }
+  return fail('ENOPROTOOPT');
+}
+
+export function getsockopt(k: KernelContext, s: Sock, level: number, name: number): GetResult {
+  const o = s.opts;
+  const cfg = <K extends keyof TcpConfig>(key: K): TcpConfig[K] => settingOf(k.profile, key);
+  if (level === SOL_SOCKET) {
+    switch (name) {
+      case SO_ERROR: {
+        const err = takeError(s);
+        return { ret: 0, value: err === undefined ? 0 : ERRNO[err] };
+      }
+      case SO_REUSEADDR:
+        return { ret: 0, value: o.reuseAddr ? 1 : 0 };
+      case SO_KEEPALIVE:
+        return { ret: 0, value: o.keepalive ? 1 : 0 };
+      case SO_LINGER:
+        return { ret: 0, value: { ...o.linger } };
+      case SO_TYPE:
+        return { ret: 0, value: SOCK_STREAM };
+      default:
+        return fail('ENOPROTOOPT');
+    }
+  }
+  if (level === SOL_TCP) {
+    switch (name) {
+      case TCP_MAXSEG: {
+        const live = liveConn(k, s);
+        if (live && s.connected) return { ret: 0, value: live.info().mss };
+        return { ret: 0, value: o.maxseg ?? TCP_MSS_DEFAULT };
+      }
+      case TCP_NODELAY:
+        return { ret: 0, value: o.noDelay ? 1 : 0 };
+      case TCP_USER_TIMEOUT:
+        return { ret: 0, value: o.userTimeout ?? 0 };
+      case TCP_LINGER2:
+        return { ret: 0, value: o.linger2 ?? Math.floor(cfg('finWait2Timeout') / 1000) };
+      case TCP_DEFER_ACCEPT:
+        return { ret: 0, value: o.deferAccept };
+      case TCP_KEEPIDLE:
+        return { ret: 0, value: o.keepIdle ?? Math.floor(cfg('keepaliveIdle') / 1000) };
+      case TCP_KEEPINTVL:
+        return { ret: 0, value: o.keepIntvl ?? Math.floor(cfg('keepaliveInterval') / 1000) };
+      case TCP_KEEPCNT:
+        return { ret: 0, value: o.keepCnt ?? cfg('keepaliveCount') };
+      default:
+        return fail('ENOPROTOOPT');
+    }
+  }
+  if (level === SOL_IP) {
+    if (name === IP_BIND_ADDRESS_NO_PORT) return { ret: 0, value: o.bindNoPort ? 1 : 0 };
+    if (name === IP_LOCAL_PORT_RANGE) {
+      const r = o.portRange ?? [0, 0];
+      return { ret: 0, value: ((r[1] << 16) | r[0]) >>> 0 };
+    }
+  }
+  return fail('ENOPROTOOPT');
+}
+
+/** The per-connection config a socket's options make (set before listen()/connect()); kept in s.config. */
+export function connConfig(profile: Profile, s: Sock): Partial<TcpConfig> {
+  const o = s.opts;
+  const c: Partial<TcpConfig> = {};
+  if (o.maxseg !== undefined) c.mss = o.maxseg;
+  if (o.userTimeout !== undefined) c.userTimeout = o.userTimeout;
+  if (o.linger2 !== undefined) c.finWait2Timeout = finWait2Timeout(profile, o);
+  if (o.rcvBuf !== undefined) c.recvBuffer = Math.max(1, o.rcvBuf * 2);
+  if (o.sndBuf !== undefined) c.sendBuffer = Math.max(1, o.sndBuf * 2);
+  if (o.noDelay) c.nagle = false;
+  // The profile flag also governs the core's own rule (config rstOnCloseWithUnread).
+  if (!profile.behaviour.rstOnCloseWithUnreadData) c.rstOnCloseWithUnread = false;
+  if (o.keepalive) {
+    c.keepalive = true;
+    if (o.keepIdle !== undefined) c.keepaliveIdle = o.keepIdle * 1000;
+    if (o.keepIntvl !== undefined) c.keepaliveInterval = o.keepIntvl * 1000;
+    if (o.keepCnt !== undefined) c.keepaliveCount = o.keepCnt;
+  }
+  s.config = c;
+  return c;
+}
+
+/** TCP_LINGER2 in ms: its seconds, or the profile's FIN-WAIT-2 timeout when unset or not positive. */
+function finWait2Timeout(profile: Profile, o: SockOpts): number {
+  return o.linger2 === undefined || o.linger2 <= 0 ? settingOf(profile, 'finWait2Timeout') : o.linger2 * 1000;
+}
+
+/**
+ * A per-connection setting. Before the connection exists it goes into the connection's config
+ * (connConfig); afterwards it is applied with Endpoint.setOption.
+ */
+function applyToCore(k: KernelContext, s: Sock, field: 'userTimeout' | 'finWait2Timeout', value: number): SysResult {
+  if (s.conn === undefined || liveConn(k, s) === undefined) return { ret: 0 };
+  try {
+    k.absorb(k.endpoint.setOption(s.conn, field, value, k.now()));
+  } catch {
+    // The connection finished in the meantime: nothing to apply.
+  }
+  return { ret: 0 };
+}
+
+function applyKeepalive(k: KernelContext, s: Sock): void {
+  if (s.conn === undefined || !liveConn(k, s)) return;
+  const o = s.opts;
+  k.absorb(
+    k.endpoint.setKeepalive(
+      s.conn,
+      o.keepalive,
+      {
+        ...(o.keepIdle !== undefined ? { idle: o.keepIdle * 1000 } : {}),
+        ...(o.keepIntvl !== undefined ? { interval: o.keepIntvl * 1000 } : {}),
+        ...(o.keepCnt !== undefined ? { count: o.keepCnt } : {}),
+      },
+      k.now(),
+    ),
+  );
+}
