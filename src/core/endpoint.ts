@@ -62,6 +62,7 @@
 // With `strict: true` (tests, the simulator) the exception is rethrown instead, so bugs stay loud.
 
 import { type ConnErrorCode, UsageError } from '../base/errors.js';
+import { unreachable } from '../base/unreachable.js';
 import { decodePacket, type Packet } from '../wire/ip.js';
 import { ACK, has, makeSegment, RST, type Segment, SYN, segLen } from '../wire/segment.js';
 import { seqAdd, seqDiff, seqGt } from '../wire/seq.js';
@@ -865,10 +866,8 @@ export class Endpoint {
         this.#listenerSegment(l, e.local, e.remote, seg, now, out, rec.sndNxt);
         return;
       }
-      default: {
-        const never: never = v;
-        throw new Error(`finack internal error: unknown TIME-WAIT verdict ${String(never)}`);
-      }
+      default:
+        unreachable(v, 'TIME-WAIT verdict');
     }
   }
 
