@@ -7,6 +7,7 @@
 // inside their window. Backquoted commands are never executed: they select a profile and sysctl
 // overrides. Nothing here knows any script by name.
 
+import { unreachable } from '../base/unreachable.js';
 import { AF_INET, errnoNumber, SYMBOLS } from '../socket/constants.js';
 import {
   BLOCKED,
@@ -308,10 +309,8 @@ class Run {
         this.#finishAt(t, false);
         break;
       }
-      default: {
-        const never: never = ev;
-        throw new Error(String(never));
-      }
+      default:
+        unreachable(ev, 'script event');
     }
   }
 

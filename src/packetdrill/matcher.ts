@@ -5,6 +5,7 @@
 // never, payload length and bytes (zeros). Several back-to-back segments may stand for one larger
 // expected segment (TSO/GSO, §4.6).
 
+import { unreachable } from '../base/unreachable.js';
 import { ACK, FIN, PSH, type Segment, SYN } from '../wire/segment.js';
 import { seqDiff } from '../wire/seq.js';
 import {
@@ -95,10 +96,8 @@ export function formatOptions(opts: OptionSpec[] | undefined): string {
         return `sack ${o.blocks.map((b) => `${b.left}:${b.right}`).join(' ')}`;
       case 'other':
         return o.text;
-      default: {
-        const never: never = o;
-        return String(never);
-      }
+      default:
+        return unreachable(o, 'TCP option');
     }
   });
   return ` <${parts.join(',')}>`;
