@@ -6,11 +6,12 @@
 // Steps only update the TCB and mark what is owed (tcb.ackNow); output.ts sends it afterwards.
 // Nothing here throws on bad input: a segment is dropped with a DropReason instead.
 
+import { unreachable } from '../base/unreachable.js';
 import { ACK, FIN, has, RST, type Segment, SYN, segLen } from '../wire/segment.js';
 import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt } from '../wire/seq.js';
 import { createCongestionControl } from './congestion.js';
 import { keepaliveHeard } from './keepalive.js';
-import { replyRst, retransmitAt, retransmitFirst, sendAck, sendRst, tsVal } from './output.js';
+import { replyRst, retransmitAt, retransmitFirst, sendRst, tsVal } from './output.js';
 import { DUP_THRESH, noteOutOfOrder } from './sack.js';
 import { TcpState } from './state.js';
 import { MAX_WSCALE, type Tcb, TS_OPTION_BYTES } from './tcb.js';
@@ -43,10 +44,8 @@ export function arrive(tcb: Tcb, seg: Segment): void {
     case TcpState.LastAck:
       arriveSynchronized(tcb, seg);
       return;
-    default: {
-      const never: never = s;
-      throw new Error(`finack internal error: unknown state ${String(never)}`);
-    }
+    default:
+      unreachable(s, 'state');
   }
 }
 
@@ -359,10 +358,8 @@ function checkRst(tcb: Tcb, seg: Segment): void {
     case TcpState.SynSent:
     case TcpState.TimeWait:
       return; // handled by their own arrive* functions
-    default: {
-      const never: never = s;
-      throw new Error(`finack internal error: unknown state ${String(never)}`);
-    }
+    default:
+      unreachable(s, 'state');
   }
 }
 
@@ -435,10 +432,8 @@ function checkAck(tcb: Tcb, seg: Segment): Step {
     case TcpState.SynSent:
     case TcpState.TimeWait:
       return 'stop';
-    default: {
-      const never: never = s;
-      throw new Error(`finack internal error: unknown state ${String(never)}`);
-    }
+    default:
+      unreachable(s, 'state');
   }
 }
 
@@ -586,10 +581,9 @@ function ackAdvance(tcb: Tcb, seg: Segment): void {
   if (bytes > 0 && !tcb.finQueued) tcb.emit({ type: 'writable' });
   if (!finWasAcked && tcb.finAcked) tcb.emit({ type: 'fin-acked' });
 
-  if (tcb.sndNxt !== tcb.sndUna) tcb.timers.set('retransmit', tcb.now + tcb.rto.rto);
-  else tcb.timers.clear('retransmit');
-  if (tcb.cfg.userTimeout > 0 && tcb.sndMax !== tcb.sndUna)
-    tcb.timers.set('user-timeout', tcb.now + tcb.cfg.userTimeout);
+  // RFC 6298 §5.3 (and RFC 5482's user timeout): progress starts both timers over (schedule.ts).
+  tcb.restartRtx = true;
+  tcb.restartUserTimeout = true;
 }
 
 /**
@@ -664,7 +658,7 @@ function processText(tcb: Tcb, seq0: number, payload: Uint8Array, fin0: boolean,
     tcb.unackedBytes += delivered;
     if (tcb.cfg.quickAck && quickAckDue(tcb)) tcb.ackNow = true;
     if (!tcb.cfg.delayedAck || tcb.unackedBytes >= 2 * tcb.sndMss) tcb.ackNow = true;
-    else if (!tcb.ackNow) tcb.timers.ensure('delayed-ack', tcb.now + tcb.cfg.delayedAckTimeout);
+    else if (!tcb.ackNow) tcb.ackDelayed = true;
   }
   return fin;
 }
@@ -710,7 +704,7 @@ function checkFin(tcb: Tcb, finReached: boolean): void {
         // Linux's ACK timeout (ato) is still 0: the ACK goes at once.
         tcb.pingpong = true;
         if (tcb.lastDataRecv === undefined || tcb.ackNow) tcb.ackNow = true;
-        else tcb.timers.ensure('delayed-ack', tcb.now + tcb.cfg.delayedAckTimeout);
+        else tcb.ackDelayed = true;
         return;
       }
       tcb.ackNow = true;
@@ -733,16 +727,14 @@ function checkFin(tcb: Tcb, finReached: boolean): void {
     case TcpState.Listen:
     case TcpState.SynSent:
       return;
-    default: {
-      const never: never = s;
-      throw new Error(`finack internal error: unknown state ${String(never)}`);
-    }
+    default:
+      unreachable(s, 'state');
   }
 }
 
-/** ACK the FIN now (TIME-WAIT sends nothing on its own), then enter TIME-WAIT. */
+/** Enter TIME-WAIT owing the ACK of the peer's FIN (transmit() sends it). */
 function enterTimeWait(tcb: Tcb, cause: string): void {
-  sendAck(tcb);
+  tcb.ackNow = true;
   tcb.transition(TcpState.TimeWait, cause);
 }
 
@@ -757,7 +749,7 @@ export function timeWaitRecordOf(tcb: Tcb): TimeWaitRecord {
     rcvNxt: tcb.rcvNxt,
     rcvWndField: Math.min(0xffff, Math.floor(tcb.rcvWnd / 2 ** tcb.rcvWscale)),
     tsOffset: tcb.tsOffset,
-    expires: tcb.timers.get('time-wait') ?? tcb.now + 2 * tcb.cfg.msl,
+    expires: (tcb.state === TcpState.TimeWait ? tcb.timeWaitStart : tcb.now) + 2 * tcb.cfg.msl,
   };
   if (tcb.tsOk) rec.tsRecent = tcb.tsRecent;
   return rec;
@@ -773,7 +765,7 @@ function arriveTimeWait(tcb: Tcb, seg: Segment): void {
     case 'ack':
       if (v.reason !== undefined) tcb.drop(seg, v.reason);
       tcb.push(timeWaitAck(rec, tcb.now));
-      if (v.restart) tcb.timers.set('time-wait', tcb.now + 2 * tcb.cfg.msl);
+      if (v.restart) tcb.timeWaitStart = tcb.now; // 2MSL again (schedule.ts)
       return;
     case 'drop':
       tcb.drop(seg, v.reason);
@@ -787,9 +779,7 @@ function arriveTimeWait(tcb: Tcb, seg: Segment): void {
       tcb.drop(seg, 'reopen');
       tcb.transition(TcpState.Closed, 'SYN reuses the tuple');
       return;
-    default: {
-      const never: never = v;
-      throw new Error(`finack internal error: unknown verdict ${String(never)}`);
-    }
+    default:
+      unreachable(v, 'verdict');
   }
 }

@@ -1,7 +1,7 @@
 // Connection: the public, sans-IO face of one TCB. Inputs are a segment, a user call or the time;
 // each returns the segments to send now and the events for the user. nextDeadline() is the only
 // thing a driver has to wake for. See tcb.ts (state), arrive.ts (SEGMENT ARRIVES), user.ts (user
-// calls), output.ts (what to send, when to wake), keepalive.ts, time-wait.ts.
+// calls), output.ts (what to send), schedule.ts (when to wake), keepalive.ts, time-wait.ts.
 //
 // Every public call follows the same shape:
 //   begin(now)   check that time does not go backwards
@@ -9,12 +9,14 @@
 //   finish()     transmit() + schedule(), then hand back segments and events
 
 import { UsageError } from '../base/errors.js';
+import { unreachable } from '../base/unreachable.js';
 import type { Segment } from '../wire/segment.js';
 import { arrive, timeWaitRecordOf } from './arrive.js';
 import { resolveConfig, type TcpConfig } from './config.js';
 import type { ConnEvent } from './events.js';
 import { onKeepaliveTimer } from './keepalive.js';
-import { persistProbe, schedule, sendProbe, transmit } from './output.js';
+import { persistProbe, sendProbe, transmit } from './output.js';
+import { schedule } from './schedule.js';
 import { TcpState } from './state.js';
 import { Tcb } from './tcb.js';
 import type { Duration, Instant } from './time.js';
@@ -320,10 +322,8 @@ export class Connection {
   #finish(now: Instant): Output {
     const tcb = this.#tcb;
     this.#lastNow = now;
-    if (!tcb.finished) {
-      transmit(tcb);
-      schedule(tcb);
-    }
+    if (!tcb.finished) transmit(tcb);
+    schedule(tcb);
     return tcb.takeOutput();
   }
 
@@ -354,15 +354,14 @@ export class Connection {
         onKeepaliveTimer(tcb);
         return;
       case 'delayed-ack':
+        tcb.ackDelayed = false;
         tcb.ackNow = true;
         // Linux (tcp_delack_timer_handler): the timer fired, so no reply carried the ACK: leave
         // ping-pong mode (not in CLOSE-WAIT, where no reply data is expected to matter).
         if (tcb.state !== TcpState.CloseWait && tcb.state !== TcpState.LastAck) tcb.pingpong = false;
         return;
-      default: {
-        const never: never = kind;
-        throw new Error(`finack internal error: unknown timer ${String(never)}`);
-      }
+      default:
+        unreachable(kind, 'timer');
     }
   }
 

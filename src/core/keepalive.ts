@@ -4,8 +4,13 @@
 //
 //   last segment from the peer at T
 //   T + idle                      probe 1   <SEQ=SND.NXT-1><ACK=RCV.NXT><CTL=ACK>
-//   T + idle + k*interval         probe k+1 (k < count)
-//   T + idle + count*interval     abort: 'error' ETIMEDOUT, RST, 'closed'
+//   probe k at P, k < count       probe k+1 at P + interval
+//   probe count at P              abort at P + interval: 'error' ETIMEDOUT, RST, 'closed'
+//
+// Each deadline is measured from the last probe actually sent, not from T: when the timer is
+// served late (an event-loop stall, a laptop waking), one probe goes out and the next waits a full
+// interval, so a live peer always gets `interval` to answer every probe and a stall alone never
+// declares it dead.
 //
 // Any segment from the peer (the answer to a probe included) restarts the idle period and the
 // count. Probing runs in ESTABLISHED, CLOSE-WAIT and FIN-WAIT-2, and only while nothing is
@@ -20,13 +25,14 @@ import { TcpState } from './state.js';
 import type { Tcb } from './tcb.js';
 import type { Instant } from './time.js';
 
-/** When the keepalive timer should fire, or undefined when keepalive does not run now. */
+/** When the keepalive timer should fire, or undefined when keepalive does not run now (schedule.ts). */
 export function keepaliveDeadline(tcb: Tcb): Instant | undefined {
   if (!tcb.keepalive) return undefined;
   const s = tcb.state;
   if (s !== TcpState.Established && s !== TcpState.CloseWait && s !== TcpState.FinWait2) return undefined;
   if (tcb.sndMax !== tcb.sndUna || tcb.sndQueue.length > 0) return undefined;
-  return tcb.idleSince + tcb.keepaliveIdle + tcb.keepaliveProbes * tcb.keepaliveInterval;
+  if (tcb.keepaliveProbes === 0) return tcb.idleSince + tcb.keepaliveIdle;
+  return tcb.lastProbeAt + tcb.keepaliveInterval;
 }
 
 /** A segment arrived from the peer: the connection is not idle. */
@@ -45,4 +51,5 @@ export function onKeepaliveTimer(tcb: Tcb): void {
   }
   keepaliveProbe(tcb);
   tcb.keepaliveProbes++;
+  tcb.lastProbeAt = tcb.now;
 }

@@ -1,6 +1,6 @@
-// What to send now and when to wake next, both derived from the TCB (smoltcp's dispatch/poll_at).
+// What to send now, derived from the TCB (smoltcp's dispatch; schedule.ts is its poll_at).
 // Inputs (arrive.ts, user.ts, timer handlers) only update the TCB and mark what is owed
-// (tcb.ackNow, a queued FIN, bytes in sndQueue); transmit() turns that into segments and
+// (tcb.ackNow, a queued FIN, bytes in sndQueue); transmit() turns that into segments, and then
 // schedule() re-derives every timer deadline from the result.
 
 import {
@@ -16,9 +16,8 @@ import {
   type TcpOptions,
 } from '../wire/segment.js';
 import { seqAdd, seqDiff, seqGt, seqLt, seqMax } from '../wire/seq.js';
-import { keepaliveDeadline } from './keepalive.js';
 import { sackBlocks } from './sack.js';
-import { isSynchronized, TcpState } from './state.js';
+import { dataState, TcpState } from './state.js';
 import type { Tcb } from './tcb.js';
 
 const EMPTY = new Uint8Array(0);
@@ -108,7 +107,7 @@ function build(tcb: Tcb, seq: number, flags: number, payload: Uint8Array = EMPTY
     tcb.lastAckSent = tcb.rcvNxt;
     tcb.ackNow = false;
     tcb.unackedBytes = 0;
-    tcb.timers.clear('delayed-ack');
+    tcb.ackDelayed = false;
   }
   return seg;
 }
@@ -249,17 +248,6 @@ function startRtt(tcb: Tcb, seq: number): void {
   tcb.rttTime = tcb.now;
 }
 
-/** States in which our data (and then our FIN) may go out. */
-function dataState(s: TcpState): boolean {
-  return (
-    s === TcpState.Established ||
-    s === TcpState.CloseWait ||
-    s === TcpState.FinWait1 ||
-    s === TcpState.Closing ||
-    s === TcpState.LastAck
-  );
-}
-
 /** FIN may be sent in these states (our side has closed). */
 function finState(s: TcpState): boolean {
   return s === TcpState.FinWait1 || s === TcpState.Closing || s === TcpState.LastAck;
@@ -269,7 +257,9 @@ function finState(s: TcpState): boolean {
 export function transmit(tcb: Tcb): void {
   const s = tcb.state;
   if (s === TcpState.Closed || s === TcpState.Listen || s === TcpState.TimeWait) {
-    // TIME-WAIT answers through time-wait.ts; CLOSED and LISTEN only reply to segments.
+    // CLOSED and LISTEN only reply to segments; TIME-WAIT answers through time-wait.ts, except for
+    // the ACK of the FIN that brought us here, owed on entry (arrive.ts enterTimeWait).
+    if (s === TcpState.TimeWait && tcb.ackNow) sendAck(tcb);
     tcb.ackNow = false;
     return;
   }
@@ -461,35 +451,6 @@ export function persistProbe(tcb: Tcb): void {
 }
 
 /**
- * RFC 8985 §7.2: a probe may be scheduled while the tail of a flight is outstanding, no recovery
- * or timeout is under way, and no probe was sent for this tail yet.
- */
-function probeEligible(tcb: Tcb): boolean {
-  return (
-    tcb.cfg.tailLossProbe &&
-    tcb.synAcked &&
-    !tcb.probeSent &&
-    tcb.retries === 0 &&
-    !tcb.cc.inRecovery &&
-    tcb.sndNxt === tcb.sndMax &&
-    dataState(tcb.state)
-  );
-}
-
-/**
- * PTO (RFC 8985 §7.2): 2·SRTT, plus WCDelAckT (200 ms) when one segment is in flight, since its
- * ACK may be delayed; 1 s before any RTT sample; at least 10 ms (Linux adds TCP_RTO_MIN, also
- * 200 ms, in the one-segment case, and the scripts time it).
- */
-function probeTimeout(tcb: Tcb): number {
-  const srtt = tcb.rto.srtt;
-  if (srtt === undefined) return 1000;
-  let pto = 2 * srtt;
-  if (tcb.flightSize <= tcb.sndMss + 1) pto += 200;
-  return Math.max(10, Math.ceil(pto));
-}
-
-/**
  * The probe timeout fired (RFC 8985 §7.3): send the last segment of the flight again (or new data
  * when some is waiting and the window allows; transmit() then sends it), with no backoff, then
  * wait one RTO before the real retransmission timeout.
@@ -508,62 +469,10 @@ export function sendProbe(tcb: Tcb): void {
     const from = seqDiff(dataEnd, tcb.sndUna) > room ? seqAdd(dataEnd, -room) : tcb.sndUna;
     retransmitAt(tcb, from, room);
   }
-  tcb.timers.set('retransmit', tcb.now + tcb.rto.rto);
+  tcb.restartRtx = true; // RFC 8985 §7.3: one RTO from now to the real timeout
 }
 
 /** Keepalive probe (RFC 9293 §3.8.4): <SEQ=SND.NXT-1><ACK=RCV.NXT><CTL=ACK>, no data. */
 export function keepaliveProbe(tcb: Tcb): void {
   tcb.push(build(tcb, seqAdd(tcb.sndMax, -1), ACK));
-}
-
-/**
- * Re-derives every timer from the TCB after an input was processed and output sent.
- *   retransmit  while something sent is unacknowledged (RFC 6298 §5.1, §5.2);
- *   persist     while data waits, nothing is in flight and the window keeps it back;
- *   user-timeout while data is unacknowledged (RFC 5482), when configured;
- *   fin-wait-2  in FIN-WAIT-2 after close() (Linux tcp_fin_timeout);
- *   keepalive   idle synchronized connection with keepalive on (keepalive.ts).
- * The delayed-ACK timer is armed by the receive path and cleared by any ACK we send.
- */
-export function schedule(tcb: Tcb): void {
-  const t = tcb.timers;
-  const now = tcb.now;
-  const s = tcb.state;
-  if (s === TcpState.Closed || s === TcpState.TimeWait || s === TcpState.Listen) return;
-
-  const outstanding = tcb.sndNxt !== tcb.sndUna;
-  if (!outstanding) {
-    t.clear('retransmit');
-    tcb.probeArmed = false;
-  } else if (probeEligible(tcb) && (tcb.rearmProbe || !t.isArmed('retransmit'))) {
-    // RFC 8985 §7.2: the retransmission timer runs as the PTO, never later than the RTO.
-    t.set('retransmit', now + Math.min(probeTimeout(tcb), tcb.rto.rto));
-    tcb.probeArmed = true;
-  } else {
-    t.ensure('retransmit', now + tcb.rto.rto);
-  }
-  tcb.rearmProbe = false;
-
-  const waiting =
-    tcb.synAcked && dataState(s) && tcb.sndQueue.length - seqDiff(tcb.sndNxt, tcb.sndQueueSeq) > 0 && !outstanding;
-  if (waiting) {
-    const interval = Math.min(tcb.rto.rto * 2 ** tcb.persistBackoff, tcb.cfg.rtoMax);
-    t.ensure('persist', now + interval);
-  } else {
-    t.clear('persist');
-    if (!outstanding) tcb.persistBackoff = 0;
-  }
-
-  if (tcb.cfg.userTimeout > 0 && tcb.sndMax !== tcb.sndUna) t.ensure('user-timeout', now + tcb.cfg.userTimeout);
-  else t.clear('user-timeout');
-
-  if (s === TcpState.FinWait2 && tcb.userClosed && tcb.cfg.finWait2Timeout > 0) {
-    t.ensure('fin-wait-2', now + tcb.cfg.finWait2Timeout);
-  } else {
-    t.clear('fin-wait-2');
-  }
-
-  const ka = isSynchronized(s) ? keepaliveDeadline(tcb) : undefined;
-  if (ka === undefined) t.clear('keepalive');
-  else t.set('keepalive', ka);
 }

@@ -48,6 +48,17 @@ export function isClosing(s: TcpState): boolean {
   );
 }
 
+/** States in which our data (and then our FIN) may go out. */
+export function dataState(s: TcpState): boolean {
+  return (
+    s === TcpState.Established ||
+    s === TcpState.CloseWait ||
+    s === TcpState.FinWait1 ||
+    s === TcpState.Closing ||
+    s === TcpState.LastAck
+  );
+}
+
 /**
  * Every edge of the RFC 9293 §3.3.2 state diagram, plus the edges the event-processing text adds
  * (RST and timeouts back to CLOSED or LISTEN, SYN-RECEIVED → FIN-WAIT-1 on CLOSE, FIN-WAIT-1 → TIME-WAIT

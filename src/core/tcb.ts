@@ -15,6 +15,7 @@
 // (go-back-N), so SND.NXT may sit below SND.MAX for a while. An ACK is "too new" only above SND.MAX.
 
 import type { ConnErrorCode } from '../base/errors.js';
+import { unreachable } from '../base/unreachable.js';
 import { ACK, has, type Segment, SYN } from '../wire/segment.js';
 import { seqAdd, seqDiff, seqGt } from '../wire/seq.js';
 import { ByteQueue } from './byte-queue.js';
@@ -159,6 +160,18 @@ export class Tcb {
   probeSent = false;
   /** New data went out or SND.UNA advanced: the PTO is to be re-derived from now. */
   rearmProbe = false;
+
+  // --- timers that must start over (marks schedule.ts reads and settles; see there) ---
+  /** SND.UNA advanced, or a loss probe went out: the RTO counts again from now. */
+  restartRtx = false;
+  /** SND.UNA advanced, or the setting changed: the user timeout counts again from now. */
+  restartUserTimeout = false;
+  /** The FIN-WAIT-2 timeout setting changed: it counts again from now. */
+  restartFinWait2 = false;
+  /** Received data waits for an ACK we may delay; any ACK we send settles it. */
+  ackDelayed = false;
+  /** When TIME-WAIT began, or last restarted for a retransmitted FIN: 2MSL runs from here. */
+  timeWaitStart = 0;
   /** When data or a FIN was last sent (RFC 5681 §4.1 idle restart); undefined before the first. */
   lastSendTime: number | undefined = undefined;
 
@@ -170,6 +183,8 @@ export class Tcb {
   keepaliveProbes = 0;
   /** Start of the current idle period: last segment from the peer (or keepalive enabled). */
   idleSince = 0;
+  /** When the last keepalive probe of this idle period went out. */
+  lastProbeAt = 0;
 
   nagle: boolean;
   /** End of the last segment shorter than the MSS we sent (Minshall's Nagle, output.ts). */
@@ -276,7 +291,8 @@ export class Tcb {
   /**
    * Moves to `to`, tracing the change. An edge missing from LEGAL_TRANSITIONS is a bug in this
    * module, never the peer's doing, so it throws. Entry actions that belong to the state itself
-   * (timers, the 'time-wait' and 'closed' events) happen here.
+   * (the start of TIME-WAIT, the 'time-wait' and 'closed' events) happen here;
+   * schedule.ts derives the timers of the new state afterwards.
    */
   transition(to: TcpState, cause: string): void {
     const from = this.state;
@@ -289,25 +305,24 @@ export class Tcb {
       this.trace({ type: 'state', t: this.now, endpoint: this.endpoint, conn: this.label, from, to, cause });
     switch (to) {
       case TcpState.Closed:
-        this.timers.clearAll();
         this.sndQueue.consume(this.sndQueue.length);
         this.reasm.clear();
         this.scoreboard.clear();
         this.ackNow = false;
+        this.ackDelayed = false;
         this.finished = true;
         this.emit({ type: 'closed' });
         break;
       case TcpState.TimeWait:
-        // RFC 9293 §3.10.7.4 (eighth): in TIME-WAIT only the 2MSL timer runs.
-        this.timers.clearAll();
-        this.timers.set('time-wait', this.now + 2 * this.cfg.msl);
+        // RFC 9293 §3.10.7.4 (eighth): in TIME-WAIT only the 2MSL timer runs (schedule.ts).
+        this.timeWaitStart = this.now;
         this.emit({ type: 'time-wait' });
         break;
       case TcpState.Listen:
         // Back to LISTEN after a RST in SYN-RECEIVED: forget the half-open connection.
-        this.timers.clearAll();
         this.irsKnown = false;
         this.ackNow = false;
+        this.ackDelayed = false;
         this.sndUna = this.sndNxt = this.sndMax = this.iss;
         this.reasm.clear();
         break;
@@ -320,10 +335,8 @@ export class Tcb {
       case TcpState.Closing:
       case TcpState.LastAck:
         break;
-      default: {
-        const never: never = to;
-        throw new Error(`finack internal error: unknown state ${String(never)}`);
-      }
+      default:
+        unreachable(to, 'state');
     }
   }
 

@@ -4,6 +4,7 @@
 // What goes out is decided afterwards by output.ts.
 
 import { UsageError } from '../base/errors.js';
+import { unreachable } from '../base/unreachable.js';
 import { keepaliveHeard } from './keepalive.js';
 import { sendRst, windowUpdateDue } from './output.js';
 import { TcpState } from './state.js';
@@ -52,10 +53,8 @@ export function send(tcb: Tcb, data: Uint8Array): number {
     case TcpState.LastAck:
     case TcpState.TimeWait:
       throw new UsageError('ERR_TCP_CLOSING');
-    default: {
-      const never: never = s;
-      throw new Error(`finack internal error: unknown state ${String(never)}`);
-    }
+    default:
+      unreachable(s, 'state');
   }
 }
 
@@ -109,10 +108,8 @@ export function shutdown(tcb: Tcb): void {
     case TcpState.LastAck:
     case TcpState.TimeWait:
       throw new UsageError('ERR_TCP_CLOSING');
-    default: {
-      const never: never = s;
-      throw new Error(`finack internal error: unknown state ${String(never)}`);
-    }
+    default:
+      unreachable(s, 'state');
   }
 }
 
@@ -181,10 +178,8 @@ function abortWith(tcb: Tcb, cause: string): void {
     case TcpState.TimeWait:
       tcb.transition(TcpState.Closed, cause);
       return;
-    default: {
-      const never: never = s;
-      throw new Error(`finack internal error: unknown state ${String(never)}`);
-    }
+    default:
+      unreachable(s, 'state');
   }
 }
 
@@ -302,11 +297,11 @@ export function setOption(tcb: Tcb, name: string, value: unknown): void {
       return;
     case 'userTimeout':
       cfg.userTimeout = value as number;
-      tcb.timers.clear('user-timeout');
+      tcb.restartUserTimeout = true;
       return;
     case 'finWait2Timeout':
       cfg.finWait2Timeout = value as number;
-      tcb.timers.clear('fin-wait-2');
+      tcb.restartFinWait2 = true;
       return;
     case 'delayedAck':
     case 'quickAck':

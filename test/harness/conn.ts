@@ -134,6 +134,16 @@ export class ConnTest {
     return this;
   }
 
+  /**
+   * Moves the clock to `ms` and serves the timers only then, in one handleTimeout call: a driver
+   * that wakes late (an event-loop stall), as opposed to at(), which serves each at its deadline.
+   */
+  late(ms: Instant): this {
+    assert.ok(ms >= this.now, `time must not go back (${ms} < ${this.now})`);
+    this.now = ms;
+    return this.tick();
+  }
+
   /** Runs due timers at the current time (without moving it). */
   tick(): this {
     this.#take(this.conn.handleTimeout(this.now));
