@@ -26,12 +26,8 @@
 // accept queue that can fill: the accept event hands the connection over at once (listener.ts).
 //
 // Timers: every entry (live connection or record) has at most one deadline, the one it reported
-// last. They sit in a binary min-heap of (deadline, id) with lazy invalidation: a change pushes a
-// new item and leaves the old one, which is discarded when it reaches the top and no longer equals
-// its entry's deadline. nextDeadline() is O(1) plus the stale items it discards, O(log h) each;
-// a deadline change is O(log h). When stale items make the heap more than twice the number of
-// entries (plus a slack of 64), it is rebuilt in O(n), so h stays O(n) and the cost amortises to
-// O(log n) per change. handleTimeout(now) pops the k due items: O(k log h).
+// last, held in a min-heap with lazy invalidation (deadline-heap.ts): a deadline change is O(log n)
+// amortised, nextDeadline() O(1) amortised, and handleTimeout(now) pops the k due entries.
 //
 // Addresses are opaque strings; IPv6 text is put in canonical form (tuple.ts), so any spelling of
 // an address names the same socket.
@@ -68,6 +64,7 @@ import { ACK, has, makeSegment, RST, type Segment, SYN, segLen } from '../wire/s
 import { seqAdd, seqDiff, seqGt } from '../wire/seq.js';
 import { resolveConfig, type TcpConfig } from './config.js';
 import { Connection, type ConnectionOptionName, type ConnectionOptionValues, type Output } from './connection.js';
+import { DeadlineHeap } from './deadline-heap.js';
 import type { ConnEvent } from './events.js';
 import { IsnGenerator } from './isn.js';
 import { Listener, type ListenOptions } from './listener.js';
@@ -269,7 +266,7 @@ export class Endpoint {
   readonly #byTuple = new Map<string, Entry>();
   readonly #listeners = new Map<ListenerId, Listener>();
   readonly #listenerByKey = new Map<string, Listener>();
-  readonly #heap = new DeadlineHeap();
+  readonly #deadlines = new DeadlineHeap<Entry>(this.#byId);
   readonly #addrCache = new Map<string, string>();
 
   #nextConn: ConnId = 1;
@@ -494,17 +491,7 @@ export class Endpoint {
     const out = emptyOutput();
     // Collect first, then serve: a connection that reports a deadline <= now again is served on
     // the next call, not in a loop here.
-    const due: Entry[] = [];
-    while (this.#heap.size > 0 && (this.#heap.topAt as number) <= now) {
-      const at = this.#heap.topAt as number;
-      const id = this.#heap.topId as number;
-      this.#heap.pop();
-      const e = this.#byId.get(id);
-      if (e === undefined || e.deadline !== at) continue; // stale item
-      e.deadline = undefined;
-      due.push(e);
-    }
-    for (const e of due) {
+    for (const e of this.#deadlines.takeDue(now)) {
       if (this.#byId.get(e.id) !== e) continue; // replaced or removed while serving an earlier one
       try {
         this.#serveTimeout(e, now, out);
@@ -533,20 +520,14 @@ export class Endpoint {
         this.#stats.timeWait.expired++;
         this.#endTimeWait(e, now, TIME_WAIT_EXPIRED_CAUSE, out);
       } else {
-        this.#schedule(e, e.rec.expires);
+        this.#deadlines.schedule(e, e.rec.expires);
       }
     }
   }
 
   /** The earliest deadline over every connection and TIME-WAIT record. */
   nextDeadline(): Instant | undefined {
-    const heap = this.#heap;
-    while (heap.size > 0) {
-      const e = this.#byId.get(heap.topId as number);
-      if (e !== undefined && e.deadline === heap.topAt) return heap.topAt;
-      heap.pop();
-    }
-    return undefined;
+    return this.#deadlines.next();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -921,7 +902,7 @@ export class Endpoint {
     // TS.Recent is left as it is, as the Connection leaves it in TIME-WAIT.
     rec.expires = expires;
     this.#emit({ ...this.#base(e, now), type: 'timer', timer: 'time-wait', action: 'armed', deadline: expires });
-    this.#schedule(e, expires);
+    this.#deadlines.schedule(e, expires);
   }
 
   #timeWaitAck(rec: TimeWaitRecord, e: Entry, now: Instant, out: EndpointOutput): void {
@@ -1048,10 +1029,10 @@ export class Endpoint {
       };
       this.#byId.set(e.id, tw);
       this.#byTuple.set(e.key, tw);
-      this.#schedule(tw, rec.expires);
+      this.#deadlines.schedule(tw, rec.expires);
       return;
     }
-    this.#schedule(e, e.conn.nextDeadline());
+    this.#deadlines.schedule(e, e.conn.nextDeadline());
   }
 
   /**
@@ -1091,19 +1072,6 @@ export class Endpoint {
   /** The live object is leaving the table: keep its retransmission count for stats. */
   #retire(e: LiveEntry): void {
     this.#retiredRetransmits += e.conn.info().retransmits;
-  }
-
-  #schedule(e: Entry, deadline: Instant | undefined): void {
-    if (e.deadline === deadline) return;
-    e.deadline = deadline;
-    if (deadline === undefined) return;
-    this.#heap.push(deadline, e.id);
-    if (this.#heap.size > 2 * this.#byId.size + 64) this.#rebuildHeap();
-  }
-
-  #rebuildHeap(): void {
-    this.#heap.clear();
-    for (const e of this.#byId.values()) if (e.deadline !== undefined) this.#heap.push(e.deadline, e.id);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1306,72 +1274,4 @@ function concatOutput(a: Output, b: Output): Output {
 /** Sequence number relative to an ISN, signed as the Connection's traces have it. */
 function rel(seq: number, isn: number): number {
   return seqDiff(seq, isn);
-}
-
-/**
- * Binary min-heap of (deadline, id), ordered by deadline then id (so equal deadlines are served in
- * creation order). Parallel number arrays: no object per item.
- */
-class DeadlineHeap {
-  readonly #at: number[] = [];
-  readonly #id: number[] = [];
-
-  get size(): number {
-    return this.#at.length;
-  }
-  get topAt(): number | undefined {
-    return this.#at[0];
-  }
-  get topId(): number | undefined {
-    return this.#id[0];
-  }
-
-  clear(): void {
-    this.#at.length = 0;
-    this.#id.length = 0;
-  }
-
-  push(at: number, id: number): void {
-    const a = this.#at;
-    const d = this.#id;
-    let i = a.length;
-    a.push(at);
-    d.push(id);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.#less(at, id, a[p] as number, d[p] as number)) break;
-      a[i] = a[p] as number;
-      d[i] = d[p] as number;
-      i = p;
-    }
-    a[i] = at;
-    d[i] = id;
-  }
-
-  pop(): void {
-    const a = this.#at;
-    const d = this.#id;
-    const lastAt = a.pop();
-    const lastId = d.pop();
-    if (lastAt === undefined || lastId === undefined || a.length === 0) return;
-    const n = a.length;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      let c = l;
-      if (r < n && this.#less(a[r] as number, d[r] as number, a[l] as number, d[l] as number)) c = r;
-      if (!this.#less(a[c] as number, d[c] as number, lastAt, lastId)) break;
-      a[i] = a[c] as number;
-      d[i] = d[c] as number;
-      i = c;
-    }
-    a[i] = lastAt;
-    d[i] = lastId;
-  }
-
-  #less(at1: number, id1: number, at2: number, id2: number): boolean {
-    return at1 < at2 || (at1 === at2 && id1 < id2);
-  }
 }

@@ -1,0 +1,171 @@
+// The endpoint's deadline heap (deadline-heap.ts): one deadline per entry, lazy invalidation,
+// ordered by deadline then id, rebuilt when stale items pile up.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { DeadlineHeap, type Scheduled } from '../../src/core/deadline-heap.js';
+import type { Instant } from '../../src/core/time.js';
+
+interface Item extends Scheduled {
+  name: string;
+}
+
+function setup(): { entries: Map<number, Item>; heap: DeadlineHeap<Item>; add(id: number): Item } {
+  const entries = new Map<number, Item>();
+  const heap = new DeadlineHeap<Item>(entries);
+  return {
+    entries,
+    heap,
+    add(id) {
+      const e: Item = { id, deadline: undefined, name: `e${id}` };
+      entries.set(id, e);
+      return e;
+    },
+  };
+}
+
+const names = (due: Item[]): string[] => due.map((e) => e.name);
+
+describe('DeadlineHeap', () => {
+  test('empty: no deadline, nothing due', () => {
+    const { heap } = setup();
+    assert.equal(heap.next(), undefined);
+    assert.deepEqual(heap.takeDue(1_000_000), []);
+    assert.equal(heap.size, 0);
+  });
+
+  test('next() is the earliest deadline; takeDue serves by deadline, then by id, and clears each', () => {
+    const { heap, add } = setup();
+    const e3 = add(3);
+    const e1 = add(1);
+    const e2 = add(2);
+    const e4 = add(4);
+    heap.schedule(e3, 50);
+    heap.schedule(e1, 70);
+    heap.schedule(e2, 50);
+    heap.schedule(e4, 10);
+    assert.equal(heap.next(), 10);
+    assert.deepEqual(names(heap.takeDue(9)), []);
+    assert.deepEqual(names(heap.takeDue(50)), ['e4', 'e2', 'e3']);
+    assert.deepEqual(
+      [e2, e3, e4].map((e) => e.deadline),
+      [undefined, undefined, undefined],
+    );
+    assert.equal(e1.deadline, 70);
+    assert.equal(heap.next(), 70);
+    assert.deepEqual(names(heap.takeDue(1_000)), ['e1']);
+    assert.equal(heap.next(), undefined);
+    assert.equal(heap.size, 0);
+  });
+
+  test('a new deadline replaces the old one, later or earlier; the old item is never served', () => {
+    const { heap, add } = setup();
+    const a = add(1);
+    const b = add(2);
+    heap.schedule(a, 100);
+    heap.schedule(b, 200);
+    heap.schedule(a, 300); // later: the item at 100 goes stale
+    assert.equal(heap.next(), 200);
+    heap.schedule(b, 50); // earlier
+    assert.equal(heap.next(), 50);
+    assert.deepEqual(names(heap.takeDue(250)), ['e2']);
+    assert.equal(heap.next(), 300);
+    assert.deepEqual(names(heap.takeDue(300)), ['e1']);
+    assert.deepEqual(names(heap.takeDue(10_000)), []);
+  });
+
+  test('scheduling the same deadline again pushes nothing; undefined clears it', () => {
+    const { heap, add } = setup();
+    const a = add(1);
+    heap.schedule(a, 100);
+    heap.schedule(a, 100);
+    assert.equal(heap.size, 1);
+    heap.schedule(a, undefined);
+    assert.equal(a.deadline, undefined);
+    assert.equal(heap.next(), undefined);
+    assert.deepEqual(names(heap.takeDue(100)), []);
+  });
+
+  test('an entry gone from the map, or replaced by another with its id, makes its items stale', () => {
+    const { entries, heap, add } = setup();
+    const a = add(1);
+    const b = add(2);
+    heap.schedule(a, 10);
+    heap.schedule(b, 20);
+    entries.delete(1);
+    assert.equal(heap.next(), 20);
+    // A new object under id 2 (as when a connection's object is swapped for its TIME-WAIT record)
+    // does not inherit the old object's item: it holds no deadline until it is scheduled.
+    const b2: Item = { id: 2, deadline: undefined, name: 'e2-record' };
+    entries.set(2, b2);
+    assert.equal(heap.next(), undefined);
+    heap.schedule(b2, 20);
+    assert.deepEqual(names(heap.takeDue(20)), ['e2-record']);
+  });
+
+  test('a deadline set again while it is being served (takeDue cleared it) is a new item', () => {
+    const { heap, add } = setup();
+    const a = add(1);
+    heap.schedule(a, 10);
+    const due = heap.takeDue(10);
+    assert.deepEqual(names(due), ['e1']);
+    heap.schedule(a, 10); // reports the same instant again: served by the next call, not this one
+    assert.equal(heap.next(), 10);
+    assert.deepEqual(names(heap.takeDue(10)), ['e1']);
+  });
+
+  test('stale items never make the heap larger than 2n + 64 (it is rebuilt)', () => {
+    const { heap, add } = setup();
+    const items = [add(1), add(2), add(3)];
+    for (let i = 0; i < 10_000; i++) {
+      heap.schedule(items[i % 3] as Item, 1_000 + i);
+      assert.ok(heap.size <= 2 * 3 + 64, `size ${heap.size} after ${i + 1} changes`);
+    }
+    // After the rebuilds every entry is still served once, at its last deadline, in order.
+    const last = items.map((e) => e.deadline);
+    assert.deepEqual(last, [10_999, 10_997, 10_998]);
+    assert.equal(heap.next(), 10_997);
+    assert.deepEqual(names(heap.takeDue(20_000)), ['e2', 'e3', 'e1']);
+  });
+
+  test('against a plain model: random schedules, removals and takes (seeded)', () => {
+    let seed = 12345;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const { entries, heap, add } = setup();
+    let nextId = 1;
+    let now = 0;
+    for (let step = 0; step < 20_000; step++) {
+      const op = rand(10);
+      const ids = [...entries.keys()];
+      if (op < 6) {
+        // The bound holds after every schedule (a removal leaves stale items until the next one).
+        const e = op < 3 || ids.length === 0 ? add(nextId++) : (entries.get(ids[rand(ids.length)] as number) as Item);
+        heap.schedule(e, rand(4) === 0 ? undefined : now + rand(500));
+        assert.ok(heap.size <= 2 * entries.size + 64, `step ${step}: size ${heap.size} for ${entries.size} entries`);
+      } else if (op < 7 && ids.length > 0) {
+        const id = ids[rand(ids.length)] as number;
+        const e = entries.get(id) as Item;
+        entries.delete(id);
+        e.deadline = undefined;
+      } else if (op < 9) {
+        const expected = [...entries.values()]
+          .filter((e) => e.deadline !== undefined)
+          .reduce<Instant | undefined>(
+            (m, e) => (m === undefined || (e.deadline as number) < m ? e.deadline : m),
+            undefined,
+          );
+        assert.equal(heap.next(), expected, `step ${step}`);
+      } else {
+        now += rand(200);
+        const expected = [...entries.values()]
+          .filter((e) => e.deadline !== undefined && e.deadline <= now)
+          .sort((x, y) => (x.deadline as number) - (y.deadline as number) || x.id - y.id)
+          .map((e) => e.name);
+        assert.deepEqual(names(heap.takeDue(now)), expected, `step ${step}`);
+      }
+    }
+  });
+});
