@@ -1,9 +1,9 @@
 // `abort`: the client aborts (RST) instead of closing: no FIN exchange, no TIME-WAIT; the server
 // learns of it from the RST and reports ECONNRESET (RFC 9293 §3.10.5, §3.10.7.4 second step).
 
-import { CLIENT, ms, result, type ScenarioDef, type ScenarioOptions, SERVER, World } from './world.js';
+import { afterHandshake, CLIENT, errorsOf, ms, SERVER } from './world.js';
 
-const def = {
+const info = {
   name: 'abort',
   title: 'abort: the client resets the connection (RST), no TIME-WAIT',
   description:
@@ -12,22 +12,17 @@ const def = {
     'ECONNRESET and is CLOSED too.',
 };
 
-export const abortScenario: ScenarioDef = {
-  ...def,
-  run(opts: ScenarioOptions = {}) {
-    const w = new World(opts);
-    const { c } = w.connect();
-    w.start();
-    w.note('client app: write "GET /"');
-    c.write('GET /');
-    w.runTo(20);
-    w.note('client app: abort()');
-    c.abort();
-    w.net.run();
-    const run = w.run('abort', (f) => [
+export const abortScenario = afterHandshake(info, (w, { c }) => {
+  w.note('client app: write "GET /"');
+  c.write('GET /');
+  w.runTo(20);
+  w.note('client app: abort()');
+  c.abort();
+  w.net.run();
+  return {
+    summary: (f) => [
       `client CLOSED at ${ms(f.closedAt[CLIENT])} (no TIME-WAIT); server CLOSED at ${ms(f.closedAt[SERVER])} ` +
-        `with ${f.errors[SERVER]?.join(', ') || 'no error'}`,
-    ]);
-    return result(def, w, [run]);
-  },
-};
+        `with ${errorsOf(f, SERVER)}`,
+    ],
+  };
+});

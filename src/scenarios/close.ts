@@ -7,12 +7,12 @@
 import type { TraceEvent } from '../trace/events.js';
 import { formatDuration } from '../trace/ladder.js';
 import { ACK, FIN } from '../wire/segment.js';
-import { CLIENT, ms, result, type ScenarioDef, type ScenarioOptions, SERVER, World } from './world.js';
+import { afterHandshake, CLIENT, ms, SERVER, sent } from './world.js';
 
 /** What the server still sends in CLOSE-WAIT. */
 export const LAST_WORDS = 'bye from server\n';
 
-const def = {
+const info = {
   name: 'close',
   title: 'four-way close: client closes first, server sends data in CLOSE-WAIT, then closes',
   description:
@@ -28,13 +28,11 @@ const def = {
  * w = the server's FIN seq; the last ACK carries seq u+1, ack w+1.
  */
 function seedLetters(events: readonly TraceEvent[]): string {
-  const sent = (ep: string, pick: (flags: number) => boolean) =>
-    events.find((e) => e.type === 'send' && e.endpoint === ep && pick(e.seg.flags));
-  const u = sent(CLIENT, (f) => (f & FIN) !== 0);
-  const v = sent(SERVER, (f) => f === ACK);
-  const w = sent(SERVER, (f) => (f & FIN) !== 0);
-  const last = [...events].reverse().find((e) => e.type === 'send' && e.endpoint === CLIENT);
-  if (!u || !v || !w || !last || u.type !== 'send' || v.type !== 'send' || w.type !== 'send' || last.type !== 'send') {
+  const u = sent(events, CLIENT, (f) => (f & FIN) !== 0)[0];
+  const v = sent(events, SERVER, (f) => f === ACK)[0];
+  const w = sent(events, SERVER, (f) => (f & FIN) !== 0)[0];
+  const last = sent(events, CLIENT).at(-1);
+  if (!u || !v || !w || !last) {
     return 'the seed figure: not all four segments were seen';
   }
   return (
@@ -43,39 +41,31 @@ function seedLetters(events: readonly TraceEvent[]): string {
   );
 }
 
-export const closeScenario: ScenarioDef = {
-  ...def,
-  run(opts: ScenarioOptions = {}) {
-    const w = new World(opts);
-    const { c, s } = w.connect();
-    w.start();
-    // The seed's client "stops sending" but must still receive: a close of the sending side.
-    w.note('client app: shutdown() (done sending, still reading)');
-    c.shutdown();
-    w.net.runUntil(() => s.state === 'CLOSE-WAIT');
-    w.runTo(w.t + 20);
-    w.note(`server app: write ${LAST_WORDS.length} bytes`);
-    s.write(LAST_WORDS);
-    w.runTo(w.t + 20);
-    w.note('server app: close()');
-    s.close();
-    w.net.run();
-    const run = w.run(
-      'close',
-      (f) => {
-        const tw = f.timeWaitAt[CLIENT];
-        const cc = f.closedAt[CLIENT];
-        const lasted = tw !== undefined && cc !== undefined ? cc - tw : undefined;
-        return [
-          `server CLOSED at ${ms(f.closedAt[SERVER])}, client CLOSED at ${ms(cc)}: ` +
-            `TIME-WAIT lasted ${lasted === undefined ? '?' : formatDuration(lasted)}` +
-            `${lasted === 2 * w.mslMs ? ` = 2×MSL (MSL ${formatDuration(w.mslMs)})` : ''}`,
-          `client read ${JSON.stringify(c.receivedText())} after its own FIN (half-closed, still receiving)`,
-          seedLetters(w.events()),
-        ];
-      },
-      { clientReceived: c.receivedText() },
-    );
-    return result(def, w, [run]);
-  },
-};
+export const closeScenario = afterHandshake(info, (w, { c, s }) => {
+  // The seed's client "stops sending" but must still receive: a close of the sending side.
+  w.note('client app: shutdown() (done sending, still reading)');
+  c.shutdown();
+  w.net.runUntil(() => s.state === 'CLOSE-WAIT');
+  w.runTo(w.t + 20);
+  w.note(`server app: write ${LAST_WORDS.length} bytes`);
+  s.write(LAST_WORDS);
+  w.runTo(w.t + 20);
+  w.note('server app: close()');
+  s.close();
+  w.net.run();
+  return {
+    summary: (f) => {
+      const tw = f.timeWaitAt[CLIENT];
+      const cc = f.closedAt[CLIENT];
+      const lasted = tw !== undefined && cc !== undefined ? cc - tw : undefined;
+      return [
+        `server CLOSED at ${ms(f.closedAt[SERVER])}, client CLOSED at ${ms(cc)}: ` +
+          `TIME-WAIT lasted ${lasted === undefined ? '?' : formatDuration(lasted)}` +
+          `${lasted === 2 * w.mslMs ? ` = 2×MSL (MSL ${formatDuration(w.mslMs)})` : ''}`,
+        `client read ${JSON.stringify(c.receivedText())} after its own FIN (half-closed, still receiving)`,
+        seedLetters(w.events()),
+      ];
+    },
+    extra: { clientReceived: c.receivedText() },
+  };
+});

@@ -3,12 +3,12 @@
 // it. When the server finally closes, its FIN meets no connection and is answered with a RST.
 
 import { formatDuration } from '../trace/ladder.js';
-import { CLIENT, ms, result, type ScenarioDef, type ScenarioOptions, SERVER, World } from './world.js';
+import { afterHandshake, CLIENT, enteredAt, errorsOf, ms, SERVER } from './world.js';
 
 /** When the server application finally closes, ms after the start. */
 export const LATE_CLOSE_AT = 90_000;
 
-const def = {
+const info = {
   name: 'fin-wait-2-timeout',
   title: 'FIN-WAIT-2 timeout: the server never closes; the client gives up after 60 s',
   description:
@@ -18,29 +18,24 @@ const def = {
     "At 90 s the server closes at last: its FIN finds no connection and the client's host answers RST.",
 };
 
-export const finWait2TimeoutScenario: ScenarioDef = {
-  ...def,
-  run(opts: ScenarioOptions = {}) {
-    const w = new World(opts);
-    const { c, s } = w.connect();
-    w.start();
-    w.note('client app: close()');
-    c.close();
-    w.runTo(LATE_CLOSE_AT);
-    w.note('server app: close(), at last');
-    s.close();
-    w.net.run();
-    const run = w.run('fin-wait-2-timeout', (f) => {
+export const finWait2TimeoutScenario = afterHandshake(info, (w, { c, s }) => {
+  w.note('client app: close()');
+  c.close();
+  w.runTo(LATE_CLOSE_AT);
+  w.note('server app: close(), at last');
+  s.close();
+  w.net.run();
+  return {
+    summary: (f) => {
       const fw2 = f.states[CLIENT]?.includes('FIN-WAIT-2');
-      const entered = w.events().find((e) => e.type === 'state' && e.endpoint === CLIENT && e.to === 'FIN-WAIT-2')?.t;
+      const entered = enteredAt(w.events(), CLIENT, 'FIN-WAIT-2');
       const cc = f.closedAt[CLIENT];
       return [
         `client in FIN-WAIT-2 from ${ms(entered)} until CLOSED at ${ms(cc)}` +
           (fw2 && entered !== undefined && cc !== undefined ? ` (${formatDuration(cc - entered)})` : ''),
         `server closed at ${ms(LATE_CLOSE_AT)}; its FIN got a RST: CLOSED at ${ms(f.closedAt[SERVER])}` +
-          ` with ${f.errors[SERVER]?.join(', ') || 'no error'}`,
+          ` with ${errorsOf(f, SERVER)}`,
       ];
-    });
-    return result(def, w, [run]);
-  },
-};
+    },
+  };
+});

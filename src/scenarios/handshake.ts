@@ -1,19 +1,9 @@
 // `handshake`: the three-way handshake (RFC 9293 §3.5, "Basic Three-Way Handshake"), then one
 // request and its answer.
 
-import {
-  CLIENT,
-  ms,
-  result,
-  type ScenarioDef,
-  type ScenarioOptions,
-  SERVER,
-  SERVER_ADDR,
-  SERVER_PORT,
-  World,
-} from './world.js';
+import { CLIENT, enteredAt, ms, SERVER, scenario } from './world.js';
 
-const def = {
+const info = {
   name: 'handshake',
   title: 'three-way handshake: SYN, SYN-ACK, ACK, then a request and a reply',
   description:
@@ -22,29 +12,25 @@ const def = {
     'byte is seq 1. The client then sends a request and the server replies.',
 };
 
-export const handshakeScenario: ScenarioDef = {
-  ...def,
-  run(opts: ScenarioOptions = {}) {
-    const w = new World(opts);
-    w.start();
-    const l = w.server.listen(SERVER_PORT);
-    w.note('client app: connect()');
-    const c = w.client.connect({ addr: SERVER_ADDR, port: SERVER_PORT });
-    w.net.runUntil(() => c.state === 'ESTABLISHED');
-    w.note('client app: write "GET /"');
-    c.write('GET /');
-    w.net.runUntil(() => l.accepted[0] !== undefined && l.accepted[0].receivedText() === 'GET /');
-    w.note('server app: write "200 OK"');
-    l.accepted[0]?.write('200 OK');
-    w.net.run();
-    const run = w.run('handshake', (f) => {
-      const est = (ep: string) =>
-        w.events().find((e) => e.type === 'state' && e.endpoint === ep && e.to === 'ESTABLISHED')?.t;
+export const handshakeScenario = scenario(info, (w) => {
+  w.start();
+  const l = w.listen();
+  w.note('client app: connect()');
+  const c = w.dial();
+  w.net.runUntil(() => c.state === 'ESTABLISHED');
+  w.note('client app: write "GET /"');
+  c.write('GET /');
+  w.net.runUntil(() => l.accepted[0] !== undefined && l.accepted[0].receivedText() === 'GET /');
+  w.note('server app: write "200 OK"');
+  l.accepted[0]?.write('200 OK');
+  w.net.run();
+  return {
+    summary: (f) => {
+      const est = (ep: string) => enteredAt(w.events(), ep, 'ESTABLISHED');
       return [
         `client ESTABLISHED at ${ms(est(CLIENT))} (one round trip), server at ${ms(est(SERVER))}`,
         `client states ${f.states[CLIENT]?.join(' → ')}; server ${f.states[SERVER]?.join(' → ')}`,
       ];
-    });
-    return result(def, w, [run]);
-  },
-};
+    },
+  };
+});

@@ -5,19 +5,10 @@
 
 import { DEFAULT_CONFIG } from '../core/config.js';
 import { formatDuration } from '../trace/ladder.js';
-import {
-  CLIENT,
-  ms,
-  result,
-  type ScenarioDef,
-  type ScenarioOptions,
-  SERVER,
-  SERVER_ADDR,
-  SERVER_PORT,
-  World,
-} from './world.js';
+import { ACK } from '../wire/segment.js';
+import { CLIENT, errorsOf, ms, SERVER, scenario, sent } from './world.js';
 
-const def = {
+const info = {
   name: 'keepalive',
   title: 'keepalive: the client vanishes; the server probes after 2 h idle, every 75 s, gives up after 10',
   description:
@@ -27,38 +18,33 @@ const def = {
     'no answer comes, and after the 10th unanswered probe the server reports ETIMEDOUT and is CLOSED.',
 };
 
-export const keepaliveScenario: ScenarioDef = {
-  ...def,
-  run(opts: ScenarioOptions = {}) {
-    const w = new World({ ...opts, serverConfig: { keepalive: true } });
+export const keepaliveScenario = scenario(
+  info,
+  (w) => {
     w.start();
-    const l = w.server.listen(SERVER_PORT);
-    const c = w.client.connect({ addr: SERVER_ADDR, port: SERVER_PORT });
-    w.net.runUntil(() => l.accepted.length > 0);
-    const s = l.accepted[0]!;
+    const l = w.listen();
+    const c = w.dial();
+    const s = w.accepted(l);
     w.note('the client vanishes (network partition)');
     w.net.partition(CLIENT, SERVER);
     w.net.run();
     const events = w.events();
     const idleFrom = [...events].reverse().find((e) => e.type === 'recv' && e.endpoint === SERVER)?.t ?? 0;
-    const probes = events.filter(
-      (e) => e.type === 'send' && e.endpoint === SERVER && e.t > idleFrom && e.seg.flags === 0x10,
-    );
+    const probes = sent(events, SERVER, (f) => f === ACK).filter((e) => e.t > idleFrom);
     const cfg = DEFAULT_CONFIG;
-    const run = w.run(
-      'keepalive',
-      (f) => {
+    return {
+      summary: (f) => {
         const sc = f.closedAt[SERVER];
         return [
           `server last heard from the client at ${ms(idleFrom)}; first probe at ${ms(probes[0]?.t)}` +
             ` (${formatDuration(cfg.keepaliveIdle)} idle); ${probes.length} probes in all, ${formatDuration(cfg.keepaliveInterval)} apart, none answered`,
-          `server CLOSED at ${ms(sc)} with ${f.errors[SERVER]?.join(', ') || 'no error'}` +
+          `server CLOSED at ${ms(sc)} with ${errorsOf(f, SERVER)}` +
             (sc !== undefined ? ` = ${formatDuration(sc - idleFrom)} after the last segment` : '') +
             `; the vanished client is still ${c.state} (server ${s.state})`,
         ];
       },
-      { idleFrom, probes: probes.length, firstProbeAt: probes[0]?.t ?? -1 },
-    );
-    return result(def, w, [run]);
+      extra: { idleFrom, probes: probes.length, firstProbeAt: probes[0]?.t ?? -1 },
+    };
   },
-};
+  { serverConfig: { keepalive: true } },
+);

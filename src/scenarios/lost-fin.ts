@@ -2,9 +2,10 @@
 // occupies a sequence number, so it is retransmitted like data: RFC 9293 §3.10.4, §3.8.1).
 
 import { matchers } from '../sim/index.js';
-import { CLIENT, ms, result, type ScenarioDef, type ScenarioOptions, SERVER, World } from './world.js';
+import { FIN } from '../wire/segment.js';
+import { afterHandshake, CLIENT, ms, SERVER, sent } from './world.js';
 
-const def = {
+const info = {
   name: 'lost-fin',
   title: "lost FIN: the client's FIN is lost and retransmitted after the RTO",
   description:
@@ -13,29 +14,21 @@ const def = {
     'close proceeds as usual and the client ends in TIME-WAIT.',
 };
 
-export const lostFinScenario: ScenarioDef = {
-  ...def,
-  run(opts: ScenarioOptions = {}) {
-    const w = new World(opts);
-    const { c, s } = w.connect();
-    w.start();
-    w.net.fault({ from: CLIENT, match: matchers.fin, nth: 1, action: 'drop' });
-    w.note('client app: close()');
-    c.close();
-    w.net.runUntil(() => s.state === 'CLOSE-WAIT');
-    w.note('server app: close()');
-    s.close();
-    w.net.run();
-    const fins = w.events().filter((e) => e.type === 'send' && e.endpoint === CLIENT && e.seg.flags & 1);
-    const again = fins[1]?.t;
-    const run = w.run(
-      'lost-fin',
-      (f) => [
-        `client's FIN lost at ${ms(fins[0]?.t)}, retransmitted at ${ms(again)} (RTO)`,
-        `server CLOSED at ${ms(f.closedAt[SERVER])}, client CLOSED at ${ms(f.closedAt[CLIENT])} after TIME-WAIT`,
-      ],
-      { finRetransmittedAt: again ?? -1 },
-    );
-    return result(def, w, [run]);
-  },
-};
+export const lostFinScenario = afterHandshake(info, (w, { c, s }) => {
+  w.net.fault({ from: CLIENT, match: matchers.fin, nth: 1, action: 'drop' });
+  w.note('client app: close()');
+  c.close();
+  w.net.runUntil(() => s.state === 'CLOSE-WAIT');
+  w.note('server app: close()');
+  s.close();
+  w.net.run();
+  const fins = sent(w.events(), CLIENT, (f) => (f & FIN) !== 0);
+  const again = fins[1]?.t;
+  return {
+    summary: (f) => [
+      `client's FIN lost at ${ms(fins[0]?.t)}, retransmitted at ${ms(again)} (RTO)`,
+      `server CLOSED at ${ms(f.closedAt[SERVER])}, client CLOSED at ${ms(f.closedAt[CLIENT])} after TIME-WAIT`,
+    ],
+    extra: { finRetransmittedAt: again ?? -1 },
+  };
+});

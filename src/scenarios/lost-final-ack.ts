@@ -5,9 +5,9 @@
 import { matchers } from '../sim/index.js';
 import { formatDuration } from '../trace/ladder.js';
 import { FIN, RST } from '../wire/segment.js';
-import { CLIENT, ms, result, type ScenarioDef, type ScenarioOptions, SERVER, World } from './world.js';
+import { afterHandshake, CLIENT, ms, SERVER, sent } from './world.js';
 
-const def = {
+const info = {
   name: 'lost-final-ack',
   title: 'lost final ACK: the server retransmits its FIN, the client re-ACKs and restarts 2MSL',
   description:
@@ -17,50 +17,42 @@ const def = {
     'retransmitted FIN would have met no connection and been answered with a RST.',
 };
 
-export const lostFinalAckScenario: ScenarioDef = {
-  ...def,
-  run(opts: ScenarioOptions = {}) {
-    const w = new World(opts);
-    const { c, s } = w.connect();
-    w.start();
-    w.note('client app: close()');
-    c.close();
-    w.net.runUntil(() => s.state === 'CLOSE-WAIT');
-    w.note('server app: close()');
-    s.close();
-    // The next pure ACK from the client is the one for the server's FIN.
-    w.net.fault({ from: CLIENT, match: matchers.pureAck, nth: 1, action: 'drop' });
-    w.net.run();
-    const events = w.events();
-    const finSends = events.filter((e) => e.type === 'send' && e.endpoint === SERVER && e.seg.flags & FIN);
-    const retransmittedAt = finSends[1]?.t;
-    const twArmed = events.filter(
-      (e) => e.type === 'timer' && e.endpoint === CLIENT && e.timer === 'time-wait' && e.action === 'armed',
-    );
-    const restartedAt = twArmed[1]?.t;
-    const reset = events.find((e) => e.type === 'send' && e.endpoint === CLIENT && e.seg.flags & RST);
-    const run = w.run(
-      'lost-final-ack',
-      (f) => {
-        const cc = f.closedAt[CLIENT];
-        const lines = [
-          `server retransmitted its FIN at ${ms(retransmittedAt)}; it was CLOSED at ${ms(f.closedAt[SERVER])}`,
-        ];
-        if (restartedAt !== undefined && cc !== undefined) {
-          lines.push(
-            `client entered TIME-WAIT at ${ms(f.timeWaitAt[CLIENT])}, ACKed the FIN again and restarted 2MSL at ` +
-              `${ms(restartedAt)}: CLOSED at ${ms(cc)} = ${ms(restartedAt)} + ${formatDuration(cc - restartedAt)}`,
-          );
-        } else {
-          lines.push(
-            `client left TIME-WAIT at ${ms(cc)}, before the FIN came back: it answered with a RST at ${ms(reset?.t)}, ` +
-              'not the ACK the server wanted (what a long enough TIME-WAIT prevents)',
-          );
-        }
-        return lines;
-      },
-      { finRetransmittedAt: retransmittedAt ?? -1, timeWaitRestartedAt: restartedAt ?? -1 },
-    );
-    return result(def, w, [run]);
-  },
-};
+export const lostFinalAckScenario = afterHandshake(info, (w, { c, s }) => {
+  w.note('client app: close()');
+  c.close();
+  w.net.runUntil(() => s.state === 'CLOSE-WAIT');
+  w.note('server app: close()');
+  s.close();
+  // The next pure ACK from the client is the one for the server's FIN.
+  w.net.fault({ from: CLIENT, match: matchers.pureAck, nth: 1, action: 'drop' });
+  w.net.run();
+  const events = w.events();
+  const finSends = sent(events, SERVER, (f) => (f & FIN) !== 0);
+  const retransmittedAt = finSends[1]?.t;
+  const twArmed = events.filter(
+    (e) => e.type === 'timer' && e.endpoint === CLIENT && e.timer === 'time-wait' && e.action === 'armed',
+  );
+  const restartedAt = twArmed[1]?.t;
+  const reset = sent(events, CLIENT, (f) => (f & RST) !== 0)[0];
+  return {
+    summary: (f) => {
+      const cc = f.closedAt[CLIENT];
+      const lines = [
+        `server retransmitted its FIN at ${ms(retransmittedAt)}; it was CLOSED at ${ms(f.closedAt[SERVER])}`,
+      ];
+      if (restartedAt !== undefined && cc !== undefined) {
+        lines.push(
+          `client entered TIME-WAIT at ${ms(f.timeWaitAt[CLIENT])}, ACKed the FIN again and restarted 2MSL at ` +
+            `${ms(restartedAt)}: CLOSED at ${ms(cc)} = ${ms(restartedAt)} + ${formatDuration(cc - restartedAt)}`,
+        );
+      } else {
+        lines.push(
+          `client left TIME-WAIT at ${ms(cc)}, before the FIN came back: it answered with a RST at ${ms(reset?.t)}, ` +
+            'not the ACK the server wanted (what a long enough TIME-WAIT prevents)',
+        );
+      }
+      return lines;
+    },
+    extra: { finRetransmittedAt: retransmittedAt ?? -1, timeWaitRestartedAt: restartedAt ?? -1 },
+  };
+});

@@ -27,8 +27,7 @@ import {
   type ScenarioOptions,
   type ScenarioRun,
   SERVER,
-  SERVER_ADDR,
-  SERVER_PORT,
+  sent,
   World,
 } from './world.js';
 
@@ -70,12 +69,11 @@ function incarnationOne(w: World): { captured: Captured[]; c: SimConn; l: SimLis
       captured.push({ bytes: p.bytes, seq: seg.seq, len: seg.payload.length });
     }
   });
-  const l = w.server.listen(SERVER_PORT);
+  const l = w.listen();
   w.start();
   w.note('incarnation 1: client port 5000 connects');
-  const c = w.client.connect({ addr: SERVER_ADDR, port: SERVER_PORT }, { localPort: OLD_DUP_CLIENT_PORT });
-  w.net.runUntil(() => l.accepted.length > 0);
-  const s = l.accepted[0]!;
+  const c = w.dial(OLD_DUP_CLIENT_PORT);
+  const s = w.accepted(l);
   w.note(`server app: write ${INCARNATION_BYTES} bytes of 'O'`);
   s.write(new Uint8Array(INCARNATION_BYTES).fill(OLD));
   w.net.runUntil(() => c.receivedBytes().length >= INCARNATION_BYTES);
@@ -91,14 +89,13 @@ function incarnationOne(w: World): { captured: Captured[]; c: SimConn; l: SimLis
 /** Incarnation 2 from the same port: the server answers with 8000 bytes of 'n'. */
 function incarnationTwo(w: World): SimConn {
   w.note('incarnation 2: client port 5000 connects again');
-  const c2 = w.client.connect({ addr: SERVER_ADDR, port: SERVER_PORT }, { localPort: OLD_DUP_CLIENT_PORT });
+  const c2 = w.dial(OLD_DUP_CLIENT_PORT);
   w.net.runUntil(() => c2.state === 'ESTABLISHED');
   return c2;
 }
 
 function respond(w: World, l: SimListener): void {
-  w.net.runUntil(() => l.accepted.length > 1);
-  const s2 = l.accepted[1]!;
+  const s2 = w.accepted(l, 1);
   w.note(`server app: write ${INCARNATION_BYTES} bytes of 'n'`);
   s2.write(new Uint8Array(INCARNATION_BYTES).fill(NEW));
 }
@@ -109,10 +106,8 @@ function unprotected(opts: ScenarioOptions): { run: ScenarioRun; index: number }
   w.net.runUntil(() => w.client.conns()[0]?.state === 'CLOSED');
   const c2 = incarnationTwo(w);
   // The client's RCV.NXT in incarnation 2: one past the server's new ISN (its SYN,ACK).
-  const synAck = [...w.rec.events]
-    .reverse()
-    .find((e) => e.type === 'send' && e.endpoint === SERVER && e.seg.flags & SYN);
-  const rcvNxt = synAck && synAck.type === 'send' ? (synAck.seg.seq + 1) >>> 0 : 0;
+  const synAck = sent(w.rec.events, SERVER, (f) => (f & SYN) !== 0).at(-1);
+  const rcvNxt = synAck ? (synAck.seg.seq + 1) >>> 0 : 0;
   let index = captured.length - 1;
   let best = Number.POSITIVE_INFINITY;
   captured.forEach((k, i) => {
@@ -155,7 +150,7 @@ function protectedRun(opts: ScenarioOptions, index: number): { run: ScenarioRun;
   const { captured, c, l } = incarnationOne(w);
   let refused = '';
   try {
-    w.client.connect({ addr: SERVER_ADDR, port: SERVER_PORT }, { localPort: OLD_DUP_CLIENT_PORT });
+    w.dial(OLD_DUP_CLIENT_PORT);
   } catch (err) {
     if (!(err instanceof UsageError)) throw err;
     refused = err.code;

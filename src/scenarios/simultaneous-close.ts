@@ -1,9 +1,9 @@
 // `simultaneous-close`: both applications close at the same instant; the FINs cross (RFC 9293 §3.6,
 // "Simultaneous Close Sequence"): FIN-WAIT-1 → CLOSING → TIME-WAIT on both sides.
 
-import { CLIENT, ms, result, type ScenarioDef, type ScenarioOptions, SERVER, World } from './world.js';
+import { afterHandshake, CLIENT, ms, SERVER } from './world.js';
 
-const def = {
+const info = {
   name: 'simultaneous-close',
   title: 'simultaneous close: both FINs cross, both sides go through CLOSING to TIME-WAIT',
   description:
@@ -12,20 +12,15 @@ const def = {
     'and both wait 2×MSL (RFC 9293 §3.6, "Simultaneous Close Sequence").',
 };
 
-export const simultaneousCloseScenario: ScenarioDef = {
-  ...def,
-  run(opts: ScenarioOptions = {}) {
-    const w = new World(opts);
-    const { c, s } = w.connect();
-    w.start();
-    w.note('both apps: close()');
-    c.close();
-    s.close();
-    w.net.run();
-    const run = w.run('simultaneous-close', (f) => [
+export const simultaneousCloseScenario = afterHandshake(info, (w, { c, s }) => {
+  w.note('both apps: close()');
+  c.close();
+  s.close();
+  w.net.run();
+  return {
+    summary: (f) => [
       `both sides went ${f.states[CLIENT]?.join(' → ')}`,
       `client CLOSED at ${ms(f.closedAt[CLIENT])}, server CLOSED at ${ms(f.closedAt[SERVER])}: both waited 2×MSL`,
-    ]);
-    return result(def, w, [run]);
-  },
-};
+    ],
+  };
+});

@@ -1,9 +1,11 @@
 // The stage every named scenario plays on: a client (10.0.0.1) and a server (10.0.0.2, port 80) on the
 // simulated network, a trace recorder, and the bookkeeping that turns a run into a ScenarioResult.
+// scenario() and afterHandshake() make a one-run scenario from its story alone; the helpers at the
+// end read a run's trace for its summary.
 
 import { DEFAULT_CONFIG, type TcpConfig } from '../core/config.js';
 import type { Duration, Instant } from '../core/time.js';
-import { type SimConn, type SimHost, SimNetwork } from '../sim/index.js';
+import { type SimConn, type SimHost, type SimListener, SimNetwork } from '../sim/index.js';
 import type { TraceEvent, TraceSink } from '../trace/events.js';
 import { formatMs, type LadderNote } from '../trace/ladder.js';
 import { TraceRecorder } from '../trace/recorder.js';
@@ -116,16 +118,29 @@ export class World {
    * wire is quiet. Returns both handles.
    */
   connect(opts: { localPort?: number } = {}): { c: SimConn; s: SimConn } {
-    const l = this.server.listen(SERVER_PORT);
-    const c = this.client.connect(
-      { addr: SERVER_ADDR, port: SERVER_PORT },
-      opts.localPort !== undefined ? { localPort: opts.localPort } : {},
-    );
+    const l = this.listen();
+    const c = this.dial(opts.localPort);
     const ok = this.net.runUntil(() => c.state === 'ESTABLISHED' && l.accepted.length > 0, { limit: 60_000 });
     const s = l.accepted[l.accepted.length - 1];
     if (!ok || !s) throw new Error(`scenario set-up: handshake did not complete (client ${c.state})`);
     this.net.runFor(this.latency);
     return { c, s };
+  }
+
+  /** The server listens on port 80. */
+  listen(): SimListener {
+    return this.server.listen(SERVER_PORT);
+  }
+
+  /** The client connects to the server's port 80, from `localPort` or else an ephemeral port. */
+  dial(localPort?: number): SimConn {
+    return this.client.connect({ addr: SERVER_ADDR, port: SERVER_PORT }, localPort !== undefined ? { localPort } : {});
+  }
+
+  /** Runs until the listener has accepted its connection number `i` (from 0), and returns it. */
+  accepted(l: SimListener, i = 0): SimConn {
+    this.net.runUntil(() => l.accepted.length > i);
+    return l.accepted[i]!;
   }
 
   /** The scenario starts here: times in the result are measured from this instant. */
@@ -206,8 +221,44 @@ export interface ScenarioDef {
   run(opts?: ScenarioOptions): ScenarioResult;
 }
 
+/** A scenario's name, its one-line title and its description. */
+export type ScenarioInfo = Omit<ScenarioDef, 'run'>;
+
+/** What a scenario's story leaves for its run: the footer, made from the facts, and its own figures. */
+export interface Told {
+  summary: (f: ScenarioFacts) => string[];
+  extra?: ScenarioFacts['extra'];
+}
+
+/**
+ * A scenario of one run, labelled with its name: the story plays on a World made from the options
+ * and from `settings` (what the scenario fixes, whatever the options say), and calls start() itself.
+ */
+export function scenario(info: ScenarioInfo, story: (w: World) => Told, settings: WorldOptions = {}): ScenarioDef {
+  return {
+    ...info,
+    run(opts: ScenarioOptions = {}) {
+      const w = new World({ ...opts, ...settings });
+      const { summary, extra } = story(w);
+      return result(info, w, [w.run(info.name, summary, extra)]);
+    },
+  };
+}
+
+/** A scenario of one run that starts with both sides ESTABLISHED: the handshake is set-up, before start(). */
+export function afterHandshake(
+  info: ScenarioInfo,
+  story: (w: World, conns: { c: SimConn; s: SimConn }) => Told,
+): ScenarioDef {
+  return scenario(info, (w) => {
+    const conns = w.connect();
+    w.start();
+    return story(w, conns);
+  });
+}
+
 /** Builds the result of a scenario from its runs (the first is the main one). */
-export function result(def: Omit<ScenarioDef, 'run'>, w: World, runs: ScenarioRun[]): ScenarioResult {
+export function result(def: ScenarioInfo, w: World, runs: ScenarioRun[]): ScenarioResult {
   const main = runs[0]!;
   return {
     name: def.name,
@@ -229,4 +280,26 @@ export function result(def: Omit<ScenarioDef, 'run'>, w: World, runs: ScenarioRu
 /** "60,140 ms" */
 export function ms(t: Instant | undefined): string {
   return t === undefined ? 'never' : `${formatMs(t)} ms`;
+}
+
+/** A segment as its sender's trace records it. */
+export type SentEvent = Extract<TraceEvent, { type: 'send' | 'recv' }>;
+
+/** The segments `endpoint` sent whose flags `pick` accepts (by default all), oldest first. */
+export function sent(
+  events: readonly TraceEvent[],
+  endpoint: string,
+  pick: (flags: number) => boolean = () => true,
+): SentEvent[] {
+  return events.filter((e): e is SentEvent => e.type === 'send' && e.endpoint === endpoint && pick(e.seg.flags));
+}
+
+/** When `endpoint` first entered `state` (undefined: it never did). */
+export function enteredAt(events: readonly TraceEvent[], endpoint: string, state: string): Instant | undefined {
+  return events.find((e) => e.type === 'state' && e.endpoint === endpoint && e.to === state)?.t;
+}
+
+/** The errors an endpoint's connection reported, for a footer: "ECONNRESET" or "no error". */
+export function errorsOf(f: ScenarioFacts, endpoint: string): string {
+  return f.errors[endpoint]?.join(', ') || 'no error';
 }
