@@ -46,10 +46,7 @@
 // so they leave no entry. Likewise a Connection in TIME-WAIT with unread bytes stays the object,
 // not a record, until they are read (it does its own TIME-WAIT duties meanwhile).
 //
-// Counters (`stats`, like `netstat -s`): segments in and out, RSTs, retransmissions, opens, accepts,
-// failures by code, TIME-WAIT records and drops per DropReason. Connections trace their own drops,
-// so the endpoint hands each Connection a sink that counts 'drop' events before forwarding them
-// (which also turns the Connections' tracing on). Everything else is counted where it happens.
+// Counters (`stats`, like `netstat -s`): see stats.ts for what is counted where.
 //
 // Crash guard: a network fault never crashes the process. If handling a packet or a timeout
 // throws (a bug in the core, never the peer's doing), handlePacket/handleTimeout do not let it
@@ -57,7 +54,7 @@
 // 'closed'), stats.internalErrors is counted and a 'drop' with reason 'internal-error' is traced.
 // With `strict: true` (tests, the simulator) the exception is rethrown instead, so bugs stay loud.
 
-import { type ConnErrorCode, UsageError } from '../base/errors.js';
+import { UsageError } from '../base/errors.js';
 import { unreachable } from '../base/unreachable.js';
 import { decodePacket, type Packet } from '../wire/ip.js';
 import { ACK, has, makeSegment, RST, type Segment, SYN, segLen } from '../wire/segment.js';
@@ -70,16 +67,18 @@ import { IsnGenerator } from './isn.js';
 import { Listener, type ListenOptions } from './listener.js';
 import { checkPortRange, DEFAULT_EPHEMERAL_PORTS, pickEphemeralPort } from './ports.js';
 import { isSynchronized, TcpState, type TcpStateName } from './state.js';
+import { Counters, type EndpointStats } from './stats.js';
 import type { Duration, Instant } from './time.js';
 import { type TimeWaitRecord, timeWaitAck, timeWaitVerdict } from './time-wait.js';
 import type { TimerKind } from './timers.js';
-import type { DropReason, TraceEvent, TraceSink } from './trace.js';
+import type { TraceEvent, TraceSink } from './trace.js';
 import { NO_TRACE, wireDropReason } from './trace.js';
 import { type Address, isPort, listenKey, normalizeAddress, tupleKey, tupleLabel } from './tuple.js';
 
 /** An IP-level packet as the endpoint sees it: addresses beside a decoded segment (wire/ip.ts). */
 export type { Packet } from '../wire/ip.js';
 export type { ListenOptions } from './listener.js';
+export type { EndpointStats } from './stats.js';
 export type { Address } from './tuple.js';
 
 /** Never reused within an Endpoint. */
@@ -116,42 +115,6 @@ export interface EndpointOptions {
    * aborting the connection it reached. Default false; tests and the simulator set it.
    */
   strict?: boolean;
-}
-
-/**
- * Counters since the endpoint was made, like `netstat -s`. `stats` returns a fresh snapshot.
- * Drops of the simulated links ('link-loss', 'fault', 'partition', 'mtu') happen outside the
- * endpoint and stay 0 here.
- */
-export interface EndpointStats {
-  /** Segments given to handlePacket (directly or decoded by handleDatagram), whatever became of them. */
-  segmentsReceived: number;
-  /** Segments put in an output: by connections, RSTs for strays, ACKs of TIME-WAIT records. */
-  segmentsSent: number;
-  /** Segments sent again (SYN, data, FIN; timeouts, fast retransmit, partial ACKs). */
-  retransmissions: number;
-  rstsReceived: number;
-  rstsSent: number;
-  /** connect() calls (SYN sent). */
-  activeOpens: number;
-  /** SYNs at a listener that made a half-open connection. */
-  passiveOpens: number;
-  /** Handshakes completed at a listener ('accept' events). */
-  accepted: number;
-  /** 'error' events by code (also of half-open connections, whose events the user never sees). */
-  failed: Record<ConnErrorCode, number>;
-  timeWait: {
-    /** Connections that entered TIME-WAIT. */
-    created: number;
-    /** TIME-WAITs that ended after 2MSL (record or object). */
-    expired: number;
-    /** TIME-WAITs ended early by a new SYN that reused the tuple. */
-    reused: number;
-  };
-  /** Every traced drop of this endpoint and its connections, by reason (every reason present). */
-  drops: Record<DropReason, number>;
-  /** Exceptions caught by the crash guard (non-strict mode). */
-  internalErrors: number;
 }
 
 /** One line of connections(): what `ss -tan` shows. */
@@ -273,9 +236,7 @@ export class Endpoint {
   #nextListener: ListenerId = 1;
   #now: Instant = Number.NEGATIVE_INFINITY;
 
-  readonly #stats: EndpointStats = zeroStats();
-  /** Retransmissions of Connection objects the endpoint no longer holds (live ones are summed on demand). */
-  #retiredRetransmits = 0;
+  readonly #stats = new Counters();
   #lastInternalError: unknown;
 
   constructor(opts: EndpointOptions) {
@@ -289,11 +250,7 @@ export class Endpoint {
     this.#random = opts.random;
     const sink = opts.trace ?? NO_TRACE;
     this.#connTrace = sink;
-    const drops = this.#stats.drops;
-    this.#trace = (ev) => {
-      if (ev.type === 'drop') drops[ev.reason] = (drops[ev.reason] ?? 0) + 1;
-      sink(ev);
-    };
+    this.#trace = this.#stats.countDrops(sink);
     this.#strict = opts.strict === true;
     this.#isn = new IsnGenerator(opts.isnSecret);
     this.#ports = opts.ephemeralPorts ?? DEFAULT_EPHEMERAL_PORTS;
@@ -673,16 +630,9 @@ export class Endpoint {
 
   /** A snapshot of the counters (see EndpointStats). O(live connections): retransmissions are summed. */
   get stats(): EndpointStats {
-    const s = this.#stats;
-    let retransmissions = this.#retiredRetransmits;
-    for (const e of this.#byId.values()) if (e.kind === 'live') retransmissions += e.conn.info().retransmits;
-    return {
-      ...s,
-      retransmissions,
-      failed: { ...s.failed },
-      timeWait: { ...s.timeWait },
-      drops: { ...s.drops },
-    };
+    let live = 0;
+    for (const e of this.#byId.values()) if (e.kind === 'live') live += e.conn.info().retransmits;
+    return this.#stats.snapshot(live);
   }
 
   /** The last exception the crash guard caught (non-strict mode), for logs; undefined if none. */
@@ -806,9 +756,7 @@ export class Endpoint {
           ack: seqAdd(seg.seq, segLen(seg)),
           flags: RST | ACK,
         });
-    out.packets.push({ src: local.addr, dst: remote.addr, seg: rst });
-    this.#stats.segmentsSent++;
-    this.#stats.rstsSent++;
+    this.#transmit(local, remote, rst, out);
     // No ISNs are known here: numbers are traced as they are, except that a SYN's own sequence
     // number is the peer's ISN, so the ACK of a reset SYN reads 1.
     const relAck = has(rst, ACK) ? (has(seg, SYN) ? rel(rst.ack, seg.seq) : rst.ack) : 0;
@@ -907,8 +855,7 @@ export class Endpoint {
 
   #timeWaitAck(rec: TimeWaitRecord, e: Entry, now: Instant, out: EndpointOutput): void {
     const ack = timeWaitAck(rec, now);
-    out.packets.push({ src: e.local.addr, dst: e.remote.addr, seg: ack });
-    this.#stats.segmentsSent++;
+    this.#transmit(e.local, e.remote, ack, out);
     this.#emit({
       ...this.#base(e, now),
       type: 'send',
@@ -969,17 +916,11 @@ export class Endpoint {
    * on (or held back while half-open), and the entry's table position and deadline are updated.
    */
   #absorb(e: LiveEntry, o: Output, out: EndpointOutput): void {
-    const stats = this.#stats;
-    for (const seg of o.segments) {
-      out.packets.push({ src: e.local.addr, dst: e.remote.addr, seg });
-      if (has(seg, RST)) stats.rstsSent++;
-    }
-    stats.segmentsSent += o.segments.length;
+    for (const seg of o.segments) this.#transmit(e.local, e.remote, seg, out);
     let closed = false;
     for (const event of o.events) {
       if (event.type === 'closed') closed = true;
-      else if (event.type === 'error') stats.failed[event.code]++;
-      else if (event.type === 'time-wait') stats.timeWait.created++;
+      else this.#stats.connEvent(event);
       if (e.listener !== undefined) {
         // Half-open: the user has not seen this id. The handshake's completion hands it over.
         if (event.type !== 'connected') continue;
@@ -988,6 +929,12 @@ export class Endpoint {
       out.events.push({ type: 'conn', conn: e.id, event });
     }
     this.#settle(e, closed, out);
+  }
+
+  /** The one output path: every segment the endpoint sends is put in `out` here, and counted. */
+  #transmit(local: Address, remote: Address, seg: Segment, out: EndpointOutput): void {
+    out.packets.push({ src: local.addr, dst: remote.addr, seg });
+    this.#stats.sent(seg);
   }
 
   #accepted(e: LiveEntry, out: EndpointOutput): void {
@@ -1071,7 +1018,7 @@ export class Endpoint {
 
   /** The live object is leaving the table: keep its retransmission count for stats. */
   #retire(e: LiveEntry): void {
-    this.#retiredRetransmits += e.conn.info().retransmits;
+    this.#stats.retire(e.conn.info().retransmits);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1114,7 +1061,7 @@ export class Endpoint {
       state = attempt(() => conn.state) ?? TcpState.Closed;
       userKnows = victim.listener === undefined;
       const info = attempt(() => conn.info());
-      this.#retiredRetransmits += info?.retransmits ?? 0;
+      this.#stats.retire(info?.retransmits ?? 0);
       if (info && (state === TcpState.SynReceived || (isSynchronized(state) && state !== TcpState.TimeWait))) {
         const rst = makeSegment({
           srcPort: victim.local.port,
@@ -1122,9 +1069,7 @@ export class Endpoint {
           seq: info.sndNxt,
           flags: RST,
         });
-        out.packets.push({ src: victim.local.addr, dst: victim.remote.addr, seg: rst });
-        this.#stats.segmentsSent++;
-        this.#stats.rstsSent++;
+        this.#transmit(victim.local, victim.remote, rst, out);
         this.#emit({ ...base, type: 'send', seg: rst, relSeq: rel(rst.seq, info.iss), relAck: 0 });
       }
     }
@@ -1214,57 +1159,6 @@ function attempt<T>(fn: () => T): T | undefined {
   } catch {
     return undefined;
   }
-}
-
-function zeroStats(): EndpointStats {
-  return {
-    segmentsReceived: 0,
-    segmentsSent: 0,
-    retransmissions: 0,
-    rstsReceived: 0,
-    rstsSent: 0,
-    activeOpens: 0,
-    passiveOpens: 0,
-    accepted: 0,
-    failed: { ECONNREFUSED: 0, ECONNRESET: 0, ETIMEDOUT: 0, EPIPE: 0, ECONNABORTED: 0 },
-    timeWait: { created: 0, expired: 0, reused: 0 },
-    internalErrors: 0,
-    // Spelled out so that a DropReason added to the union without a counter fails to compile.
-    drops: {
-      truncated: 0,
-      'bad-header': 0,
-      'bad-option': 0,
-      checksum: 0,
-      unsupported: 0,
-      'not-local': 0,
-      'no-connection': 0,
-      'rst-to-nothing': 0,
-      'listen-overflow': 0,
-      'listen-bad': 0,
-      'syn-sent-bad-ack': 0,
-      'syn-sent-no-syn': 0,
-      unacceptable: 0,
-      'rst-out-of-window': 0,
-      'rst-challenge': 0,
-      'syn-challenge': 0,
-      'challenge-ack-limit': 0,
-      'no-ack': 0,
-      'ack-too-new': 0,
-      'ack-too-old': 0,
-      'data-after-fin': 0,
-      'time-wait-rst': 0,
-      'time-wait-old': 0,
-      paws: 0,
-      reopen: 0,
-      closed: 0,
-      'data-after-close': 0,
-      'internal-error': 0,
-      'link-loss': 0,
-      fault: 0,
-      partition: 0,
-      mtu: 0,
-    },
-  };
 }
 
 function concatOutput(a: Output, b: Output): Output {

@@ -1,0 +1,171 @@
+// The endpoint's counters, like `netstat -s`: segments in and out, RSTs, retransmissions, opens,
+// accepts, failures by code, TIME-WAIT entries and ends, and drops per DropReason.
+//
+// Each is counted where it happens, by plain field increments (the endpoint's hot path):
+//   - segments in (and RSTs in) as handlePacket takes them, before demultiplexing;
+//   - segments out (and RSTs out) on the endpoint's one output path, whoever made them: a
+//     connection, the RST for a stray, a TIME-WAIT record's ACK, the crash guard's RST;
+//   - failures and TIME-WAIT entries from the connection events the endpoint passes on (those of
+//     half-open connections too, which the user never sees);
+//   - drops: every Connection counts its own straight into `drops` (its `drops` option), so it
+//     builds no trace object when there is no sink; the endpoint's own drops are counted by the
+//     sink it traces through (countDrops), which sees each of its 'drop' events.
+// Retransmissions are the one figure not counted as they happen: the Connection keeps its own
+// count, so the snapshot adds up the live ones and `retransmissions` holds those of objects the
+// endpoint has let go.
+
+import type { ConnErrorCode } from '../base/errors.js';
+import { has, RST, type Segment } from '../wire/segment.js';
+import type { ConnEvent } from './events.js';
+import type { DropReason, TraceSink } from './trace.js';
+
+/**
+ * Counters since the endpoint was made, like `netstat -s`. `stats` returns a fresh snapshot.
+ * Drops of the simulated links ('link-loss', 'fault', 'partition', 'mtu') happen outside the
+ * endpoint and stay 0 here.
+ */
+export interface EndpointStats {
+  /** Segments given to handlePacket (directly or decoded by handleDatagram), whatever became of them. */
+  segmentsReceived: number;
+  /** Segments put in an output: by connections, RSTs for strays, ACKs of TIME-WAIT records. */
+  segmentsSent: number;
+  /** Segments sent again (SYN, data, FIN; timeouts, fast retransmit, partial ACKs). */
+  retransmissions: number;
+  rstsReceived: number;
+  rstsSent: number;
+  /** connect() calls (SYN sent). */
+  activeOpens: number;
+  /** SYNs at a listener that made a half-open connection. */
+  passiveOpens: number;
+  /** Handshakes completed at a listener ('accept' events). */
+  accepted: number;
+  /** 'error' events by code (also of half-open connections, whose events the user never sees). */
+  failed: Record<ConnErrorCode, number>;
+  timeWait: {
+    /** Connections that entered TIME-WAIT. */
+    created: number;
+    /** TIME-WAITs that ended after 2MSL (record or object). */
+    expired: number;
+    /** TIME-WAITs ended early by a new SYN that reused the tuple. */
+    reused: number;
+  };
+  /** Every traced drop of this endpoint and its connections, by reason (every reason present). */
+  drops: Record<DropReason, number>;
+  /** Exceptions caught by the crash guard (non-strict mode). */
+  internalErrors: number;
+}
+
+/**
+ * The running counters of one endpoint: EndpointStats, counted in place, except that
+ * `retransmissions` holds only those of Connection objects the endpoint no longer holds (see the
+ * file comment); snapshot() adds the live ones.
+ */
+export class Counters implements EndpointStats {
+  segmentsReceived = 0;
+  segmentsSent = 0;
+  retransmissions = 0;
+  rstsReceived = 0;
+  rstsSent = 0;
+  activeOpens = 0;
+  passiveOpens = 0;
+  accepted = 0;
+  readonly failed: Record<ConnErrorCode, number> = {
+    ECONNREFUSED: 0,
+    ECONNRESET: 0,
+    ETIMEDOUT: 0,
+    EPIPE: 0,
+    ECONNABORTED: 0,
+  };
+  readonly timeWait = { created: 0, expired: 0, reused: 0 };
+  internalErrors = 0;
+  /** Shared with every Connection of the endpoint, which counts its own drops here. */
+  readonly drops: Record<DropReason, number> = zeroDrops();
+
+  /** A segment handed to the endpoint. */
+  received(seg: Segment): void {
+    this.segmentsReceived++;
+    if (has(seg, RST)) this.rstsReceived++;
+  }
+
+  /** A segment put in an output. */
+  sent(seg: Segment): void {
+    this.segmentsSent++;
+    if (has(seg, RST)) this.rstsSent++;
+  }
+
+  /** An event of a connection, as the endpoint passes it on (or holds it back while half-open). */
+  connEvent(event: ConnEvent): void {
+    if (event.type === 'error') this.failed[event.code]++;
+    else if (event.type === 'time-wait') this.timeWait.created++;
+  }
+
+  /** A Connection object leaves the endpoint: keep the retransmissions it counted. */
+  retire(retransmits: number): void {
+    this.retransmissions += retransmits;
+  }
+
+  /** `sink`, counting each 'drop' it is given (for the endpoint's own events). */
+  countDrops(sink: TraceSink): TraceSink {
+    const drops = this.drops;
+    return (ev) => {
+      if (ev.type === 'drop') drops[ev.reason] = (drops[ev.reason] ?? 0) + 1;
+      sink(ev);
+    };
+  }
+
+  /** A fresh copy, with the retransmissions of the live connections (`live`) added. */
+  snapshot(live: number): EndpointStats {
+    return {
+      segmentsReceived: this.segmentsReceived,
+      segmentsSent: this.segmentsSent,
+      retransmissions: this.retransmissions + live,
+      rstsReceived: this.rstsReceived,
+      rstsSent: this.rstsSent,
+      activeOpens: this.activeOpens,
+      passiveOpens: this.passiveOpens,
+      accepted: this.accepted,
+      failed: { ...this.failed },
+      timeWait: { ...this.timeWait },
+      internalErrors: this.internalErrors,
+      drops: { ...this.drops },
+    };
+  }
+}
+
+/** Every DropReason at 0. Spelled out so that a reason added to the union without a counter fails to compile. */
+function zeroDrops(): Record<DropReason, number> {
+  return {
+    truncated: 0,
+    'bad-header': 0,
+    'bad-option': 0,
+    checksum: 0,
+    unsupported: 0,
+    'not-local': 0,
+    'no-connection': 0,
+    'rst-to-nothing': 0,
+    'listen-overflow': 0,
+    'listen-bad': 0,
+    'syn-sent-bad-ack': 0,
+    'syn-sent-no-syn': 0,
+    unacceptable: 0,
+    'rst-out-of-window': 0,
+    'rst-challenge': 0,
+    'syn-challenge': 0,
+    'challenge-ack-limit': 0,
+    'no-ack': 0,
+    'ack-too-new': 0,
+    'ack-too-old': 0,
+    'data-after-fin': 0,
+    'time-wait-rst': 0,
+    'time-wait-old': 0,
+    paws: 0,
+    reopen: 0,
+    closed: 0,
+    'data-after-close': 0,
+    'internal-error': 0,
+    'link-loss': 0,
+    fault: 0,
+    partition: 0,
+    mtu: 0,
+  };
+}
