@@ -199,7 +199,9 @@ function arriveSynchronized(tcb: Tcb, seg0: Segment): void {
   if (checkPaws(tcb, seg) === 'stop') return;
   const seq = checkSequence(tcb, seg);
   if (seq === 'stop') return;
-  keepaliveHeard(tcb);
+  // Only a segment whose ACK field could be the peer's (RFC 5961 §5) counts as hearing from it: a
+  // blind forgery in the window must not keep a dead peer's connection alive.
+  if (has(seg, ACK) && !ackIsTooNew(tcb, seg.ack) && !ackIsTooOld(tcb, seg.ack)) keepaliveHeard(tcb);
   if (has(seg, RST)) {
     checkRst(tcb, seg);
     return;
@@ -269,7 +271,18 @@ function isDisorderedAck(tcb: Tcb, seg: Segment, tsval: number): boolean {
 function updateTsRecent(tcb: Tcb, seg: Segment): void {
   const ts = seg.options.ts;
   if (!tcb.tsOk || ts === undefined) return;
-  if (seqLe(seg.seq, tcb.lastAckSent) && seqGe(ts.val, tcb.tsRecent)) tcb.tsRecent = ts.val;
+  if (coversLastAckSent(tcb, seg) && seqGe(ts.val, tcb.tsRecent)) tcb.tsRecent = ts.val;
+}
+
+/**
+ * RFC 7323 §4.3: SEG.SEQ =< Last.ACK.sent, read as the segment's range covering Last.ACK.sent
+ * (SEG.SEQ =< Last.ACK.sent =< SEG.SEQ + SEG.LEN). For an acceptable segment the upper bound holds
+ * anyway; for a duplicate it admits only the retransmission that ends where our last ACK pointed,
+ * the one a lost ACK draws. A blind attacker must then hit a range one segment wide (and pass the
+ * RFC 5961 ACK check), not the half of the sequence space that lies behind RCV.NXT.
+ */
+function coversLastAckSent(tcb: Tcb, seg: Segment): boolean {
+  return seqLe(seg.seq, tcb.lastAckSent) && seqGe(seqAdd(seg.seq, segLen(seg)), tcb.lastAckSent);
 }
 
 /** The four cases of RFC 9293 §3.10.7.4 (first): does any of the segment fall in the window? */
@@ -316,15 +329,17 @@ function checkSequence(tcb: Tcb, seg: Segment): 'ok' | 'window-closed' | 'stop' 
  * rule (TSval >= TS.Recent and SEG.SEQ =< Last.ACK.sent) is satisfied by such a segment, and
  * §4.3 wants the echo to reflect the segment that caused the ACK; Linux gets the same result by
  * accepting segments that end exactly at the last ACK sent (tcp_sequence with rcv_wup). So, for a
- * duplicate carrying data whose ACK field is plausible (RFC 5961 §5 bounds, so a blind forgery
- * is unlikely to move TS.Recent), TS.Recent is updated before the ACK goes out.
+ * duplicate carrying data that reaches Last.ACK.sent (coversLastAckSent) and whose ACK field is
+ * plausible (RFC 5961 §5 bounds), TS.Recent is updated before the ACK goes out. Any other
+ * duplicate leaves it alone: otherwise one forged segment anywhere behind RCV.NXT with a TSval far
+ * ahead would make PAWS drop every genuine segment from then on (a blind lock-out).
  */
 function tsRecentFromDuplicate(tcb: Tcb, seg: Segment): void {
   const ts = seg.options.ts;
   if (!tcb.tsOk || ts === undefined || seg.payload.length === 0 || !has(seg, ACK)) return;
   if (seqGt(seqAdd(seg.seq, segLen(seg)), tcb.rcvNxt)) return; // not a pure duplicate
   if (ackIsTooNew(tcb, seg.ack) || ackIsTooOld(tcb, seg.ack)) return;
-  if (seqLe(seg.seq, tcb.lastAckSent) && seqGe(ts.val, tcb.tsRecent)) tcb.tsRecent = ts.val;
+  if (coversLastAckSent(tcb, seg) && seqGe(ts.val, tcb.tsRecent)) tcb.tsRecent = ts.val;
 }
 
 // second: RST. RFC 5961 §3: only an exact match (SEG.SEQ = RCV.NXT) resets; another in-window RST

@@ -27,6 +27,13 @@ import type { Reassembly } from './reassembly.js';
 /** RFC 6675 §2 DupThresh. */
 export const DUP_THRESH = 3;
 
+/**
+ * Most separate SACKed ranges the scoreboard holds. A receiver reports at most 4 blocks per ACK,
+ * and holes beyond this many in one window mean a path so broken that the RTO governs anyway; the
+ * cap bounds what one peer (or a forger) can make us store and walk.
+ */
+export const MAX_SACK_RANGES = 256;
+
 /** A SACKed range [left, right). */
 interface Range {
   left: Seq;
@@ -57,19 +64,35 @@ export class Scoreboard {
   }
 
   /**
-   * Records the peer's blocks, each clipped to [una, max): a block below SND.UNA (a D-SACK, RFC
-   * 2883) or beyond anything sent cannot name data we still hold and is ignored. Returns whether
-   * anything new was learnt.
+   * Records the peer's blocks. A block counts only when it lies wholly within [una, max] (RFC 2018
+   * §3, RFC 6675 §4): a D-SACK below SND.UNA (RFC 2883) names nothing we still hold, and a block
+   * that straddles SND.UNA or SND.MAX, or lies beyond it, cannot come from a receiver that holds
+   * what we sent, so it is ignored whole rather than clipped (clipping would let a forged block mark
+   * real holes as held). Each edge is measured as an unsigned offset from `una`, one modular
+   * comparison for all three bounds, so a block about 2^31 away cannot pass one test and fail
+   * another. At most MAX_SACK_RANGES separate ranges are kept; a block that would add one more is
+   * ignored (merging into held ranges still works). Returns whether anything new was learnt.
    */
   update(blocks: readonly SackBlock[], una: Seq, max: Seq): boolean {
+    const span = (max - una) >>> 0;
     let changed = false;
     for (const b of blocks) {
-      const left = seqMax(b.left, una);
-      const right = seqMin(b.right, max);
-      if (!seqLt(left, right) || seqGt(b.left, b.right)) continue;
-      if (this.#insert(left, right)) changed = true;
+      const lo = (b.left - una) >>> 0;
+      const hi = (b.right - una) >>> 0;
+      if (!(lo < hi && hi <= span)) continue;
+      if (this.#ranges.length >= MAX_SACK_RANGES && !this.#touches(b.left, b.right)) continue;
+      if (this.#insert(b.left >>> 0, b.right >>> 0)) changed = true;
     }
     return changed;
+  }
+
+  /** Whether [left, right) overlaps or adjoins a held range (so inserting it adds no range). */
+  #touches(left: Seq, right: Seq): boolean {
+    for (const r of this.#ranges) {
+      if (seqGt(r.left, right)) return false;
+      if (seqGe(r.right, left)) return true;
+    }
+    return false;
   }
 
   /** SND.UNA moved to `una`: forget what is now cumulatively acknowledged. */
