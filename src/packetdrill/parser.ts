@@ -150,21 +150,21 @@ export function parseScript(text: string): Script {
 }
 
 function backquoted(sc: Scanner): string {
-  sc.advance();
-  const end = sc.text.indexOf('`', sc.pos);
-  if (end < 0) sc.fail('unterminated backquoted command');
-  const cmd = sc.text.slice(sc.pos, end);
-  sc.advance(end + 1 - sc.pos);
-  return cmd.trim();
+  return enclosed(sc, '`', '`', 'unterminated backquoted command').trim();
 }
 
 function python(sc: Scanner): string {
-  sc.advance(2);
-  const end = sc.text.indexOf('}%', sc.pos);
-  if (end < 0) sc.fail('unterminated %{ block');
-  const code = sc.text.slice(sc.pos, end);
-  sc.advance(end + 2 - sc.pos);
-  return code.trim();
+  return enclosed(sc, '%{', '}%', 'unterminated %{ block').trim();
+}
+
+/** The text between `open` (where the scanner stands) and the next `close`; both are consumed. */
+function enclosed(sc: Scanner, open: string, close: string, unterminated: string): string {
+  sc.advance(open.length);
+  const end = sc.text.indexOf(close, sc.pos);
+  if (end < 0) sc.fail(unterminated);
+  const text = sc.text.slice(sc.pos, end);
+  sc.advance(end + close.length - sc.pos);
+  return text;
 }
 
 function timeValue(sc: Scanner): TimeValue {
@@ -241,13 +241,18 @@ function optionList(sc: Scanner): OptionSpec[] | undefined {
     sc.expect('>');
     return undefined;
   }
-  const out: OptionSpec[] = [];
-  if (sc.accept('>')) return out;
+  return listUntil(sc, '>', option);
+}
+
+/** Items separated by commas, up to `close` (consumed); none when `close` comes first. */
+function listUntil<T>(sc: Scanner, close: string, item: (sc: Scanner) => T): T[] {
+  const items: T[] = [];
+  if (sc.accept(close)) return items;
   for (;;) {
-    out.push(option(sc));
+    items.push(item(sc));
     if (sc.accept(',')) continue;
-    sc.expect('>');
-    return out;
+    sc.expect(close);
+    return items;
   }
 }
 
@@ -295,15 +300,7 @@ function syscall(sc: Scanner, line: number, time: TimeSpec): SyscallEvent {
   const name = sc.identifier();
   if (name === undefined) sc.fail(`expected a packet, a syscall or a command near ${JSON.stringify(sc.excerpt())}`);
   sc.expect('(');
-  const args: Expr[] = [];
-  if (!sc.accept(')')) {
-    for (;;) {
-      args.push(expr(sc));
-      if (sc.accept(',')) continue;
-      sc.expect(')');
-      break;
-    }
-  }
+  const args = listUntil(sc, ')', expr);
   sc.expect('=');
   const result = expr(sc);
   const ev: SyscallEvent = { kind: 'syscall', line, time, name, args, result };
@@ -346,41 +343,19 @@ function term(sc: Scanner): Expr {
   }
   if (sc.startsWith('[')) {
     sc.advance();
-    const items: Expr[] = [];
-    if (!sc.accept(']')) {
-      for (;;) {
-        items.push(expr(sc));
-        if (sc.accept(',')) continue;
-        sc.expect(']');
-        break;
-      }
-    }
-    return { kind: 'array', items };
+    return { kind: 'array', items: listUntil(sc, ']', expr) };
   }
   if (sc.startsWith('{')) {
     sc.advance();
-    const fields: { name: string; value: Expr }[] = [];
-    if (!sc.accept('}')) {
-      for (;;) {
-        const name = sc.identifier();
-        if (name === undefined) sc.fail('expected a field name in { }');
-        sc.expect('=');
-        fields.push({ name, value: expr(sc) });
-        if (sc.accept(',')) continue;
-        sc.expect('}');
-        break;
-      }
-    }
+    const fields = listUntil(sc, '}', () => {
+      const name = sc.identifier();
+      if (name === undefined) sc.fail('expected a field name in { }');
+      sc.expect('=');
+      return { name, value: expr(sc) };
+    });
     return { kind: 'struct', fields };
   }
-  if (sc.startsWith('"')) {
-    sc.advance();
-    const end = sc.text.indexOf('"', sc.pos);
-    if (end < 0) sc.fail('unterminated string');
-    const value = sc.text.slice(sc.pos, end);
-    sc.advance(end + 1 - sc.pos);
-    return { kind: 'string', value };
-  }
+  if (sc.startsWith('"')) return { kind: 'string', value: enclosed(sc, '"', '"', 'unterminated string') };
   const n = sc.integer();
   if (n !== undefined) return { kind: 'int', value: n };
   const id = sc.identifier();
