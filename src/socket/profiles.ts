@@ -171,13 +171,13 @@ export function applySysctls(p: Profile, sysctls: Map<string, string>): { profil
         config.keepaliveCount = n;
         break;
       case 'tcp_rmem': {
-        const max = Number(value.trim().split(/\s+/)[2]);
-        if (Number.isFinite(max) && max > 0) config.recvBuffer = max;
+        const max = bufferMax(value);
+        if (max !== undefined) config.recvBuffer = max;
         break;
       }
       case 'tcp_wmem': {
-        const max = Number(value.trim().split(/\s+/)[2]);
-        if (Number.isFinite(max) && max > 0) config.sendBuffer = max;
+        const max = bufferMax(value);
+        if (max !== undefined) config.sendBuffer = max;
         break;
       }
       default:
@@ -185,4 +185,10 @@ export function applySysctls(p: Profile, sysctls: Map<string, string>): { profil
     }
   }
   return { profile: { ...p, config, behaviour }, unknown };
+}
+
+/** The maximum of a tcp_rmem / tcp_wmem triple ("min default max"); undefined when it is not a positive number. */
+function bufferMax(triple: string): number | undefined {
+  const max = Number(triple.trim().split(/\s+/)[2]);
+  return Number.isFinite(max) && max > 0 ? max : undefined;
 }
