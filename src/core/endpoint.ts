@@ -3,7 +3,8 @@
 //
 // Input order for a packet (as lwIP's tcp_input does it):
 //   1. a live Connection with the exact 4-tuple;
-//   2. a TIME-WAIT record with that 4-tuple (the compact leftover of a connection, see time-wait.ts);
+//   2. a TIME-WAIT record with that 4-tuple (the compact leftover of a connection, held and served
+//      by the TIME-WAIT table, time-wait-table.ts);
 //   3. a listener on (our address, port), then on (any address, port);
 //   4. nothing: answer with a RST as RFC 9293 §3.10.7.1 says (never a RST to a RST).
 // A packet whose destination is not one of our addresses is dropped first ('not-local').
@@ -55,10 +56,9 @@
 // With `strict: true` (tests, the simulator) the exception is rethrown instead, so bugs stay loud.
 
 import { UsageError } from '../base/errors.js';
-import { unreachable } from '../base/unreachable.js';
 import { decodePacket, type Packet } from '../wire/ip.js';
 import { ACK, has, makeSegment, RST, type Segment, SYN, segLen } from '../wire/segment.js';
-import { seqAdd, seqDiff, seqGt } from '../wire/seq.js';
+import { seqAdd, seqDiff } from '../wire/seq.js';
 import { resolveConfig, type TcpConfig } from './config.js';
 import { Connection, type ConnectionOptionName, type ConnectionOptionValues, type Output } from './connection.js';
 import { DeadlineHeap } from './deadline-heap.js';
@@ -69,7 +69,8 @@ import { checkPortRange, DEFAULT_EPHEMERAL_PORTS, pickEphemeralPort } from './po
 import { isSynchronized, TcpState, type TcpStateName } from './state.js';
 import { Counters, type EndpointStats } from './stats.js';
 import type { Duration, Instant } from './time.js';
-import { type TimeWaitRecord, timeWaitAck, timeWaitVerdict } from './time-wait.js';
+import type { TimeWaitRecord } from './time-wait.js';
+import { reopenIss, type TimeWaitEnd, type TimeWaitEntry, TimeWaitTable } from './time-wait-table.js';
 import type { TimerKind } from './timers.js';
 import type { TraceEvent, TraceSink } from './trace.js';
 import { NO_TRACE, wireDropReason } from './trace.js';
@@ -159,19 +160,6 @@ interface LiveEntry {
   aborted: boolean;
 }
 
-interface TimeWaitEntry {
-  kind: 'time-wait';
-  id: ConnId;
-  key: string;
-  local: Address;
-  remote: Address;
-  label: string;
-  cfg: TcpConfig;
-  rec: TimeWaitRecord;
-  deadline: Instant | undefined;
-  userClosed: boolean;
-}
-
 /**
  * A connection that reached CLOSED with received bytes unread (see "Unread data" above). Found by
  * id only: never in the tuple table, never a deadline.
@@ -188,21 +176,6 @@ interface UnreadEntry {
 }
 
 type Entry = LiveEntry | TimeWaitEntry | UnreadEntry;
-
-/**
- * When a new incarnation reuses a tuple in TIME-WAIT, our new ISN must lie beyond anything the old
- * one sent (RFC 9293 §3.10.7.4, RFC 6191). When the clock-driven ISN is not already past the
- * record's SND.NXT we take SND.NXT + 65535 + 2, clear of a full unscaled window of old data: the
- * value Linux's tcp_timewait_state_process always uses.
- */
-const REOPEN_ISN_GAP = 65535 + 2;
-
-/**
- * Causes of TIME-WAIT -> CLOSED written by the endpoint for a record, spelled as the Connection
- * spells them (connection.ts, arrive.ts), so traces read the same whichever held TIME-WAIT.
- */
-const TIME_WAIT_EXPIRED_CAUSE = '2MSL timeout';
-const REOPEN_CAUSE = 'SYN reuses the tuple';
 
 /** How many remote-address spellings to remember in canonical form (IPv6 only; IPv4 needs none). */
 const ADDRESS_CACHE_LIMIT = 1024;
@@ -226,7 +199,8 @@ export class Endpoint {
   readonly #cfg: TcpConfig;
 
   readonly #byId = new Map<ConnId, Entry>();
-  readonly #byTuple = new Map<string, Entry>();
+  /** Live connections by tuple key; TIME-WAIT records are in #timeWait, unread entries in neither. */
+  readonly #byTuple = new Map<string, LiveEntry>();
   readonly #listeners = new Map<ListenerId, Listener>();
   readonly #listenerByKey = new Map<string, Listener>();
   readonly #deadlines = new DeadlineHeap<Entry>(this.#byId);
@@ -237,6 +211,7 @@ export class Endpoint {
   #now: Instant = Number.NEGATIVE_INFINITY;
 
   readonly #stats = new Counters();
+  readonly #timeWait: TimeWaitTable;
   #lastInternalError: unknown;
 
   constructor(opts: EndpointOptions) {
@@ -251,6 +226,7 @@ export class Endpoint {
     const sink = opts.trace ?? NO_TRACE;
     this.#connTrace = sink;
     this.#trace = this.#stats.countDrops(sink);
+    this.#timeWait = new TimeWaitTable(this.name, this.#trace, this.#stats, this.#deadlines);
     this.#strict = opts.strict === true;
     this.#isn = new IsnGenerator(opts.isnSecret);
     this.#ports = opts.ephemeralPorts ?? DEFAULT_EPHEMERAL_PORTS;
@@ -344,14 +320,14 @@ export class Endpoint {
     let lport = opts.local?.port ?? 0;
     if (lport !== 0) {
       if (!isPort(lport)) throw new UsageError('ERR_INVALID_ARG_VALUE', `local port=${String(lport)}`);
-      if (this.#byTuple.has(tupleKey(laddr, lport, raddr, remote.port)) || this.#listenerHolds(laddr, lport)) {
+      if (this.#tupleTaken(tupleKey(laddr, lport, raddr, remote.port)) || this.#listenerHolds(laddr, lport)) {
         throw new UsageError('EADDRINUSE', `${laddr}:${lport}`);
       }
     } else {
       const picked = pickEphemeralPort(
         this.#ports,
         this.#random,
-        (p) => !this.#byTuple.has(tupleKey(laddr, p, raddr, remote.port)) && !this.#listenerHolds(laddr, p),
+        (p) => !this.#tupleTaken(tupleKey(laddr, p, raddr, remote.port)) && !this.#listenerHolds(laddr, p),
       );
       if (picked === undefined) throw new UsageError('EADDRNOTAVAIL', `no free ephemeral port towards ${raddr}`);
       lport = picked;
@@ -418,22 +394,25 @@ export class Endpoint {
       }
       key = tupleKey(dst, seg.dstPort, src, seg.srcPort);
       const e = this.#byTuple.get(key);
-      if (e?.kind === 'live') {
+      if (e !== undefined) {
         if (!this.#liveTimeWaitSyn(e, seg, now, out)) this.#absorb(e, e.conn.handleSegment(seg, now), out);
-      } else if (e?.kind === 'time-wait') {
-        this.#timeWaitSegment(e, seg, now, out);
-      } else {
-        // Only segments for no connection pay for these two objects; the lookup above allocates none.
-        const local: Address = { addr: dst, port: seg.dstPort };
-        const remote: Address = { addr: src, port: seg.srcPort };
-        const l = this.#listenerFor(dst, seg.dstPort);
-        if (l) this.#listenerSegment(l, local, remote, seg, now, out, undefined);
-        else this.#noConnection(local, remote, seg, now, out);
+        return out;
       }
+      const tw = this.#timeWait.get(key);
+      if (tw !== undefined) {
+        this.#timeWaitSegment(tw, seg, now, out);
+        return out;
+      }
+      // Only segments for no connection pay for these two objects; the lookups above allocate none.
+      const local: Address = { addr: dst, port: seg.dstPort };
+      const remote: Address = { addr: src, port: seg.srcPort };
+      const l = this.#listenerFor(dst, seg.dstPort);
+      if (l) this.#listenerSegment(l, local, remote, seg, now, out, undefined);
+      else this.#noConnection(local, remote, seg, now, out);
     } catch (err) {
       if (this.#strict) throw err;
       // Whatever holds the tuple now was being served (a new half-open one, after a reopen).
-      const victim = key === undefined ? undefined : this.#byTuple.get(key);
+      const victim = key === undefined ? undefined : (this.#byTuple.get(key) ?? this.#timeWait.get(key));
       this.#internalError(victim, err, now, out, pkt?.seg);
     }
     return out;
@@ -466,19 +445,7 @@ export class Endpoint {
       this.#absorb(e, e.conn.handleTimeout(now), out);
       if (wasTimeWait && e.conn.state === TcpState.Closed) this.#stats.timeWait.expired++;
     } else if (e.kind === 'time-wait') {
-      if (e.rec.expires <= now) {
-        this.#emit({
-          ...this.#base(e, now),
-          type: 'timer',
-          timer: 'time-wait',
-          action: 'fired',
-          deadline: e.rec.expires,
-        });
-        this.#stats.timeWait.expired++;
-        this.#endTimeWait(e, now, TIME_WAIT_EXPIRED_CAUSE, out);
-      } else {
-        this.#deadlines.schedule(e, e.rec.expires);
-      }
+      if (this.#timeWait.expired(e, now)) this.#endTimeWait(e, now, '2MSL timeout', out);
     }
   }
 
@@ -721,7 +688,7 @@ export class Endpoint {
       return;
     }
     let iss = this.#isn.isn(local, remote, now);
-    if (issFloor !== undefined && !seqGt(iss, issFloor)) iss = seqAdd(issFloor, REOPEN_ISN_GAP);
+    if (issFloor !== undefined) iss = reopenIss(iss, issFloor);
     const e = this.#create(local, remote, l.config, iss, l.id);
     l.synQueue.add(e.id);
     this.#stats.passiveOpens++;
@@ -763,115 +730,79 @@ export class Endpoint {
     this.#emit({ t: now, endpoint: this.name, conn: label, type: 'send', seg: rst, relSeq: rst.seq, relAck });
   }
 
-  /**
-   * A segment for a TIME-WAIT record: the answers and traces of the Connection's own TIME-WAIT
-   * (arrive.ts; the verdict function is shared), so a trace reads the same whichever held the tuple.
-   */
-  #timeWaitSegment(e: TimeWaitEntry, seg: Segment, now: Instant, out: EndpointOutput): void {
-    const rec = e.rec;
-    const view = { seg, relSeq: rel(seg.seq, rec.irs), relAck: has(seg, ACK) ? rel(seg.ack, rec.iss) : 0 };
-    this.#emit({ ...this.#base(e, now), type: 'recv', ...view });
-    const v = timeWaitVerdict(rec, seg, now, e.cfg);
-    switch (v.action) {
-      case 'ack':
-        if (v.reason) this.#emit({ ...this.#base(e, now), type: 'drop', reason: v.reason, ...view });
-        this.#timeWaitAck(e.rec, e, now, out);
-        // RFC 9293 §3.10.7.4 (eighth): the peer's FIN again restarts the 2MSL wait.
-        if (v.restart) this.#restartTimeWait(e, now);
-        return;
-      case 'drop':
-        this.#emit({ ...this.#base(e, now), type: 'drop', reason: v.reason, ...view });
-        return;
-      case 'close':
-        // RFC 9293 §3.10.7.4 (second): a RST in TIME-WAIT closes it (only when RFC 1337 is off).
-        this.#endTimeWait(e, now, 'RST in TIME-WAIT', out);
-        return;
-      case 'reopen': {
-        const l = this.#reopenListener(e, seg, now, out);
-        if (!l) return;
-        this.#emit({ ...this.#base(e, now), type: 'drop', reason: 'reopen', ...view });
-        this.#stats.timeWait.reused++;
-        this.#endTimeWait(e, now, REOPEN_CAUSE, out);
-        this.#listenerSegment(l, e.local, e.remote, seg, now, out, rec.sndNxt);
-        return;
-      }
-      default:
-        unreachable(v, 'TIME-WAIT verdict');
+  // ---------------------------------------------------------------------------------------------
+  // TIME-WAIT: the table decides and traces (time-wait-table.ts); here its answers are sent, records
+  // ended and SYNs handed to listeners.
+
+  /** A segment for a TIME-WAIT record. */
+  #timeWaitSegment(tw: TimeWaitEntry, seg: Segment, now: Instant, out: EndpointOutput): void {
+    const owed = this.#timeWait.segment(tw, seg, now);
+    if (owed === undefined) return;
+    if (owed === 'close') {
+      this.#endTimeWait(tw, now, 'RST in TIME-WAIT', out);
+    } else if (owed === 'reopen') {
+      const l = this.#reopenListener(tw.label, tw.local, tw.remote, tw.rec, seg, now, out, false);
+      if (!l) return;
+      this.#timeWait.reused(tw, seg, now);
+      this.#endTimeWait(tw, now, 'SYN reuses the tuple', out);
+      this.#listenerSegment(l, tw.local, tw.remote, seg, now, out, tw.rec.sndNxt);
+    } else {
+      this.#transmit(tw.local, tw.remote, owed, out);
     }
   }
 
   /**
-   * A SYN that may reopen a tuple whose TIME-WAIT is still held by the Connection object (it keeps
-   * the object while unread data remains). The object closes itself on such a SYN and leaves the
-   * SYN to us: we pass it on to the listener. When no listener can take it, TIME-WAIT must stay, so
-   * the object is not given the SYN and we answer as the record would. Returns false when the
-   * segment is not such a SYN (the Connection handles it).
+   * A SYN that may reopen a tuple whose TIME-WAIT the Connection object still holds (see
+   * TimeWaitTable.reopeningSyn). Returns false when the segment is not such a SYN.
    */
   #liveTimeWaitSyn(e: LiveEntry, seg: Segment, now: Instant, out: EndpointOutput): boolean {
-    if (e.conn.state !== TcpState.TimeWait || !has(seg, SYN) || has(seg, ACK)) return false;
-    const rec = e.conn.timeWaitRecord();
-    if (timeWaitVerdict(rec, seg, now, e.cfg).action !== 'reopen') return false;
-    const l = this.#listenerFor(e.local.addr, e.local.port);
-    if (l && !l.synQueueFull) {
+    const rec = this.#timeWait.reopeningSyn(e.conn, e.cfg, seg, now);
+    if (rec === undefined) return false;
+    const l = this.#reopenListener(e.label, e.local, e.remote, rec, seg, now, out, true);
+    if (l) {
       this.#stats.timeWait.reused++;
       this.#absorb(e, e.conn.handleSegment(seg, now), out);
       this.#listenerSegment(l, e.local, e.remote, seg, now, out, rec.sndNxt);
-      return true;
     }
-    this.#emit({ ...this.#base(e, now), type: 'recv', seg, relSeq: rel(seg.seq, rec.irs), relAck: 0 });
-    this.#reopenListener(e, seg, now, out);
     return true;
   }
 
   /**
-   * A new SYN may reuse a tuple in TIME-WAIT (RFC 9293 §3.10.7.4, RFC 6191): the listener that will
-   * take it, if any. Like Linux (tcp_v4_rcv, TCP_TW_SYN), without a listener we answer as TIME-WAIT
-   * answers any other SYN, with an ACK; with a full SYN queue the SYN is dropped. In both cases
-   * TIME-WAIT stays.
+   * The listener that will take a SYN reusing a tuple in TIME-WAIT, or undefined when there is none
+   * with room: TIME-WAIT then stays, and what the table owes instead is sent (refuseSyn).
    */
-  #reopenListener(e: LiveEntry | TimeWaitEntry, seg: Segment, now: Instant, out: EndpointOutput): Listener | undefined {
-    const l = this.#listenerFor(e.local.addr, e.local.port);
-    if (!l) {
-      const rec = e.kind === 'time-wait' ? e.rec : e.conn.timeWaitRecord();
-      this.#timeWaitAck(rec, e, now, out);
-      return undefined;
-    }
-    if (l.synQueueFull) {
-      this.#drop(now, e.label, 'listen-overflow', seg);
-      return undefined;
-    }
-    return l;
+  #reopenListener(
+    label: string,
+    local: Address,
+    remote: Address,
+    rec: TimeWaitRecord,
+    seg: Segment,
+    now: Instant,
+    out: EndpointOutput,
+    traceRecv: boolean,
+  ): Listener | undefined {
+    const l = this.#listenerFor(local.addr, local.port);
+    if (l && !l.synQueueFull) return l;
+    const ack = this.#timeWait.refuseSyn(label, rec, l !== undefined, seg, now, traceRecv);
+    if (ack) this.#transmit(local, remote, ack, out);
+    return undefined;
   }
 
-  #restartTimeWait(e: TimeWaitEntry, now: Instant): void {
-    const rec = e.rec;
-    const expires = now + 2 * e.cfg.msl;
-    if (expires === rec.expires) return;
-    // TS.Recent is left as it is, as the Connection leaves it in TIME-WAIT.
-    rec.expires = expires;
-    this.#emit({ ...this.#base(e, now), type: 'timer', timer: 'time-wait', action: 'armed', deadline: expires });
-    this.#deadlines.schedule(e, expires);
+  /** The record swap: a connection in TIME-WAIT with nothing left to read makes way for its record. */
+  #enterTimeWait(e: LiveEntry): void {
+    const rec = e.conn.timeWaitRecord();
+    this.#retire(e);
+    this.#byTuple.delete(e.key);
+    const tw = this.#timeWait.enter(e, rec);
+    this.#byId.set(tw.id, tw);
+    this.#deadlines.schedule(tw, rec.expires);
   }
 
-  #timeWaitAck(rec: TimeWaitRecord, e: Entry, now: Instant, out: EndpointOutput): void {
-    const ack = timeWaitAck(rec, now);
-    this.#transmit(e.local, e.remote, ack, out);
-    this.#emit({
-      ...this.#base(e, now),
-      type: 'send',
-      seg: ack,
-      relSeq: rel(ack.seq, rec.iss),
-      relAck: rel(ack.ack, rec.irs),
-    });
-  }
-
-  /** The record's connection is over: trace it as the Connection would, emit 'closed', forget it. */
-  #endTimeWait(e: TimeWaitEntry, now: Instant, cause: string, out: EndpointOutput): void {
-    this.#emit({ ...this.#base(e, now), type: 'state', from: TcpState.TimeWait, to: TcpState.Closed, cause });
-    const closed: ConnEvent = { type: 'closed' };
-    this.#emit({ ...this.#base(e, now), type: 'event', event: closed });
-    this.#forget(e);
-    out.events.push({ type: 'conn', conn: e.id, event: closed });
+  /** The record's connection is over: 'closed' for the user, and the endpoint forgets it. */
+  #endTimeWait(tw: TimeWaitEntry, now: Instant, cause: TimeWaitEnd, out: EndpointOutput): void {
+    const closed = this.#timeWait.end(tw, now, cause);
+    this.#forget(tw);
+    out.events.push({ type: 'conn', conn: tw.id, event: closed });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -960,23 +891,7 @@ export class Endpoint {
     // Swap the object for its record once nothing is left for the user to read (unread data stays
     // readable from the object until then; its own TIME-WAIT timer runs meanwhile).
     if (state === TcpState.TimeWait && e.conn.recvQueued === 0) {
-      const rec = e.conn.timeWaitRecord();
-      this.#retire(e);
-      const tw: TimeWaitEntry = {
-        kind: 'time-wait',
-        id: e.id,
-        key: e.key,
-        local: e.local,
-        remote: e.remote,
-        label: e.label,
-        cfg: e.cfg,
-        rec,
-        deadline: undefined,
-        userClosed: e.userClosed,
-      };
-      this.#byId.set(e.id, tw);
-      this.#byTuple.set(e.key, tw);
-      this.#deadlines.schedule(tw, rec.expires);
+      this.#enterTimeWait(e);
       return;
     }
     this.#deadlines.schedule(e, e.conn.nextDeadline());
@@ -1011,7 +926,8 @@ export class Endpoint {
   /** Takes the entry out of every table (its heap items go stale). */
   #unlink(e: Entry): void {
     if (this.#byId.get(e.id) === e) this.#byId.delete(e.id);
-    if (this.#byTuple.get(e.key) === e) this.#byTuple.delete(e.key);
+    if (e.kind === 'time-wait') this.#timeWait.delete(e);
+    else if (this.#byTuple.get(e.key) === e) this.#byTuple.delete(e.key);
     if (e.kind === 'live' && e.listener !== undefined) this.#listeners.get(e.listener)?.synQueue.delete(e.id);
     e.deadline = undefined;
   }
@@ -1100,6 +1016,11 @@ export class Endpoint {
     return this.#listenerByKey.get(listenKey(addr, port)) ?? this.#listenerByKey.get(listenKey(undefined, port));
   }
 
+  /** Is the tuple held, by a live connection or a TIME-WAIT record? */
+  #tupleTaken(key: string): boolean {
+    return this.#byTuple.has(key) || this.#timeWait.has(key);
+  }
+
   #listenerHolds(addr: string, port: number): boolean {
     return this.#listenerFor(addr, port) !== undefined;
   }
@@ -1133,10 +1054,6 @@ export class Endpoint {
     }
     if (now < this.#now) throw new UsageError('ERR_TCP_TIME_BACKWARDS', `${now} < ${this.#now}`);
     this.#now = now;
-  }
-
-  #base(e: Entry, now: Instant): { t: Instant; endpoint: string; conn: string } {
-    return { t: now, endpoint: this.name, conn: e.label };
   }
 
   #drop(now: Instant, label: string, reason: Extract<TraceEvent, { type: 'drop' }>['reason'], seg: Segment): void {
