@@ -295,7 +295,8 @@ type Pass1Row = LadderRow | StateRow | InputRow;
 /**
  * The segment a state change goes with: the nearest send by the same endpoint at the same instant,
  * looking past timers and the other endpoint's rows but not past another arrival, state change, drop
- * or stray at this endpoint (those belong to a different input).
+ * or stray at this endpoint (those belong to a different input). A state change comes first to the
+ * send that follows it (the state the segment was sent in), else to the send just before it.
  */
 function findSend(rows: readonly Pass1Row[], from: number, s: StateRow, dir: 1 | -1): SendRow | undefined {
   for (let j = from + dir; j >= 0 && j < rows.length; j += dir) {
@@ -303,7 +304,10 @@ function findSend(rows: readonly Pass1Row[], from: number, s: StateRow, dir: 1 |
     if (r.t !== s.t) return undefined;
     switch (r.kind) {
       case 'send':
-        if (r.from === s.endpoint) return r;
+        // Looking back, only a send that shows no state yet: a change that came after a send
+        // which already shows the state it was sent in gets a line of its own below it.
+        if (r.from === s.endpoint && (dir === 1 || r.states.length === 0)) return r;
+        if (r.from === s.endpoint) return undefined;
         break;
       case 'timer':
       case 'states':
