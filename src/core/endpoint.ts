@@ -59,25 +59,28 @@ import { UsageError } from '../base/errors.js';
 import { decodePacket, type Packet } from '../wire/ip.js';
 import { ACK, has, makeSegment, RST, type Segment, SYN, segLen } from '../wire/segment.js';
 import { seqAdd, seqDiff } from '../wire/seq.js';
+import { AddressCache } from './address-cache.js';
 import { resolveConfig, type TcpConfig } from './config.js';
 import { Connection, type ConnectionOptionName, type ConnectionOptionValues, type Output } from './connection.js';
+import { type ConnectionRow, entryRow, listenerRow } from './connection-rows.js';
 import { DeadlineHeap } from './deadline-heap.js';
+import { type Entry, type LiveEntry, unreadEntry } from './entries.js';
 import type { ConnEvent } from './events.js';
 import { IsnGenerator } from './isn.js';
 import { Listener, type ListenOptions } from './listener.js';
 import { checkPortRange, DEFAULT_EPHEMERAL_PORTS, pickEphemeralPort } from './ports.js';
-import { isSynchronized, TcpState, type TcpStateName } from './state.js';
+import { isSynchronized, TcpState } from './state.js';
 import { Counters, type EndpointStats } from './stats.js';
 import type { Duration, Instant } from './time.js';
 import type { TimeWaitRecord } from './time-wait.js';
 import { reopenIss, type TimeWaitEnd, type TimeWaitEntry, TimeWaitTable } from './time-wait-table.js';
-import type { TimerKind } from './timers.js';
 import type { TraceEvent, TraceSink } from './trace.js';
 import { NO_TRACE, wireDropReason } from './trace.js';
 import { type Address, isPort, listenKey, normalizeAddress, tupleKey, tupleLabel } from './tuple.js';
 
 /** An IP-level packet as the endpoint sees it: addresses beside a decoded segment (wire/ip.ts). */
 export type { Packet } from '../wire/ip.js';
+export type { ConnectionRow } from './connection-rows.js';
 export type { ListenOptions } from './listener.js';
 export type { EndpointStats } from './stats.js';
 export type { Address } from './tuple.js';
@@ -118,67 +121,11 @@ export interface EndpointOptions {
   strict?: boolean;
 }
 
-/** One line of connections(): what `ss -tan` shows. */
-export interface ConnectionRow {
-  state: TcpStateName;
-  /** For a listener on every address, addr is '*'. */
-  local: Address;
-  /** null for a listener. */
-  remote: Address | null;
-  /** Bytes unacknowledged + unsent. For a listener: its backlog (as ss shows it). */
-  sendQ: number;
-  /** Bytes readable. For a listener: its half-open connections (SYN queue length). */
-  recvQ: number;
-  /** Earliest armed timer and the time left until it fires (never negative). */
-  timer?: { kind: TimerKind; remaining: Duration };
-  conn?: ConnId;
-  listener?: ListenerId;
-}
-
 export interface KeepaliveOptions {
   idle?: Duration;
   interval?: Duration;
   count?: number;
 }
-
-interface LiveEntry {
-  kind: 'live';
-  id: ConnId;
-  key: string;
-  local: Address;
-  remote: Address;
-  label: string;
-  cfg: TcpConfig;
-  conn: Connection;
-  /** The listener whose SYN queue holds this connection; undefined once accepted (or if active). */
-  listener: ListenerId | undefined;
-  /** The deadline the heap holds for this entry (undefined: none). */
-  deadline: Instant | undefined;
-  /** close() was called (a record needs it to answer a second close() as the object would). */
-  userClosed: boolean;
-  /** abort() was called: unread bytes are discarded, not kept. */
-  aborted: boolean;
-}
-
-/**
- * A connection that reached CLOSED with received bytes unread (see "Unread data" above). Found by
- * id only: never in the tuple table, never a deadline.
- */
-interface UnreadEntry {
-  kind: 'unread';
-  id: ConnId;
-  key: string;
-  local: Address;
-  remote: Address;
-  label: string;
-  conn: Connection;
-  deadline: undefined;
-}
-
-type Entry = LiveEntry | TimeWaitEntry | UnreadEntry;
-
-/** How many remote-address spellings to remember in canonical form (IPv6 only; IPv4 needs none). */
-const ADDRESS_CACHE_LIMIT = 1024;
 
 export class Endpoint {
   readonly name: string;
@@ -204,7 +151,7 @@ export class Endpoint {
   readonly #listeners = new Map<ListenerId, Listener>();
   readonly #listenerByKey = new Map<string, Listener>();
   readonly #deadlines = new DeadlineHeap<Entry>(this.#byId);
-  readonly #addrCache = new Map<string, string>();
+  readonly #addrs = new AddressCache();
 
   #nextConn: ConnId = 1;
   #nextListener: ListenerId = 1;
@@ -381,12 +328,12 @@ export class Endpoint {
     try {
       const seg = pkt.seg;
       if (has(seg, RST)) this.#stats.rstsReceived++;
-      const dst = this.#canonical(pkt.dst);
+      const dst = this.#addrs.canonical(pkt.dst);
       if (!this.#local.has(dst)) {
         this.#emit({ t: now, endpoint: this.name, conn: '', type: 'drop', reason: 'not-local', seg });
         return out;
       }
-      const src = this.#canonical(pkt.src);
+      const src = this.#addrs.canonical(pkt.src);
       if (!isPort(seg.srcPort) || !isPort(seg.dstPort)) {
         // Port 0 is reserved; such a segment can belong to no connection and deserves no answer.
         this.#emit({ t: now, endpoint: this.name, conn: '', type: 'drop', reason: 'bad-header', seg });
@@ -613,41 +560,8 @@ export class Endpoint {
    */
   connections(now: Instant): ConnectionRow[] {
     const rows: ConnectionRow[] = [];
-    for (const l of this.#listeners.values()) {
-      rows.push({
-        state: TcpState.Listen,
-        local: { addr: l.addr ?? '*', port: l.port },
-        remote: null,
-        sendQ: l.backlog,
-        recvQ: l.synQueue.size,
-        listener: l.id,
-      });
-    }
-    for (const e of this.#byId.values()) {
-      if (e.kind === 'time-wait') {
-        rows.push({
-          state: TcpState.TimeWait,
-          local: { ...e.local },
-          remote: { ...e.remote },
-          sendQ: 0,
-          recvQ: 0,
-          timer: { kind: 'time-wait', remaining: Math.max(0, e.rec.expires - now) },
-          conn: e.id,
-        });
-        continue;
-      }
-      const row: ConnectionRow = {
-        state: e.conn.state,
-        local: { ...e.local },
-        remote: { ...e.remote },
-        sendQ: e.conn.sendQueued,
-        recvQ: e.conn.recvQueued,
-        conn: e.id,
-      };
-      const t = e.conn.timers()[0];
-      if (t) row.timer = { kind: t.kind, remaining: Math.max(0, t.deadline - now) };
-      rows.push(row);
-    }
+    for (const l of this.#listeners.values()) rows.push(listenerRow(l));
+    for (const e of this.#byId.values()) rows.push(entryRow(e, now));
     return rows;
   }
 
@@ -905,17 +819,7 @@ export class Endpoint {
     this.#retire(e);
     if (this.#byTuple.get(e.key) === e) this.#byTuple.delete(e.key);
     e.deadline = undefined;
-    const u: UnreadEntry = {
-      kind: 'unread',
-      id: e.id,
-      key: e.key,
-      local: e.local,
-      remote: e.remote,
-      label: e.label,
-      conn: e.conn,
-      deadline: undefined,
-    };
-    this.#byId.set(e.id, u);
+    this.#byId.set(e.id, unreadEntry(e));
   }
 
   #forget(e: Entry): void {
@@ -1033,19 +937,6 @@ export class Endpoint {
       if (e.local.port === port && (addr === undefined || e.local.addr === addr)) return false;
     }
     return true;
-  }
-
-  /** Canonical text of an address from the network; IPv4 text passes through untouched. */
-  #canonical(text: string): string {
-    if (typeof text !== 'string') return '';
-    if (!text.includes(':')) return text;
-    let c = this.#addrCache.get(text);
-    if (c === undefined) {
-      if (this.#addrCache.size >= ADDRESS_CACHE_LIMIT) this.#addrCache.clear();
-      c = normalizeAddress(text);
-      this.#addrCache.set(text, c);
-    }
-    return c;
   }
 
   #tick(now: Instant): void {
