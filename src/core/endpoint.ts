@@ -49,11 +49,9 @@
 //
 // Counters (`stats`, like `netstat -s`): see stats.ts for what is counted where.
 //
-// Crash guard: a network fault never crashes the process. If handling a packet or a timeout
-// throws (a bug in the core, never the peer's doing), handlePacket/handleTimeout do not let it
-// escape: the connection it reached is aborted (RST when synchronized, 'error' ECONNABORTED,
-// 'closed'), stats.internalErrors is counted and a 'drop' with reason 'internal-error' is traced.
-// With `strict: true` (tests, the simulator) the exception is rethrown instead, so bugs stay loud.
+// Crash guard: a network fault never crashes the process. An exception from the core while
+// handling a packet or a timeout aborts the connection it reached instead of escaping, unless
+// `strict` (crash-guard.ts).
 
 import { UsageError } from '../base/errors.js';
 import { decodePacket, type Packet } from '../wire/ip.js';
@@ -63,13 +61,14 @@ import { AddressCache } from './address-cache.js';
 import { resolveConfig, type TcpConfig } from './config.js';
 import { Connection, type ConnectionOptionName, type ConnectionOptionValues, type Output } from './connection.js';
 import { type ConnectionRow, entryRow, listenerRow } from './connection-rows.js';
+import { CrashGuard } from './crash-guard.js';
 import { DeadlineHeap } from './deadline-heap.js';
 import { type Entry, type LiveEntry, unreadEntry } from './entries.js';
 import type { ConnEvent } from './events.js';
 import { IsnGenerator } from './isn.js';
 import { Listener, type ListenOptions } from './listener.js';
 import { checkPortRange, DEFAULT_EPHEMERAL_PORTS, pickEphemeralPort } from './ports.js';
-import { isSynchronized, TcpState } from './state.js';
+import { TcpState } from './state.js';
 import { Counters, type EndpointStats } from './stats.js';
 import type { Duration, Instant } from './time.js';
 import type { TimeWaitRecord } from './time-wait.js';
@@ -159,7 +158,7 @@ export class Endpoint {
 
   readonly #stats = new Counters();
   readonly #timeWait: TimeWaitTable;
-  #lastInternalError: unknown;
+  readonly #guard: CrashGuard;
 
   constructor(opts: EndpointOptions) {
     if (!Array.isArray(opts.addresses) || opts.addresses.length === 0) {
@@ -173,6 +172,7 @@ export class Endpoint {
     const sink = opts.trace ?? NO_TRACE;
     this.#connTrace = sink;
     this.#trace = this.#stats.countDrops(sink);
+    this.#guard = new CrashGuard(this.name, this.#trace, this.#stats);
     this.#timeWait = new TimeWaitTable(this.name, this.#trace, this.#stats, this.#deadlines);
     this.#strict = opts.strict === true;
     this.#isn = new IsnGenerator(opts.isnSecret);
@@ -551,7 +551,7 @@ export class Endpoint {
 
   /** The last exception the crash guard caught (non-strict mode), for logs; undefined if none. */
   get lastInternalError(): unknown {
-    return this.#lastInternalError;
+    return this.#guard.lastError;
   }
 
   /**
@@ -845,13 +845,8 @@ export class Endpoint {
   // Crash guard
 
   /**
-   * Cleanup after the core threw while serving a packet or a timeout (non-strict mode): count and
-   * trace the fault, then end `victim`, the entry that was being served. The object may be in any
-   * state after a throw, so we ask it only for its state and SND.NXT and do the rest ourselves: as
-   * RFC 9293 §3.10.5 ABORT, a RST <SEQ=SND.NXT><CTL=RST> when the peer may still hold the
-   * connection (SYN-RECEIVED or synchronized; not TIME-WAIT, whose peer is done), then 'error'
-   * ECONNABORTED and 'closed' for a connection the user knows. Unread bytes are not kept: they
-   * may be what broke it.
+   * The core threw while serving a packet or a timeout (non-strict mode): the guard counts and
+   * traces it; the RST and events it owes for `victim` are sent here, and the victim forgotten.
    */
   #internalError(
     victim: Entry | undefined,
@@ -860,50 +855,13 @@ export class Endpoint {
     out: EndpointOutput,
     seg: Segment | undefined,
   ): void {
-    this.#stats.internalErrors++;
-    this.#lastInternalError = err;
-    const label = victim?.label ?? '';
-    const base = { t: now, endpoint: this.name, conn: label };
-    this.#emit(
-      seg
-        ? { ...base, type: 'drop', reason: 'internal-error', seg }
-        : { ...base, type: 'drop', reason: 'internal-error' },
-    );
+    const told =
+      victim !== undefined &&
+      out.events.some((ev) => ev.type === 'conn' && ev.conn === victim.id && ev.event.type === 'closed');
+    const owed = this.#guard.caught(victim, told, err, now, seg);
     if (victim === undefined) return;
-    if (victim.kind === 'unread') {
-      this.#unlink(victim); // 'closed' was emitted already
-      return;
-    }
-    let state: TcpState = TcpState.TimeWait;
-    let userKnows = true;
-    if (victim.kind === 'live') {
-      const conn = victim.conn;
-      state = attempt(() => conn.state) ?? TcpState.Closed;
-      userKnows = victim.listener === undefined;
-      const info = attempt(() => conn.info());
-      this.#stats.retire(info?.retransmits ?? 0);
-      if (info && (state === TcpState.SynReceived || (isSynchronized(state) && state !== TcpState.TimeWait))) {
-        const rst = makeSegment({
-          srcPort: victim.local.port,
-          dstPort: victim.remote.port,
-          seq: info.sndNxt,
-          flags: RST,
-        });
-        this.#transmit(victim.local, victim.remote, rst, out);
-        this.#emit({ ...base, type: 'send', seg: rst, relSeq: rel(rst.seq, info.iss), relAck: 0 });
-      }
-    }
-    if (state !== TcpState.Closed)
-      this.#emit({ ...base, type: 'state', from: state, to: TcpState.Closed, cause: 'internal error' });
-    this.#stats.failed.ECONNABORTED++;
-    const told = out.events.some((ev) => ev.type === 'conn' && ev.conn === victim.id && ev.event.type === 'closed');
-    if (userKnows && !told) {
-      const events: ConnEvent[] = [{ type: 'error', code: 'ECONNABORTED' }, { type: 'closed' }];
-      for (const event of events) {
-        this.#emit({ ...base, type: 'event', event });
-        out.events.push({ type: 'conn', conn: victim.id, event });
-      }
-    }
+    if (owed.rst) this.#transmit(victim.local, victim.remote, owed.rst, out);
+    for (const event of owed.events) out.events.push({ type: 'conn', conn: victim.id, event });
     this.#unlink(victim);
   }
 
@@ -958,15 +916,6 @@ export class Endpoint {
 
 function emptyOutput(): EndpointOutput {
   return { packets: [], events: [] };
-}
-
-/** fn(), or undefined if it throws (for reading a Connection that has just thrown). */
-function attempt<T>(fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch {
-    return undefined;
-  }
 }
 
 function concatOutput(a: Output, b: Output): Output {
