@@ -6,13 +6,13 @@
 
 import { SimNetwork } from '../src/index.js';
 import {
-  alternate,
   CLIENT_ADDR,
   compared,
   count,
   now,
   type Row,
   type RunOptions,
+  rotate,
   SERVER_ADDR,
   type Workload,
 } from './common.js';
@@ -68,7 +68,7 @@ export const churnWorkload: Workload = {
   name: 'churn',
   describe: 'full lifecycles (connect, 1 B echoed with end(d), end(), close), sequential and 64 at once',
   async run(opts: RunOptions): Promise<Row[]> {
-    const total = opts.quick ? 200 : 3_000;
+    const total = opts.quick ? 100 : 3_000;
     const rounds = opts.quick ? 1 : 5;
     const timeout = 120_000;
     const rows: Row[] = [];
@@ -77,52 +77,46 @@ export const churnWorkload: Workload = {
       const perSec = (ms: number): number => total / (ms / 1000);
       const kernel = async (): Promise<number> => churn(kernelEnds, total, parallel, timeout);
 
-      opts.progress(`net API, ${how}: ${count(total)} lifecycles × ${rounds} rounds each`);
-      const net = await alternate(
+      opts.progress(`${how}: ${count(total)} lifecycles × ${rounds} rounds, net API, core alone and kernel in turn`);
+      const [net = [], core = [], kern = []] = await rotate(
         rounds,
-        opts.budgetMs / 4,
-        () => onSim({}, (ends) => churn(ends, total, parallel, timeout)),
-        kernel,
-        (i) => opts.progress(`  net API, ${how}: round ${i + 1}/${rounds} done`),
+        opts.budgetMs / 2,
+        [
+          () => onSim({}, (ends) => churn(ends, total, parallel, timeout)),
+          async () => coreChurn(total, parallel),
+          kernel,
+        ],
+        (i) => opts.progress(`  ${how}: round ${i + 1}/${rounds} done`),
       );
       rows.push(
         compared(
           {
             workload: 'churn',
             name: `churn, net API, ${how}`,
-            size: `${count(total)} × ${net.a.length}`,
+            size: `${count(total)} × ${net.length}`,
             unit: '/s',
             better: 'higher',
             refLabel: 'kernel',
             target: '≥ 10× kernel',
           },
-          net.a.map(perSec),
-          net.b.map(perSec),
+          net.map(perSec),
+          kern.map(perSec),
           (_f, ratio) => ratio !== undefined && ratio >= 10,
         ),
-      );
-
-      opts.progress(`core alone, ${how}: ${count(total)} lifecycles × ${rounds} rounds each`);
-      const core = await alternate(
-        rounds,
-        opts.budgetMs / 4,
-        async () => coreChurn(total, parallel),
-        kernel,
-        (i) => opts.progress(`  core alone, ${how}: round ${i + 1}/${rounds} done`),
       );
       rows.push(
         compared(
           {
             workload: 'churn',
             name: `churn, core alone (SimHost handles), ${how}`,
-            size: `${count(total)} × ${core.a.length}`,
+            size: `${count(total)} × ${core.length}`,
             unit: '/s',
             better: 'higher',
             refLabel: 'kernel',
             target: '— (shows the net layer’s cost)',
           },
-          core.a.map(perSec),
-          core.b.map(perSec),
+          core.map(perSec),
+          kern.map(perSec),
         ),
       );
     }

@@ -114,10 +114,33 @@ export async function within<T>(p: Promise<T>, ms: number, what: string): Promis
 }
 
 /**
- * Runs finack and reference samples alternately (A B, B A, A B, ...) for `rounds` rounds, collecting
- * one number per sample. After the first round, stops when `budgetMs` is spent. A GC runs before
- * every sample, so no sample pays for the previous one's garbage.
+ * Runs the samplers in turn, one sample each per round, the order rotating from round to round
+ * (A B C, B C A, C A B, ...), for `rounds` rounds. After the first round, stops when `budgetMs` is
+ * spent. A settle and a GC come before every sample, so no sample pays for the previous one's
+ * garbage. Returns one list of numbers per sampler.
  */
+export async function rotate(
+  rounds: number,
+  budgetMs: number,
+  samplers: (() => Promise<number>)[],
+  onRound?: (r: number) => void,
+): Promise<number[][]> {
+  const out = samplers.map(() => [] as number[]);
+  const start = now();
+  for (let r = 0; r < rounds; r++) {
+    if (r > 0 && now() - start > budgetMs) break;
+    for (let k = 0; k < samplers.length; k++) {
+      const i = (r + k) % samplers.length;
+      await settle();
+      gc();
+      out[i]?.push(await (samplers[i] as () => Promise<number>)());
+    }
+    onRound?.(r);
+  }
+  return out;
+}
+
+/** rotate() for a finack sampler and an optional reference sampler. */
 export async function alternate(
   rounds: number,
   budgetMs: number,
@@ -125,21 +148,8 @@ export async function alternate(
   b: (() => Promise<number>) | undefined,
   onRound?: (r: number) => void,
 ): Promise<{ a: number[]; b: number[] }> {
-  const out = { a: [] as number[], b: [] as number[] };
-  const start = now();
-  for (let r = 0; r < rounds; r++) {
-    if (r > 0 && now() - start > budgetMs) break;
-    const order = r % 2 === 0 ? (['a', 'b'] as const) : (['b', 'a'] as const);
-    for (const which of order) {
-      const fn = which === 'a' ? a : b;
-      if (fn === undefined) continue;
-      await settle();
-      gc();
-      out[which].push(await fn());
-    }
-    onRound?.(r);
-  }
-  return out;
+  const got = await rotate(rounds, budgetMs, b === undefined ? [a] : [a, b], onRound);
+  return { a: got[0] ?? [], b: got[1] ?? [] };
 }
 
 /** A row for two stats, ratio and target check filled in. */
