@@ -55,8 +55,7 @@
 
 import { UsageError } from '../base/errors.js';
 import { decodePacket, type Packet } from '../wire/ip.js';
-import { ACK, has, makeSegment, RST, type Segment, SYN, segLen } from '../wire/segment.js';
-import { seqAdd, seqDiff } from '../wire/seq.js';
+import { has, RST, type Segment } from '../wire/segment.js';
 import { AddressCache } from './address-cache.js';
 import { resolveConfig, type TcpConfig } from './config.js';
 import { Connection, type ConnectionOptionName, type ConnectionOptionValues, type Output } from './connection.js';
@@ -66,7 +65,8 @@ import { DeadlineHeap } from './deadline-heap.js';
 import { type Entry, type LiveEntry, unreadEntry } from './entries.js';
 import type { ConnEvent } from './events.js';
 import { IsnGenerator } from './isn.js';
-import { Listener, type ListenOptions } from './listener.js';
+import type { Listener, ListenOptions } from './listener.js';
+import { ListenerTable, listenerAnswer, resetFor, resetRelAck } from './listener-table.js';
 import { checkPortRange, DEFAULT_EPHEMERAL_PORTS, pickEphemeralPort } from './ports.js';
 import { TcpState } from './state.js';
 import { Counters, type EndpointStats } from './stats.js';
@@ -75,7 +75,7 @@ import type { TimeWaitRecord } from './time-wait.js';
 import { reopenIss, type TimeWaitEnd, type TimeWaitEntry, TimeWaitTable } from './time-wait-table.js';
 import type { TraceEvent, TraceSink } from './trace.js';
 import { NO_TRACE, wireDropReason } from './trace.js';
-import { type Address, isPort, listenKey, normalizeAddress, tupleKey, tupleLabel } from './tuple.js';
+import { type Address, isPort, normalizeAddress, tupleKey, tupleLabel } from './tuple.js';
 
 /** An IP-level packet as the endpoint sees it: addresses beside a decoded segment (wire/ip.ts). */
 export type { Packet } from '../wire/ip.js';
@@ -147,13 +147,11 @@ export class Endpoint {
   readonly #byId = new Map<ConnId, Entry>();
   /** Live connections by tuple key; TIME-WAIT records are in #timeWait, unread entries in neither. */
   readonly #byTuple = new Map<string, LiveEntry>();
-  readonly #listeners = new Map<ListenerId, Listener>();
-  readonly #listenerByKey = new Map<string, Listener>();
+  readonly #listeners = new ListenerTable();
   readonly #deadlines = new DeadlineHeap<Entry>(this.#byId);
   readonly #addrs = new AddressCache();
 
   #nextConn: ConnId = 1;
-  #nextListener: ListenerId = 1;
   #now: Instant = Number.NEGATIVE_INFINITY;
 
   readonly #stats = new Counters();
@@ -204,15 +202,8 @@ export class Endpoint {
     } else if (!isPort(port)) {
       throw new UsageError('ERR_INVALID_ARG_VALUE', `port=${String(port)}`);
     }
-    for (const l of this.#listeners.values()) {
-      if (l.overlaps(addr, port)) throw new UsageError('EADDRINUSE', `${addr ?? '*'}:${port}`);
-    }
     const cfg = opts.config ? resolveConfig({ ...this.#partial, ...opts.config }) : this.#cfg;
-    const l = new Listener(this.#nextListener, addr, port, cfg, opts);
-    this.#nextListener++;
-    this.#listeners.set(l.id, l);
-    this.#listenerByKey.set(listenKey(addr, port), l);
-    return l.id;
+    return this.#listeners.add(addr, port, cfg, opts).id;
   }
 
   /** The (addr, port) a listener is bound to; addr '*' for every address. */
@@ -227,10 +218,7 @@ export class Endpoint {
    */
   unlisten(id: ListenerId, now: Instant): EndpointOutput {
     this.#tick(now);
-    const l = this.#listeners.get(id);
-    if (!l) throw new UsageError('ERR_INVALID_ARG_VALUE', `no listener ${id}`);
-    this.#listeners.delete(id);
-    this.#listenerByKey.delete(listenKey(l.addr, l.port));
+    const l = this.#listeners.remove(id);
     const out = emptyOutput();
     for (const cid of [...l.synQueue]) {
       const e = this.#byId.get(cid);
@@ -267,14 +255,14 @@ export class Endpoint {
     let lport = opts.local?.port ?? 0;
     if (lport !== 0) {
       if (!isPort(lport)) throw new UsageError('ERR_INVALID_ARG_VALUE', `local port=${String(lport)}`);
-      if (this.#tupleTaken(tupleKey(laddr, lport, raddr, remote.port)) || this.#listenerHolds(laddr, lport)) {
+      if (this.#tupleTaken(tupleKey(laddr, lport, raddr, remote.port)) || this.#listeners.for(laddr, lport)) {
         throw new UsageError('EADDRINUSE', `${laddr}:${lport}`);
       }
     } else {
       const picked = pickEphemeralPort(
         this.#ports,
         this.#random,
-        (p) => !this.#tupleTaken(tupleKey(laddr, p, raddr, remote.port)) && !this.#listenerHolds(laddr, p),
+        (p) => !this.#tupleTaken(tupleKey(laddr, p, raddr, remote.port)) && !this.#listeners.for(laddr, p),
       );
       if (picked === undefined) throw new UsageError('EADDRNOTAVAIL', `no free ephemeral port towards ${raddr}`);
       lport = picked;
@@ -353,7 +341,7 @@ export class Endpoint {
       // Only segments for no connection pay for these two objects; the lookups above allocate none.
       const local: Address = { addr: dst, port: seg.dstPort };
       const remote: Address = { addr: src, port: seg.srcPort };
-      const l = this.#listenerFor(dst, seg.dstPort);
+      const l = this.#listeners.for(dst, seg.dstPort);
       if (l) this.#listenerSegment(l, local, remote, seg, now, out, undefined);
       else this.#noConnection(local, remote, seg, now, out);
     } catch (err) {
@@ -579,26 +567,10 @@ export class Endpoint {
     issFloor: number | undefined,
   ): void {
     const label = tupleLabel(local, remote);
-    // (first) A RST can only be for something we no longer have: ignore it.
-    if (has(seg, RST)) {
-      this.#drop(now, label, 'rst-to-nothing', seg);
-      return;
-    }
-    // (second) An ACK to a listener acknowledges nothing we sent: <SEQ=SEG.ACK><CTL=RST>.
-    if (has(seg, ACK)) {
-      this.#reset(local, remote, seg, now, label, out);
-      this.#drop(now, label, 'listen-bad', seg);
-      return;
-    }
-    // (fourth) Neither SYN, ACK nor RST: drop.
-    if (!has(seg, SYN)) {
-      this.#drop(now, label, 'listen-bad', seg);
-      return;
-    }
-    // (third) A SYN: a new half-open connection, unless the SYN queue is full. Like Linux we drop
-    // the SYN without an answer then; the peer retransmits it and may find room later.
-    if (l.synQueueFull) {
-      this.#drop(now, label, 'listen-overflow', seg);
+    const answer = listenerAnswer(l, seg);
+    if (answer !== 'open') {
+      if (answer === 'reset') this.#reset(local, remote, seg, now, label, out);
+      this.#drop(now, label, answer === 'reset' ? 'listen-bad' : answer, seg);
       return;
     }
     let iss = this.#isn.isn(local, remote, now);
@@ -622,25 +594,11 @@ export class Endpoint {
     this.#drop(now, label, 'no-connection', seg);
   }
 
-  /**
-   * The RST of RFC 9293 §3.10.7.1 / §3.10.7.2 for `seg` (which has no RST bit): with ACK set,
-   * <SEQ=SEG.ACK><CTL=RST>, so it is acceptable where the ACK came from; otherwise
-   * <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
-   */
+  /** The RST for `seg`, which met nothing that could take it (listener-table.ts). */
   #reset(local: Address, remote: Address, seg: Segment, now: Instant, label: string, out: EndpointOutput): void {
-    const rst = has(seg, ACK)
-      ? makeSegment({ srcPort: local.port, dstPort: remote.port, seq: seg.ack, flags: RST })
-      : makeSegment({
-          srcPort: local.port,
-          dstPort: remote.port,
-          seq: 0,
-          ack: seqAdd(seg.seq, segLen(seg)),
-          flags: RST | ACK,
-        });
+    const rst = resetFor(seg);
     this.#transmit(local, remote, rst, out);
-    // No ISNs are known here: numbers are traced as they are, except that a SYN's own sequence
-    // number is the peer's ISN, so the ACK of a reset SYN reads 1.
-    const relAck = has(rst, ACK) ? (has(seg, SYN) ? rel(rst.ack, seg.seq) : rst.ack) : 0;
+    const relAck = resetRelAck(rst, seg);
     this.#emit({ t: now, endpoint: this.name, conn: label, type: 'send', seg: rst, relSeq: rst.seq, relAck });
   }
 
@@ -695,7 +653,7 @@ export class Endpoint {
     out: EndpointOutput,
     traceRecv: boolean,
   ): Listener | undefined {
-    const l = this.#listenerFor(local.addr, local.port);
+    const l = this.#listeners.for(local.addr, local.port);
     if (l && !l.synQueueFull) return l;
     const ack = this.#timeWait.refuseSyn(label, rec, l !== undefined, seg, now, traceRecv);
     if (ack) this.#transmit(local, remote, ack, out);
@@ -874,22 +832,14 @@ export class Endpoint {
     return e;
   }
 
-  #listenerFor(addr: string, port: number): Listener | undefined {
-    return this.#listenerByKey.get(listenKey(addr, port)) ?? this.#listenerByKey.get(listenKey(undefined, port));
-  }
-
   /** Is the tuple held, by a live connection or a TIME-WAIT record? */
   #tupleTaken(key: string): boolean {
     return this.#byTuple.has(key) || this.#timeWait.has(key);
   }
 
-  #listenerHolds(addr: string, port: number): boolean {
-    return this.#listenerFor(addr, port) !== undefined;
-  }
-
   /** For listen(0): a port no listener overlaps and no connection uses locally. */
   #portIsFree(addr: string | undefined, port: number): boolean {
-    for (const l of this.#listeners.values()) if (l.overlaps(addr, port)) return false;
+    if (this.#listeners.overlaps(addr, port)) return false;
     for (const e of this.#byId.values()) {
       if (e.kind === 'unread') continue; // not on the network any more
       if (e.local.port === port && (addr === undefined || e.local.addr === addr)) return false;
@@ -920,9 +870,4 @@ function emptyOutput(): EndpointOutput {
 
 function concatOutput(a: Output, b: Output): Output {
   return { segments: [...a.segments, ...b.segments], events: [...a.events, ...b.events] };
-}
-
-/** Sequence number relative to an ISN, signed as the Connection's traces have it. */
-function rel(seq: number, isn: number): number {
-  return seqDiff(seq, isn);
 }
