@@ -1,6 +1,7 @@
 // connections(): the endpoint's table as `ss -tan` shows one, a row per listener and per
 // connection the endpoint holds (live, TIME-WAIT record, or CLOSED and kept for its unread bytes).
 
+import type { ConnId, ListenerId } from './endpoint-types.js';
 import type { Entry } from './entries.js';
 import type { Listener } from './listener.js';
 import { TcpState, type TcpStateName } from './state.js';
@@ -21,10 +22,8 @@ export interface ConnectionRow {
   recvQ: number;
   /** Earliest armed timer and the time left until it fires (never negative). */
   timer?: { kind: TimerKind; remaining: Duration };
-  /** The ConnId. */
-  conn?: number;
-  /** The ListenerId. */
-  listener?: number;
+  conn?: ConnId;
+  listener?: ListenerId;
 }
 
 export function listenerRow(l: Listener): ConnectionRow {

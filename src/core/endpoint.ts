@@ -61,18 +61,25 @@ import { resolveConfig, type TcpConfig } from './config.js';
 import { Connection, type ConnectionOptionName, type ConnectionOptionValues, type Output } from './connection.js';
 import { type ConnectionRow, entryRow, listenerRow } from './connection-rows.js';
 import { CrashGuard } from './crash-guard.js';
-import { DeadlineHeap } from './deadline-heap.js';
-import { type Entry, type LiveEntry, unreadEntry } from './entries.js';
-import type { ConnEvent } from './events.js';
+import type { DeadlineHeap } from './deadline-heap.js';
+import {
+  type ConnId,
+  type EndpointOptions,
+  type EndpointOutput,
+  emptyOutput,
+  type KeepaliveOptions,
+  type ListenerId,
+} from './endpoint-types.js';
+import { type Entry, EntryTable, type LiveEntry, liveEntry } from './entries.js';
 import { IsnGenerator } from './isn.js';
 import type { Listener, ListenOptions } from './listener.js';
 import { ListenerTable, listenerAnswer, resetFor, resetRelAck } from './listener-table.js';
 import { checkPortRange, DEFAULT_EPHEMERAL_PORTS, pickEphemeralPort } from './ports.js';
 import { TcpState } from './state.js';
 import { Counters, type EndpointStats } from './stats.js';
-import type { Duration, Instant } from './time.js';
+import type { Instant } from './time.js';
 import type { TimeWaitRecord } from './time-wait.js';
-import { reopenIss, type TimeWaitEnd, type TimeWaitEntry, TimeWaitTable } from './time-wait-table.js';
+import { reopenIss, type TimeWaitEnd, type TimeWaitEntry, type TimeWaitTable } from './time-wait-table.js';
 import type { TraceEvent, TraceSink } from './trace.js';
 import { NO_TRACE, wireDropReason } from './trace.js';
 import { type Address, isPort, normalizeAddress, tupleKey, tupleLabel } from './tuple.js';
@@ -80,51 +87,17 @@ import { type Address, isPort, normalizeAddress, tupleKey, tupleLabel } from './
 /** An IP-level packet as the endpoint sees it: addresses beside a decoded segment (wire/ip.ts). */
 export type { Packet } from '../wire/ip.js';
 export type { ConnectionRow } from './connection-rows.js';
+export type {
+  ConnId,
+  EndpointEvent,
+  EndpointOptions,
+  EndpointOutput,
+  KeepaliveOptions,
+  ListenerId,
+} from './endpoint-types.js';
 export type { ListenOptions } from './listener.js';
 export type { EndpointStats } from './stats.js';
 export type { Address } from './tuple.js';
-
-/** Never reused within an Endpoint. */
-export type ConnId = number;
-export type ListenerId = number;
-
-export type EndpointEvent =
-  /** A handshake completed at a listener: the connection is the user's from now on. */
-  | { type: 'accept'; listener: ListenerId; conn: ConnId; local: Address; remote: Address }
-  /** An event of one connection (its 'closed' is emitted by the endpoint when a TIME-WAIT record expires). */
-  | { type: 'conn'; conn: ConnId; event: ConnEvent };
-
-export interface EndpointOutput {
-  packets: Packet[];
-  events: EndpointEvent[];
-}
-
-export interface EndpointOptions {
-  /** Trace name, e.g. 'client'. */
-  name: string;
-  /** Local addresses this endpoint owns; the first is the default for connect(). */
-  addresses: string[];
-  /** 16 bytes, for ISNs (RFC 9293 §3.4.1 / RFC 6528) and timestamp offsets. */
-  isnSecret: Uint8Array;
-  /** Uniform in [0, 1): where the ephemeral port search starts. */
-  random: () => number;
-  /** Defaults for every connection. */
-  config?: Partial<TcpConfig>;
-  trace?: TraceSink;
-  /** Default [49152, 65535]. */
-  ephemeralPorts?: [number, number];
-  /**
-   * Rethrow an exception raised while handling a packet or a timeout (a bug in the core) instead of
-   * aborting the connection it reached. Default false; tests and the simulator set it.
-   */
-  strict?: boolean;
-}
-
-export interface KeepaliveOptions {
-  idle?: Duration;
-  interval?: Duration;
-  count?: number;
-}
 
 export class Endpoint {
   readonly name: string;
@@ -144,18 +117,16 @@ export class Endpoint {
   readonly #partial: Partial<TcpConfig>;
   readonly #cfg: TcpConfig;
 
-  readonly #byId = new Map<ConnId, Entry>();
-  /** Live connections by tuple key; TIME-WAIT records are in #timeWait, unread entries in neither. */
-  readonly #byTuple = new Map<string, LiveEntry>();
   readonly #listeners = new ListenerTable();
-  readonly #deadlines = new DeadlineHeap<Entry>(this.#byId);
   readonly #addrs = new AddressCache();
 
-  #nextConn: ConnId = 1;
   #now: Instant = Number.NEGATIVE_INFINITY;
 
   readonly #stats = new Counters();
+  /** Every connection, by id and tuple (entries.ts); its TIME-WAIT records and deadline heap. */
+  readonly #entries: EntryTable;
   readonly #timeWait: TimeWaitTable;
+  readonly #deadlines: DeadlineHeap<Entry>;
   readonly #guard: CrashGuard;
 
   constructor(opts: EndpointOptions) {
@@ -171,7 +142,9 @@ export class Endpoint {
     this.#connTrace = sink;
     this.#trace = this.#stats.countDrops(sink);
     this.#guard = new CrashGuard(this.name, this.#trace, this.#stats);
-    this.#timeWait = new TimeWaitTable(this.name, this.#trace, this.#stats, this.#deadlines);
+    this.#entries = new EntryTable(this.name, this.#trace, this.#stats, this.#listeners);
+    this.#timeWait = this.#entries.timeWait;
+    this.#deadlines = this.#entries.deadlines;
     this.#strict = opts.strict === true;
     this.#isn = new IsnGenerator(opts.isnSecret);
     this.#ports = opts.ephemeralPorts ?? DEFAULT_EPHEMERAL_PORTS;
@@ -196,7 +169,11 @@ export class Endpoint {
     if (addr !== undefined && !this.#local.has(addr)) throw new UsageError('EADDRNOTAVAIL', `${addr} is not local`);
     let port = local.port;
     if (port === 0) {
-      const picked = pickEphemeralPort(this.#ports, this.#random, (p) => this.#portIsFree(addr, p));
+      const picked = pickEphemeralPort(
+        this.#ports,
+        this.#random,
+        (p) => !this.#listeners.overlaps(addr, p) && !this.#entries.usesPort(addr, p),
+      );
       if (picked === undefined) throw new UsageError('EADDRNOTAVAIL', 'no free port for listen()');
       port = picked;
     } else if (!isPort(port)) {
@@ -221,7 +198,7 @@ export class Endpoint {
     const l = this.#listeners.remove(id);
     const out = emptyOutput();
     for (const cid of [...l.synQueue]) {
-      const e = this.#byId.get(cid);
+      const e = this.#entries.get(cid);
       if (e?.kind === 'live') this.#absorb(e, e.conn.abort(now), out);
     }
     l.synQueue.clear();
@@ -255,14 +232,14 @@ export class Endpoint {
     let lport = opts.local?.port ?? 0;
     if (lport !== 0) {
       if (!isPort(lport)) throw new UsageError('ERR_INVALID_ARG_VALUE', `local port=${String(lport)}`);
-      if (this.#tupleTaken(tupleKey(laddr, lport, raddr, remote.port)) || this.#listeners.for(laddr, lport)) {
+      if (this.#entries.taken(tupleKey(laddr, lport, raddr, remote.port)) || this.#listeners.for(laddr, lport)) {
         throw new UsageError('EADDRINUSE', `${laddr}:${lport}`);
       }
     } else {
       const picked = pickEphemeralPort(
         this.#ports,
         this.#random,
-        (p) => !this.#tupleTaken(tupleKey(laddr, p, raddr, remote.port)) && !this.#listeners.for(laddr, p),
+        (p) => !this.#entries.taken(tupleKey(laddr, p, raddr, remote.port)) && !this.#listeners.for(laddr, p),
       );
       if (picked === undefined) throw new UsageError('EADDRNOTAVAIL', `no free ephemeral port towards ${raddr}`);
       lport = picked;
@@ -298,7 +275,7 @@ export class Endpoint {
       return out;
     }
     if (!r.ok) {
-      this.#emit({ t: now, endpoint: this.name, conn: '', type: 'drop', reason: wireDropReason(r.error.code) });
+      this.#trace({ t: now, endpoint: this.name, conn: '', type: 'drop', reason: wireDropReason(r.error.code) });
       return emptyOutput();
     }
     return this.handlePacket(r.value, now);
@@ -318,17 +295,17 @@ export class Endpoint {
       if (has(seg, RST)) this.#stats.rstsReceived++;
       const dst = this.#addrs.canonical(pkt.dst);
       if (!this.#local.has(dst)) {
-        this.#emit({ t: now, endpoint: this.name, conn: '', type: 'drop', reason: 'not-local', seg });
+        this.#trace({ t: now, endpoint: this.name, conn: '', type: 'drop', reason: 'not-local', seg });
         return out;
       }
       const src = this.#addrs.canonical(pkt.src);
       if (!isPort(seg.srcPort) || !isPort(seg.dstPort)) {
         // Port 0 is reserved; such a segment can belong to no connection and deserves no answer.
-        this.#emit({ t: now, endpoint: this.name, conn: '', type: 'drop', reason: 'bad-header', seg });
+        this.#trace({ t: now, endpoint: this.name, conn: '', type: 'drop', reason: 'bad-header', seg });
         return out;
       }
       key = tupleKey(dst, seg.dstPort, src, seg.srcPort);
-      const e = this.#byTuple.get(key);
+      const e = this.#entries.live(key);
       if (e !== undefined) {
         if (!this.#liveTimeWaitSyn(e, seg, now, out)) this.#absorb(e, e.conn.handleSegment(seg, now), out);
         return out;
@@ -347,7 +324,7 @@ export class Endpoint {
     } catch (err) {
       if (this.#strict) throw err;
       // Whatever holds the tuple now was being served (a new half-open one, after a reopen).
-      const victim = key === undefined ? undefined : (this.#byTuple.get(key) ?? this.#timeWait.get(key));
+      const victim = key === undefined ? undefined : this.#entries.atTuple(key);
       this.#internalError(victim, err, now, out, pkt?.seg);
     }
     return out;
@@ -363,12 +340,12 @@ export class Endpoint {
     // Collect first, then serve: a connection that reports a deadline <= now again is served on
     // the next call, not in a loop here.
     for (const e of this.#deadlines.takeDue(now)) {
-      if (this.#byId.get(e.id) !== e) continue; // replaced or removed while serving an earlier one
+      if (!this.#entries.holds(e)) continue; // replaced or removed while serving an earlier one
       try {
         this.#serveTimeout(e, now, out);
       } catch (err) {
         if (this.#strict) throw err;
-        this.#internalError(this.#byId.get(e.id), err, now, out, undefined);
+        this.#internalError(this.#entries.get(e.id), err, now, out, undefined);
       }
     }
     return out;
@@ -394,7 +371,7 @@ export class Endpoint {
 
   send(conn: ConnId, data: Uint8Array, now: Instant): EndpointOutput & { accepted: number } {
     this.#tick(now);
-    const e = this.#entry(conn);
+    const e = this.#entries.entry(conn);
     // RFC 9293 §3.10.2: SEND in TIME-WAIT is an error ("connection closing"); once CLOSED the
     // connection does not exist for sending (only its unread bytes are left).
     if (e.kind === 'time-wait') throw new UsageError('ERR_TCP_CLOSING');
@@ -412,7 +389,7 @@ export class Endpoint {
    */
   read(conn: ConnId, now: Instant, max?: number): EndpointOutput & { data: Uint8Array | null } {
     this.#tick(now);
-    const e = this.#entry(conn);
+    const e = this.#entries.entry(conn);
     // A record only exists once everything received was read (see #settle): nothing to give. As
     // the object does, reading after close() is an error.
     if (e.kind === 'time-wait') {
@@ -421,7 +398,7 @@ export class Endpoint {
     }
     if (e.kind === 'unread') {
       if (e.conn.recvQueued === 0) {
-        this.#forget(e);
+        this.#entries.forget(e);
         return { ...emptyOutput(), data: null };
       }
       // CLOSED: the object sends nothing and reports nothing; only the bytes come back.
@@ -435,7 +412,7 @@ export class Endpoint {
 
   shutdown(conn: ConnId, now: Instant): EndpointOutput {
     this.#tick(now);
-    const e = this.#entry(conn);
+    const e = this.#entries.entry(conn);
     // RFC 9293 §3.10.4: CLOSE (our half-close) in TIME-WAIT is an error ("connection closing").
     if (e.kind === 'time-wait') throw new UsageError('ERR_TCP_CLOSING');
     if (e.kind === 'unread') throw new UsageError('ERR_TCP_NOT_CONNECTED');
@@ -446,7 +423,7 @@ export class Endpoint {
 
   close(conn: ConnId, now: Instant): EndpointOutput {
     this.#tick(now);
-    const e = this.#entry(conn);
+    const e = this.#entries.entry(conn);
     const out = emptyOutput();
     if (e.kind === 'time-wait') {
       // As the object in TIME-WAIT: close() after shutdown() only stops reading; twice is an error.
@@ -456,7 +433,7 @@ export class Endpoint {
     }
     if (e.kind === 'unread') {
       // Already closed ('closed' was emitted): the user is done with the bytes left. Forget them.
-      this.#forget(e);
+      this.#entries.forget(e);
       return out;
     }
     const o = e.conn.close(now);
@@ -467,11 +444,11 @@ export class Endpoint {
 
   abort(conn: ConnId, now: Instant): EndpointOutput {
     this.#tick(now);
-    const e = this.#entry(conn);
+    const e = this.#entries.entry(conn);
     const out = emptyOutput();
     // RFC 9293 §3.10.5: ABORT in TIME-WAIT deletes the TCB without sending anything.
     if (e.kind === 'time-wait') this.#endTimeWait(e, now, 'ABORT', out);
-    else if (e.kind === 'unread') this.#forget(e);
+    else if (e.kind === 'unread') this.#entries.forget(e);
     else {
       const o = e.conn.abort(now);
       e.aborted = true;
@@ -482,7 +459,7 @@ export class Endpoint {
 
   setKeepalive(conn: ConnId, enable: boolean, opts: KeepaliveOptions | undefined, now: Instant): EndpointOutput {
     this.#tick(now);
-    const e = this.#entry(conn);
+    const e = this.#entries.entry(conn);
     const out = emptyOutput();
     if (e.kind === 'live') this.#absorb(e, e.conn.setKeepalive(enable, opts, now), out);
     return out;
@@ -501,14 +478,14 @@ export class Endpoint {
     now: Instant,
   ): EndpointOutput {
     this.#tick(now);
-    const e = this.#entry(conn);
+    const e = this.#entries.entry(conn);
     const out = emptyOutput();
     if (e.kind === 'live') this.#absorb(e, e.conn.setOption(name, value, now), out);
     return out;
   }
 
   setNoDelay(conn: ConnId, noDelay: boolean): void {
-    const e = this.#entry(conn);
+    const e = this.#entries.entry(conn);
     if (e.kind === 'live') e.conn.setNoDelay(noDelay);
   }
 
@@ -520,21 +497,19 @@ export class Endpoint {
    * CLOSED with bytes unread. undefined once only a TIME-WAIT record is left, or once forgotten.
    */
   connection(conn: ConnId): Connection | undefined {
-    const e = this.#byId.get(conn);
+    const e = this.#entries.get(conn);
     return e === undefined || e.kind === 'time-wait' ? undefined : e.conn;
   }
 
   /** Both ends of a connection the endpoint still holds (live, TIME-WAIT record or unread). */
   addresses(conn: ConnId): { local: Address; remote: Address } | undefined {
-    const e = this.#byId.get(conn);
+    const e = this.#entries.get(conn);
     return e && { local: { ...e.local }, remote: { ...e.remote } };
   }
 
   /** A snapshot of the counters (see EndpointStats). O(live connections): retransmissions are summed. */
   get stats(): EndpointStats {
-    let live = 0;
-    for (const e of this.#byId.values()) if (e.kind === 'live') live += e.conn.info().retransmits;
-    return this.#stats.snapshot(live);
+    return this.#stats.snapshot(this.#entries.liveRetransmits());
   }
 
   /** The last exception the crash guard caught (non-strict mode), for logs; undefined if none. */
@@ -549,7 +524,7 @@ export class Endpoint {
   connections(now: Instant): ConnectionRow[] {
     const rows: ConnectionRow[] = [];
     for (const l of this.#listeners.values()) rows.push(listenerRow(l));
-    for (const e of this.#byId.values()) rows.push(entryRow(e, now));
+    for (const e of this.#entries.values()) rows.push(entryRow(e, now));
     return rows;
   }
 
@@ -599,7 +574,7 @@ export class Endpoint {
     const rst = resetFor(seg);
     this.#transmit(local, remote, rst, out);
     const relAck = resetRelAck(rst, seg);
-    this.#emit({ t: now, endpoint: this.name, conn: label, type: 'send', seg: rst, relSeq: rst.seq, relAck });
+    this.#trace({ t: now, endpoint: this.name, conn: label, type: 'send', seg: rst, relSeq: rst.seq, relAck });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -613,7 +588,7 @@ export class Endpoint {
     if (owed === 'close') {
       this.#endTimeWait(tw, now, 'RST in TIME-WAIT', out);
     } else if (owed === 'reopen') {
-      const l = this.#reopenListener(tw.label, tw.local, tw.remote, tw.rec, seg, now, out, false);
+      const l = this.#reopenListener(tw, tw.rec, seg, now, out);
       if (!l) return;
       this.#timeWait.reused(tw, seg, now);
       this.#endTimeWait(tw, now, 'SYN reuses the tuple', out);
@@ -630,7 +605,7 @@ export class Endpoint {
   #liveTimeWaitSyn(e: LiveEntry, seg: Segment, now: Instant, out: EndpointOutput): boolean {
     const rec = this.#timeWait.reopeningSyn(e.conn, e.cfg, seg, now);
     if (rec === undefined) return false;
-    const l = this.#reopenListener(e.label, e.local, e.remote, rec, seg, now, out, true);
+    const l = this.#reopenListener(e, rec, seg, now, out);
     if (l) {
       this.#stats.timeWait.reused++;
       this.#absorb(e, e.conn.handleSegment(seg, now), out);
@@ -644,36 +619,24 @@ export class Endpoint {
    * with room: TIME-WAIT then stays, and what the table owes instead is sent (refuseSyn).
    */
   #reopenListener(
-    label: string,
-    local: Address,
-    remote: Address,
+    at: LiveEntry | TimeWaitEntry,
     rec: TimeWaitRecord,
     seg: Segment,
     now: Instant,
     out: EndpointOutput,
-    traceRecv: boolean,
   ): Listener | undefined {
-    const l = this.#listeners.for(local.addr, local.port);
+    const l = this.#listeners.for(at.local.addr, at.local.port);
     if (l && !l.synQueueFull) return l;
-    const ack = this.#timeWait.refuseSyn(label, rec, l !== undefined, seg, now, traceRecv);
-    if (ack) this.#transmit(local, remote, ack, out);
+    // The object was not given the SYN, so it has not traced it; a record has (segment()).
+    const ack = this.#timeWait.refuseSyn(at.label, rec, l !== undefined, seg, now, at.kind === 'live');
+    if (ack) this.#transmit(at.local, at.remote, ack, out);
     return undefined;
-  }
-
-  /** The record swap: a connection in TIME-WAIT with nothing left to read makes way for its record. */
-  #enterTimeWait(e: LiveEntry): void {
-    const rec = e.conn.timeWaitRecord();
-    this.#retire(e);
-    this.#byTuple.delete(e.key);
-    const tw = this.#timeWait.enter(e, rec);
-    this.#byId.set(tw.id, tw);
-    this.#deadlines.schedule(tw, rec.expires);
   }
 
   /** The record's connection is over: 'closed' for the user, and the endpoint forgets it. */
   #endTimeWait(tw: TimeWaitEntry, now: Instant, cause: TimeWaitEnd, out: EndpointOutput): void {
     const closed = this.#timeWait.end(tw, now, cause);
-    this.#forget(tw);
+    this.#entries.forget(tw);
     out.events.push({ type: 'conn', conn: tw.id, event: closed });
   }
 
@@ -694,23 +657,8 @@ export class Endpoint {
       endpoint: this.name,
       label,
     });
-    const id = this.#nextConn++;
-    const e: LiveEntry = {
-      kind: 'live',
-      id,
-      key: tupleKey(local.addr, local.port, remote.addr, remote.port),
-      local,
-      remote,
-      label,
-      cfg,
-      conn,
-      listener,
-      deadline: undefined,
-      userClosed: false,
-      aborted: false,
-    };
-    this.#byId.set(id, e);
-    this.#byTuple.set(e.key, e);
+    const e = liveEntry(this.#entries.newId(), local, remote, label, cfg, conn, listener);
+    this.#entries.add(e);
     return e;
   }
 
@@ -756,47 +704,17 @@ export class Endpoint {
       // ever reaches CLOSED silently we still tell the user once.
       if (!closed && !halfOpen) out.events.push({ type: 'conn', conn: e.id, event: { type: 'closed' } });
       // Bytes the user has not read outlive the TCB (see "Unread data" at the top).
-      if (!halfOpen && !e.aborted && state === TcpState.Closed && e.conn.recvQueued > 0) this.#keepUnread(e);
-      else this.#forget(e);
+      if (!halfOpen && !e.aborted && state === TcpState.Closed && e.conn.recvQueued > 0) this.#entries.toUnread(e);
+      else this.#entries.forget(e);
       return;
     }
     // Swap the object for its record once nothing is left for the user to read (unread data stays
     // readable from the object until then; its own TIME-WAIT timer runs meanwhile).
     if (state === TcpState.TimeWait && e.conn.recvQueued === 0) {
-      this.#enterTimeWait(e);
+      this.#entries.toTimeWait(e);
       return;
     }
     this.#deadlines.schedule(e, e.conn.nextDeadline());
-  }
-
-  /**
-   * A CLOSED connection with bytes unread: out of the tuple table (the network sees the tuple as
-   * free) and off the heap, kept by id for read().
-   */
-  #keepUnread(e: LiveEntry): void {
-    this.#retire(e);
-    if (this.#byTuple.get(e.key) === e) this.#byTuple.delete(e.key);
-    e.deadline = undefined;
-    this.#byId.set(e.id, unreadEntry(e));
-  }
-
-  #forget(e: Entry): void {
-    if (e.kind === 'live' && this.#byId.get(e.id) === e) this.#retire(e);
-    this.#unlink(e);
-  }
-
-  /** Takes the entry out of every table (its heap items go stale). */
-  #unlink(e: Entry): void {
-    if (this.#byId.get(e.id) === e) this.#byId.delete(e.id);
-    if (e.kind === 'time-wait') this.#timeWait.delete(e);
-    else if (this.#byTuple.get(e.key) === e) this.#byTuple.delete(e.key);
-    if (e.kind === 'live' && e.listener !== undefined) this.#listeners.get(e.listener)?.synQueue.delete(e.id);
-    e.deadline = undefined;
-  }
-
-  /** The live object is leaving the table: keep its retransmission count for stats. */
-  #retire(e: LiveEntry): void {
-    this.#stats.retire(e.conn.info().retransmits);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -820,32 +738,11 @@ export class Endpoint {
     if (victim === undefined) return;
     if (owed.rst) this.#transmit(victim.local, victim.remote, owed.rst, out);
     for (const event of owed.events) out.events.push({ type: 'conn', conn: victim.id, event });
-    this.#unlink(victim);
+    this.#entries.unlink(victim);
   }
 
   // ---------------------------------------------------------------------------------------------
   // Small helpers
-
-  #entry(id: ConnId): Entry {
-    const e = this.#byId.get(id);
-    if (!e) throw new UsageError('ERR_TCP_NOT_CONNECTED', `no connection ${String(id)}`);
-    return e;
-  }
-
-  /** Is the tuple held, by a live connection or a TIME-WAIT record? */
-  #tupleTaken(key: string): boolean {
-    return this.#byTuple.has(key) || this.#timeWait.has(key);
-  }
-
-  /** For listen(0): a port no listener overlaps and no connection uses locally. */
-  #portIsFree(addr: string | undefined, port: number): boolean {
-    if (this.#listeners.overlaps(addr, port)) return false;
-    for (const e of this.#byId.values()) {
-      if (e.kind === 'unread') continue; // not on the network any more
-      if (e.local.port === port && (addr === undefined || e.local.addr === addr)) return false;
-    }
-    return true;
-  }
 
   #tick(now: Instant): void {
     if (typeof now !== 'number' || !Number.isFinite(now)) {
@@ -856,16 +753,8 @@ export class Endpoint {
   }
 
   #drop(now: Instant, label: string, reason: Extract<TraceEvent, { type: 'drop' }>['reason'], seg: Segment): void {
-    this.#emit({ t: now, endpoint: this.name, conn: label, type: 'drop', reason, seg });
+    this.#trace({ t: now, endpoint: this.name, conn: label, type: 'drop', reason, seg });
   }
-
-  #emit(ev: TraceEvent): void {
-    this.#trace(ev);
-  }
-}
-
-function emptyOutput(): EndpointOutput {
-  return { packets: [], events: [] };
 }
 
 function concatOutput(a: Output, b: Output): Output {

@@ -5,19 +5,30 @@
 //   - unread: the Connection, CLOSED with received bytes still unread, by id only.
 // Every kind keeps the connection's addresses, tuple key and trace label, and the one deadline the
 // endpoint's heap holds for it (deadline-heap.ts).
+//
+// EntryTable holds them: every entry by id, in the order the connections were made (the order
+// connections() lists them), live ones by tuple key too, records by tuple key in the TIME-WAIT
+// table. An entry changes kind under its id; each move between kinds is one method here, so the
+// maps stay consistent: a tuple key is in at most one of the two tuple maps, and an unread entry
+// in neither (to the network its tuple is free).
 
+import { UsageError } from '../base/errors.js';
 import type { TcpConfig } from './config.js';
 import type { Connection } from './connection.js';
+import { DeadlineHeap } from './deadline-heap.js';
+import type { ConnId, ListenerId } from './endpoint-types.js';
+import type { ListenerTable } from './listener-table.js';
+import type { Counters } from './stats.js';
 import type { Instant } from './time.js';
-import type { TimeWaitEntry } from './time-wait-table.js';
-import type { Address } from './tuple.js';
+import { type TimeWaitEntry, TimeWaitTable } from './time-wait-table.js';
+import type { TraceSink } from './trace.js';
+import { type Address, tupleKey } from './tuple.js';
 
 export type { TimeWaitEntry } from './time-wait-table.js';
 
 export interface LiveEntry {
   kind: 'live';
-  /** The ConnId. */
-  id: number;
+  id: ConnId;
   /** Its tuple key (tuple.ts). */
   key: string;
   local: Address;
@@ -25,8 +36,8 @@ export interface LiveEntry {
   label: string;
   cfg: TcpConfig;
   conn: Connection;
-  /** The ListenerId whose SYN queue holds this connection; undefined once accepted (or if active). */
-  listener: number | undefined;
+  /** The listener whose SYN queue holds this connection; undefined once accepted (or if active). */
+  listener: ListenerId | undefined;
   /** The deadline the heap holds for this entry (undefined: none). */
   deadline: Instant | undefined;
   /** close() was called (a record needs it to answer a second close() as the object would). */
@@ -41,7 +52,7 @@ export interface LiveEntry {
  */
 export interface UnreadEntry {
   kind: 'unread';
-  id: number;
+  id: ConnId;
   key: string;
   local: Address;
   remote: Address;
@@ -51,6 +62,32 @@ export interface UnreadEntry {
 }
 
 export type Entry = LiveEntry | TimeWaitEntry | UnreadEntry;
+
+/** A new live entry: not yet scheduled, not closed or aborted by the user. */
+export function liveEntry(
+  id: ConnId,
+  local: Address,
+  remote: Address,
+  label: string,
+  cfg: TcpConfig,
+  conn: Connection,
+  listener: ListenerId | undefined,
+): LiveEntry {
+  return {
+    kind: 'live',
+    id,
+    key: tupleKey(local.addr, local.port, remote.addr, remote.port),
+    local,
+    remote,
+    label,
+    cfg,
+    conn,
+    listener,
+    deadline: undefined,
+    userClosed: false,
+    aborted: false,
+  };
+}
 
 /** The entry that replaces a live one once its Connection is CLOSED with bytes unread. */
 export function unreadEntry(e: LiveEntry): UnreadEntry {
@@ -64,4 +101,131 @@ export function unreadEntry(e: LiveEntry): UnreadEntry {
     conn: e.conn,
     deadline: undefined,
   };
+}
+
+export class EntryTable {
+  readonly #byId = new Map<ConnId, Entry>();
+  readonly #live = new Map<string, LiveEntry>();
+  readonly #listeners: ListenerTable;
+  readonly #stats: Counters;
+  #nextId: ConnId = 1;
+  /** Every entry's deadline. */
+  readonly deadlines = new DeadlineHeap<Entry>(this.#byId);
+  /** The TIME-WAIT records, by tuple. */
+  readonly timeWait: TimeWaitTable;
+
+  /** `trace` is the endpoint's own sink; `listeners` are told when a half-open entry goes. */
+  constructor(name: string, trace: TraceSink, stats: Counters, listeners: ListenerTable) {
+    this.#listeners = listeners;
+    this.#stats = stats;
+    this.timeWait = new TimeWaitTable(name, trace, stats, this.deadlines);
+  }
+
+  /** An id for a new connection: never reused. */
+  newId(): ConnId {
+    return this.#nextId++;
+  }
+
+  get(id: ConnId): Entry | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** The entry for a user call on `id`. Throws ERR_TCP_NOT_CONNECTED when there is none. */
+  entry(id: ConnId): Entry {
+    const e = this.#byId.get(id);
+    if (!e) throw new UsageError('ERR_TCP_NOT_CONNECTED', `no connection ${String(id)}`);
+    return e;
+  }
+
+  /** Is `e` still the entry under its id (not replaced or forgotten)? */
+  holds(e: Entry): boolean {
+    return this.#byId.get(e.id) === e;
+  }
+
+  /** The live connection holding a tuple key. */
+  live(key: string): LiveEntry | undefined {
+    return this.#live.get(key);
+  }
+
+  /** Whatever holds a tuple key on the network: a live connection or a TIME-WAIT record. */
+  atTuple(key: string): LiveEntry | TimeWaitEntry | undefined {
+    return this.#live.get(key) ?? this.timeWait.get(key);
+  }
+
+  /** Is the tuple held, by a live connection or a TIME-WAIT record? */
+  taken(key: string): boolean {
+    return this.#live.has(key) || this.timeWait.has(key);
+  }
+
+  /** Does a connection still on the network use `port` locally, on `addr` (any address if undefined)? */
+  usesPort(addr: string | undefined, port: number): boolean {
+    for (const e of this.#byId.values()) {
+      if (e.kind === 'unread') continue; // not on the network any more
+      if (e.local.port === port && (addr === undefined || e.local.addr === addr)) return true;
+    }
+    return false;
+  }
+
+  /** Every entry, oldest first. */
+  values(): IterableIterator<Entry> {
+    return this.#byId.values();
+  }
+
+  /** Retransmissions the live Connection objects have counted (stats adds the retired ones). */
+  liveRetransmits(): number {
+    let n = 0;
+    for (const e of this.#byId.values()) if (e.kind === 'live') n += e.conn.info().retransmits;
+    return n;
+  }
+
+  /** A new live connection, by id and tuple. */
+  add(e: LiveEntry): void {
+    this.#byId.set(e.id, e);
+    this.#live.set(e.key, e);
+  }
+
+  /**
+   * The record swap: a connection in TIME-WAIT with nothing left to read makes way for its record,
+   * under the same id and tuple, scheduled at its expiry (time-wait-table.ts). Sends nothing.
+   */
+  toTimeWait(e: LiveEntry): TimeWaitEntry {
+    const rec = e.conn.timeWaitRecord();
+    this.#retire(e);
+    this.#live.delete(e.key);
+    const tw = this.timeWait.enter(e, rec);
+    this.#byId.set(tw.id, tw);
+    this.deadlines.schedule(tw, rec.expires);
+    return tw;
+  }
+
+  /**
+   * A CLOSED connection with bytes unread: out of the tuple map (the network sees the tuple as
+   * free) and off the heap, kept by id for read().
+   */
+  toUnread(e: LiveEntry): void {
+    this.#retire(e);
+    if (this.#live.get(e.key) === e) this.#live.delete(e.key);
+    e.deadline = undefined;
+    this.#byId.set(e.id, unreadEntry(e));
+  }
+
+  /** The connection is over for the endpoint: out of every map. */
+  forget(e: Entry): void {
+    if (e.kind === 'live' && this.#byId.get(e.id) === e) this.#retire(e);
+    this.unlink(e);
+  }
+
+  /** Takes the entry out of every map and its listener's SYN queue (its heap items go stale). */
+  unlink(e: Entry): void {
+    if (this.#byId.get(e.id) === e) this.#byId.delete(e.id);
+    if (e.kind === 'time-wait') this.timeWait.delete(e);
+    else if (this.#live.get(e.key) === e) this.#live.delete(e.key);
+    if (e.kind === 'live' && e.listener !== undefined) this.#listeners.get(e.listener)?.synQueue.delete(e.id);
+    e.deadline = undefined;
+  }
+
+  /** The live object is leaving the table: keep its retransmission count for stats. */
+  #retire(e: LiveEntry): void {
+    this.#stats.retire(e.conn.info().retransmits);
+  }
 }
