@@ -25,7 +25,7 @@ export const bulkWorkload: Workload = {
   describe: 'one connection, 256 MiB one way, receiver SHA-256s every chunk',
   async run(opts: RunOptions): Promise<Row[]> {
     const total = opts.quick ? 4 * MiB : 256 * MiB;
-    const rounds = opts.quick ? 1 : 3;
+    const rounds = opts.quick ? 1 : 5;
     const digest = expectedDigest(CHUNK, total);
     const timeout = opts.quick ? 60_000 : 120_000;
     const kernel = async (): Promise<number> => check(await bulk(kernelEnds, total, CHUNK, timeout), digest);

@@ -12,6 +12,7 @@ import {
   now,
   type Row,
   type RunOptions,
+  reference,
   rotate,
   SERVER_ADDR,
   type Workload,
@@ -84,7 +85,7 @@ export const churnWorkload: Workload = {
         [
           () => onSim({}, (ends) => churn(ends, total, parallel, timeout)),
           async () => coreChurn(total, parallel),
-          kernel,
+          reference(kernel),
         ],
         (i) => opts.progress(`  ${how}: round ${i + 1}/${rounds} done`),
       );

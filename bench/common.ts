@@ -122,7 +122,7 @@ export async function within<T>(p: Promise<T>, ms: number, what: string): Promis
 export async function rotate(
   rounds: number,
   budgetMs: number,
-  samplers: (() => Promise<number>)[],
+  samplers: ((() => Promise<number>) | undefined)[],
   onRound?: (r: number) => void,
 ): Promise<number[][]> {
   const out = samplers.map(() => [] as number[]);
@@ -131,13 +131,27 @@ export async function rotate(
     if (r > 0 && now() - start > budgetMs) break;
     for (let k = 0; k < samplers.length; k++) {
       const i = (r + k) % samplers.length;
+      const fn = samplers[i];
+      if (fn === undefined) continue;
       await settle();
       gc();
-      out[i]?.push(await (samplers[i] as () => Promise<number>)());
+      out[i]?.push(await fn());
     }
     onRound?.(r);
   }
   return out;
+}
+
+let finackOnly = false;
+
+/** --finack-only (for profiling): reference samplers are skipped, so a profile shows finack alone. */
+export function setFinackOnly(on: boolean): void {
+  finackOnly = on;
+}
+
+/** A reference (kernel) sampler, or undefined under --finack-only. */
+export function reference<T>(fn: T): T | undefined {
+  return finackOnly ? undefined : fn;
 }
 
 /** rotate() for a finack sampler and an optional reference sampler. */
@@ -148,7 +162,7 @@ export async function alternate(
   b: (() => Promise<number>) | undefined,
   onRound?: (r: number) => void,
 ): Promise<{ a: number[]; b: number[] }> {
-  const got = await rotate(rounds, budgetMs, b === undefined ? [a] : [a, b], onRound);
+  const got = await rotate(rounds, budgetMs, [a, reference(b)], onRound);
   return { a: got[0] ?? [], b: got[1] ?? [] };
 }
 
@@ -160,12 +174,13 @@ export function compared(
   check?: (finack: Stat, ratio: number | undefined, ref: Stat | undefined) => boolean,
 ): Row {
   const f = stat(finack);
-  const r = ref === undefined ? undefined : stat(ref);
+  const r = ref === undefined || ref.length === 0 ? undefined : stat(ref);
   const ratio = r === undefined ? undefined : f.median / r.median;
   const row: Row = { ...base, status: 'ok', finack: f };
   if (r !== undefined) row.ref = r;
   if (ratio !== undefined) row.ratio = ratio;
-  if (check !== undefined) row.met = check(f, ratio, r);
+  // A reference that took no samples (--finack-only) leaves the target unjudged.
+  if (check !== undefined && !(ref !== undefined && r === undefined)) row.met = check(f, ratio, r);
   return row;
 }
 

@@ -58,7 +58,7 @@ export const lossWorkload: Workload = {
   describe: 'bulk 64 MiB at 0%, 1% and 5% random packet loss; kernel in a namespace with nftables loss',
   async run(opts: RunOptions): Promise<Row[]> {
     const total = opts.quick ? 4 * MiB : 64 * MiB;
-    const rounds = opts.quick ? 1 : 3;
+    const rounds = opts.quick ? 1 : 5;
     const timeout = opts.quick ? 30_000 : 60_000;
     const digest = expectedDigest(CHUNK, total);
     const base = (loss: number) => ({

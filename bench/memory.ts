@@ -178,7 +178,7 @@ export const memoryWorkload: Workload = {
     const slabTw = slabObjSize('tw_sock_TCP');
 
     opts.progress(`idle established, core alone: ${count(corePairs)} connections × ${rounds}`);
-    const core = await alternate(rounds, opts.budgetMs / 4, async () => coreIdleBytes(corePairs), undefined);
+    const core = await alternate(rounds, opts.budgetMs / 8, async () => coreIdleBytes(corePairs), undefined);
     const coreRow = compared(
       {
         workload: 'memory',
@@ -202,7 +202,7 @@ export const memoryWorkload: Workload = {
     opts.progress(`idle established, net Socket: ${count(netPairs)} connections × ${rounds} rounds each`);
     const net = await alternate(
       rounds,
-      opts.budgetMs / 4,
+      opts.budgetMs / 8,
       () => onSim({}, (ends) => netIdleBytes(ends, netPairs)),
       () => netIdleBytes(kernelEnds, netPairs),
       (i) => opts.progress(`  net Socket: round ${i + 1}/${rounds} done`),
@@ -227,7 +227,7 @@ export const memoryWorkload: Workload = {
 
     const target = opts.quick ? 20_000 : 1_000_000;
     const checkpoint = opts.quick ? 10_000 : 100_000;
-    const budget = opts.quick ? 10_000 : opts.budgetMs / 2;
+    const budget = opts.quick ? 10_000 : opts.budgetMs * 0.75;
     opts.progress(`TIME-WAIT records: up to ${count(target)} (time budget ${(budget / 1000).toFixed(0)} s)`);
     const tw = fillTimeWait(target, checkpoint, budget, opts.progress);
     const perRecord = tw.records >= checkpoint ? tw.bytesAtCheckpoint / checkpoint : tw.bytes / tw.records;

@@ -4,6 +4,7 @@
 //   npm run bench -- --quick               a small version of every row (seconds; what the test runs)
 //   npm run bench -- --only bulk,churn     some workloads only
 //   npm run bench -- --json results.json   also write the rows as JSON
+//   npm run bench -- --finack-only         skip the kernel's samples (no ratios): for CPU profiles
 //
 // Progress goes to stderr (one line per workload and round), the table to stdout. See
 // bench/README.md for what each row measures.
@@ -11,7 +12,7 @@
 import { writeFileSync } from 'node:fs';
 import { bulkWorkload } from './bulk.js';
 import { churnWorkload } from './churn.js';
-import { errorText, hasGc, now, type Row, type Workload } from './common.js';
+import { errorText, hasGc, now, type Row, setFinackOnly, type Workload } from './common.js';
 import { concurrencyWorkload } from './concurrency.js';
 import { lossWorkload } from './loss.js';
 import { memoryWorkload } from './memory.js';
@@ -33,34 +34,36 @@ const WORKLOADS: Workload[] = [
 
 /** Wall-clock budget of each workload in the full run (ms); rounds after the first stop when it is spent. */
 const BUDGET_MS: Record<string, number> = {
-  bulk: 90_000,
+  bulk: 75_000,
   churn: 60_000,
-  concurrency: 45_000,
-  memory: 90_000,
-  timers: 45_000,
-  loss: 120_000,
-  reassembly: 30_000,
-  tun: 90_000,
+  concurrency: 40_000,
+  memory: 170_000,
+  timers: 40_000,
+  loss: 60_000,
+  reassembly: 25_000,
+  tun: 60_000,
 };
 
 interface Args {
   quick: boolean;
   only: string[] | undefined;
   json: string | undefined;
+  finackOnly: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, only: undefined, json: undefined };
+  const a: Args = { quick: false, only: undefined, json: undefined, finackOnly: false };
   for (let i = 0; i < argv.length; i++) {
     const x = argv[i];
     if (x === '--quick') a.quick = true;
+    else if (x === '--finack-only') a.finackOnly = true;
     else if (x === '--only') a.only = (argv[++i] ?? '').split(',').filter(Boolean);
     else if (x?.startsWith('--only=')) a.only = x.slice(7).split(',').filter(Boolean);
     else if (x === '--json') a.json = argv[++i];
     else if (x?.startsWith('--json=')) a.json = x.slice(7);
     else if (x === '--help' || x === '-h') {
       process.stdout.write(
-        `usage: npm run bench -- [--quick] [--only ${WORKLOADS.map((w) => w.name).join(',')}] [--json FILE]\n`,
+        `usage: npm run bench -- [--quick] [--only ${WORKLOADS.map((w) => w.name).join(',')}] [--json FILE] [--finack-only]\n`,
       );
       process.exit(0);
     } else {
@@ -81,6 +84,7 @@ function parseArgs(argv: string[]): Args {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  setFinackOnly(args.finackOnly);
   const selected = WORKLOADS.filter((w) => args.only === undefined || args.only.includes(w.name));
   const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
   if (!hasGc()) log('warning: run with node --expose-gc (npm run bench does): heap rows are less exact without it');
