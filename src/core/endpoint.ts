@@ -26,10 +26,6 @@
 // 'connected' event becomes { type: 'accept' } followed by the 'connected' conn event. There is no
 // accept queue that can fill: the accept event hands the connection over at once (listener.ts).
 //
-// Timers: every entry (live connection or record) has at most one deadline, the one it reported
-// last, held in a min-heap with lazy invalidation (deadline-heap.ts): a deadline change is O(log n)
-// amortised, nextDeadline() O(1) amortised, and handleTimeout(now) pops the k due entries.
-//
 // Addresses are opaque strings; IPv6 text is put in canonical form (tuple.ts), so any spelling of
 // an address names the same socket.
 //
@@ -47,11 +43,18 @@
 // so they leave no entry. Likewise a Connection in TIME-WAIT with unread bytes stays the object,
 // not a record, until they are read (it does its own TIME-WAIT duties meanwhile).
 //
-// Counters (`stats`, like `netstat -s`): see stats.ts for what is counted where.
-//
-// Crash guard: a network fault never crashes the process. An exception from the core while
-// handling a packet or a timeout aborts the connection it reached instead of escaping, unless
-// `strict` (crash-guard.ts).
+// The parts, each in a file of its own:
+//   entries.ts          the entry kinds (live, TIME-WAIT record, unread) and the table of them: by
+//                       id, by tuple, and each move from one kind to another;
+//   deadline-heap.ts    timers: every entry holds at most one deadline, the one it reported last;
+//   time-wait-table.ts  the TIME-WAIT records: their answers, 2MSL, reuse of the tuple by a SYN;
+//   listener-table.ts   listeners by (addr, port), their answers, the RST for segments to nothing;
+//   stats.ts            counters, like `netstat -s`;
+//   crash-guard.ts      a fault never crashes the process: an exception from the core aborts the
+//                       connection it reached instead of escaping (unless `strict`);
+//   connection-rows.ts  connections(), as `ss -tan` shows them; address-cache.ts, canonical text.
+// The parts count, trace and return what is owed; only this file puts segments in an output, on
+// one path (#transmit), as output.ts does for a Connection.
 
 import { UsageError } from '../base/errors.js';
 import { decodePacket, type Packet } from '../wire/ip.js';
@@ -641,7 +644,7 @@ export class Endpoint {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // Table upkeep
+  // Live connections: creation, and what each of their outputs does to the endpoint
 
   #create(local: Address, remote: Address, cfg: TcpConfig, iss: number, listener: ListenerId | undefined): LiveEntry {
     const label = tupleLabel(local, remote);
