@@ -15,7 +15,7 @@ import type { ConnEvent } from './events.js';
 import { isSynchronized, TcpState } from './state.js';
 import type { Counters } from './stats.js';
 import type { Instant } from './time.js';
-import type { TraceSink } from './trace.js';
+import { NO_TRACE, type TraceSink } from './trace.js';
 
 /** What is owed for the entry that was being served when the core threw. */
 export interface Wreckage {
@@ -28,13 +28,15 @@ export interface Wreckage {
 export class CrashGuard {
   readonly #name: string;
   readonly #trace: TraceSink;
+  readonly #tracing: boolean;
   readonly #stats: Counters;
   #lastError: unknown;
 
-  /** `trace` is the endpoint's own sink (it counts drops). */
+  /** `trace` is the user's sink (NO_TRACE for none); the drop is counted either way. */
   constructor(name: string, trace: TraceSink, stats: Counters) {
     this.#name = name;
     this.#trace = trace;
+    this.#tracing = trace !== NO_TRACE;
     this.#stats = stats;
   }
 
@@ -57,7 +59,9 @@ export class CrashGuard {
     this.#stats.internalErrors++;
     this.#lastError = err;
     const base = { t: now, endpoint: this.#name, conn: victim?.label ?? '' };
-    this.#trace(
+    this.#stats.drops['internal-error']++;
+    const trace = this.#tracing ? this.#trace : undefined;
+    trace?.(
       seg
         ? { ...base, type: 'drop', reason: 'internal-error', seg }
         : { ...base, type: 'drop', reason: 'internal-error' },
@@ -75,16 +79,16 @@ export class CrashGuard {
       this.#stats.retire(info?.retransmits ?? 0);
       if (info && (state === TcpState.SynReceived || (isSynchronized(state) && state !== TcpState.TimeWait))) {
         rst = makeSegment({ srcPort: victim.local.port, dstPort: victim.remote.port, seq: info.sndNxt, flags: RST });
-        this.#trace({ ...base, type: 'send', seg: rst, relSeq: seqDiff(rst.seq, info.iss), relAck: 0 });
+        trace?.({ ...base, type: 'send', seg: rst, relSeq: seqDiff(rst.seq, info.iss), relAck: 0 });
       }
     }
     if (state !== TcpState.Closed)
-      this.#trace({ ...base, type: 'state', from: state, to: TcpState.Closed, cause: 'internal error' });
+      trace?.({ ...base, type: 'state', from: state, to: TcpState.Closed, cause: 'internal error' });
     this.#stats.failed.ECONNABORTED++;
     const events: ConnEvent[] = [];
     if (userKnows && !told) {
       events.push({ type: 'error', code: 'ECONNABORTED' }, { type: 'closed' });
-      for (const event of events) this.#trace({ ...base, type: 'event', event });
+      for (const event of events) trace?.({ ...base, type: 'event', event });
     }
     return { rst, events };
   }

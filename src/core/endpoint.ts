@@ -83,8 +83,7 @@ import { Counters, type EndpointStats } from './stats.js';
 import type { Instant } from './time.js';
 import type { TimeWaitRecord } from './time-wait.js';
 import { reopenIss, type TimeWaitEnd, type TimeWaitEntry, type TimeWaitTable } from './time-wait-table.js';
-import type { TraceEvent, TraceSink } from './trace.js';
-import { NO_TRACE, wireDropReason } from './trace.js';
+import { type DropReason, NO_TRACE, type TraceSink, wireDropReason } from './trace.js';
 import { type Address, isPort, normalizeAddress, tupleKey, tupleLabel } from './tuple.js';
 
 /** An IP-level packet as the endpoint sees it: addresses beside a decoded segment (wire/ip.ts). */
@@ -107,13 +106,13 @@ export class Endpoint {
   readonly #addresses: string[];
   readonly #local: Set<string>;
   readonly #random: () => number;
-  /** The user's sink wrapped in the drop counter, for the endpoint's own events. */
-  readonly #trace: TraceSink;
   /**
-   * The user's sink as given, for connections: they count their drops straight into #stats.drops,
-   * so without a sink they build no trace objects at all (the hot path stays allocation-light).
+   * The user's sink (NO_TRACE for none). Drops are counted straight into #stats.drops, by the
+   * connections and by the endpoint's parts, so without a sink no trace event is built at all (the
+   * hot path stays allocation-light).
    */
-  readonly #connTrace: TraceSink;
+  readonly #trace: TraceSink;
+  readonly #tracing: boolean;
   readonly #strict: boolean;
   readonly #isn: IsnGenerator;
   readonly #ports: readonly [number, number];
@@ -141,9 +140,8 @@ export class Endpoint {
     this.#addresses = opts.addresses.map((a) => normalizeAddress(a));
     this.#local = new Set(this.#addresses);
     this.#random = opts.random;
-    const sink = opts.trace ?? NO_TRACE;
-    this.#connTrace = sink;
-    this.#trace = this.#stats.countDrops(sink);
+    this.#trace = opts.trace ?? NO_TRACE;
+    this.#tracing = this.#trace !== NO_TRACE;
     this.#guard = new CrashGuard(this.name, this.#trace, this.#stats);
     this.#entries = new EntryTable(this.name, this.#trace, this.#stats, this.#listeners);
     this.#timeWait = this.#entries.timeWait;
@@ -278,7 +276,7 @@ export class Endpoint {
       return out;
     }
     if (!r.ok) {
-      this.#trace({ t: now, endpoint: this.name, conn: '', type: 'drop', reason: wireDropReason(r.error.code) });
+      this.#drop(now, '', wireDropReason(r.error.code), undefined);
       return emptyOutput();
     }
     return this.handlePacket(r.value, now);
@@ -298,13 +296,13 @@ export class Endpoint {
       if (has(seg, RST)) this.#stats.rstsReceived++;
       const dst = this.#addrs.canonical(pkt.dst);
       if (!this.#local.has(dst)) {
-        this.#trace({ t: now, endpoint: this.name, conn: '', type: 'drop', reason: 'not-local', seg });
+        this.#drop(now, '', 'not-local', seg);
         return out;
       }
       const src = this.#addrs.canonical(pkt.src);
       if (!isPort(seg.srcPort) || !isPort(seg.dstPort)) {
         // Port 0 is reserved; such a segment can belong to no connection and deserves no answer.
-        this.#trace({ t: now, endpoint: this.name, conn: '', type: 'drop', reason: 'bad-header', seg });
+        this.#drop(now, '', 'bad-header', seg);
         return out;
       }
       key = tupleKey(dst, seg.dstPort, src, seg.srcPort);
@@ -576,6 +574,7 @@ export class Endpoint {
   #reset(local: Address, remote: Address, seg: Segment, now: Instant, label: string, out: EndpointOutput): void {
     const rst = resetFor(seg);
     this.#transmit(local, remote, rst, out);
+    if (!this.#tracing) return;
     const relAck = resetRelAck(rst, seg);
     this.#trace({ t: now, endpoint: this.name, conn: label, type: 'send', seg: rst, relSeq: rst.seq, relAck });
   }
@@ -655,7 +654,7 @@ export class Endpoint {
       iss,
       tsOffset: this.#isn.tsOffset(local, remote),
       config: cfg,
-      trace: this.#connTrace,
+      trace: this.#trace,
       drops: this.#stats.drops,
       endpoint: this.name,
       label,
@@ -755,8 +754,12 @@ export class Endpoint {
     this.#now = now;
   }
 
-  #drop(now: Instant, label: string, reason: Extract<TraceEvent, { type: 'drop' }>['reason'], seg: Segment): void {
-    this.#trace({ t: now, endpoint: this.name, conn: label, type: 'drop', reason, seg });
+  /** A drop of the endpoint's own: counted, and traced when there is a sink. */
+  #drop(now: Instant, label: string, reason: DropReason, seg: Segment | undefined): void {
+    this.#stats.drops[reason]++;
+    if (!this.#tracing) return;
+    const base = { t: now, endpoint: this.name, conn: label };
+    this.#trace(seg ? { ...base, type: 'drop', reason, seg } : { ...base, type: 'drop', reason });
   }
 }
 

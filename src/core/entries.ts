@@ -114,7 +114,7 @@ export class EntryTable {
   /** The TIME-WAIT records, by tuple. */
   readonly timeWait: TimeWaitTable;
 
-  /** `trace` is the endpoint's own sink; `listeners` are told when a half-open entry goes. */
+  /** `trace` is the user's sink (NO_TRACE for none); `listeners` are told when a half-open entry goes. */
   constructor(name: string, trace: TraceSink, stats: Counters, listeners: ListenerTable) {
     this.#listeners = listeners;
     this.#stats = stats;

@@ -7,9 +7,9 @@
 //     connection, the RST for a stray, a TIME-WAIT record's ACK, the crash guard's RST;
 //   - failures and TIME-WAIT entries from the connection events the endpoint passes on (those of
 //     half-open connections too, which the user never sees);
-//   - drops: every Connection counts its own straight into `drops` (its `drops` option), so it
-//     builds no trace object when there is no sink; the endpoint's own drops are counted by the
-//     sink it traces through (countDrops), which sees each of its 'drop' events.
+//   - drops: every Connection counts its own straight into `drops` (its `drops` option), and so do
+//     the endpoint and its parts (TIME-WAIT records, the crash guard) where they drop; none of them
+//     builds a trace event when there is no sink.
 // Retransmissions are the one figure not counted as they happen: the Connection keeps its own
 // count, so the snapshot adds up the live ones and `retransmissions` holds those of objects the
 // endpoint has let go.
@@ -17,7 +17,7 @@
 import type { ConnErrorCode } from '../base/errors.js';
 import { has, RST, type Segment } from '../wire/segment.js';
 import type { ConnEvent } from './events.js';
-import type { DropReason, TraceSink } from './trace.js';
+import type { DropReason } from './trace.js';
 
 /**
  * Counters since the endpoint was made, like `netstat -s`. `stats` returns a fresh snapshot.
@@ -102,15 +102,6 @@ export class Counters implements EndpointStats {
   /** A Connection object leaves the endpoint: keep the retransmissions it counted. */
   retire(retransmits: number): void {
     this.retransmissions += retransmits;
-  }
-
-  /** `sink`, counting each 'drop' it is given (for the endpoint's own events). */
-  countDrops(sink: TraceSink): TraceSink {
-    const drops = this.drops;
-    return (ev) => {
-      if (ev.type === 'drop') drops[ev.reason] = (drops[ev.reason] ?? 0) + 1;
-      sink(ev);
-    };
   }
 
   /** A fresh copy, with the retransmissions of the live connections (`live`) added. */

@@ -34,7 +34,7 @@ import { TcpState } from './state.js';
 import type { Counters } from './stats.js';
 import type { Instant } from './time.js';
 import { type TimeWaitRecord, timeWaitAck, timeWaitVerdict } from './time-wait.js';
-import type { TraceSink } from './trace.js';
+import { type DropReason, NO_TRACE, type TraceSink } from './trace.js';
 import type { Address } from './tuple.js';
 
 /** A connection held only as its TIME-WAIT record, under the id and tuple it had. */
@@ -98,16 +98,20 @@ export class TimeWaitTable {
   readonly #byTuple = new Map<string, TimeWaitEntry>();
   readonly #name: string;
   readonly #trace: TraceSink;
+  /** A sink was given: without one, no trace event is built (drops are counted all the same). */
+  readonly #tracing: boolean;
   readonly #stats: Counters;
   readonly #deadlines: TimeWaitScheduler;
 
   /**
-   * `trace` is the endpoint's own sink (it counts drops); `deadlines` the endpoint's heap, where a
-   * record's expiry is kept up to date once the endpoint has scheduled it.
+   * `trace` is the user's sink (NO_TRACE for none); drops are counted into `stats.drops` whether or
+   * not there is one. `deadlines` is the endpoint's heap, where a record's expiry is kept up to date
+   * once the endpoint has scheduled it.
    */
   constructor(name: string, trace: TraceSink, stats: Counters, deadlines: TimeWaitScheduler) {
     this.#name = name;
     this.#trace = trace;
+    this.#tracing = trace !== NO_TRACE;
     this.#stats = stats;
     this.#deadlines = deadlines;
   }
@@ -160,19 +164,18 @@ export class TimeWaitTable {
    */
   segment(tw: TimeWaitEntry, seg: Segment, now: Instant): TimeWaitOwed {
     const rec = tw.rec;
-    const view = { seg, relSeq: rel(seg.seq, rec.irs), relAck: has(seg, ACK) ? rel(seg.ack, rec.iss) : 0 };
-    this.#trace({ ...this.#base(tw.label, now), type: 'recv', ...view });
+    if (this.#tracing) this.#trace({ ...this.#base(tw.label, now), type: 'recv', ...view(seg, rec) });
     const v = timeWaitVerdict(rec, seg, now, tw.cfg);
     switch (v.action) {
       case 'ack': {
-        if (v.reason) this.#trace({ ...this.#base(tw.label, now), type: 'drop', reason: v.reason, ...view });
+        if (v.reason) this.#drop(tw.label, v.reason, seg, rec, now);
         const ack = this.#ack(tw.label, rec, now);
         // RFC 9293 §3.10.7.4 (eighth): the peer's FIN again restarts the 2MSL wait.
         if (v.restart) this.#restart(tw, now);
         return ack;
       }
       case 'drop':
-        this.#trace({ ...this.#base(tw.label, now), type: 'drop', reason: v.reason, ...view });
+        this.#drop(tw.label, v.reason, seg, rec, now);
         return undefined;
       case 'close':
         // RFC 9293 §3.10.7.4 (second): a RST in TIME-WAIT closes it (only when RFC 1337 is off).
@@ -212,24 +215,16 @@ export class TimeWaitTable {
     now: Instant,
     traceRecv: boolean,
   ): Segment | undefined {
-    if (traceRecv)
-      this.#trace({ ...this.#base(label, now), type: 'recv', seg, relSeq: rel(seg.seq, rec.irs), relAck: 0 });
+    if (traceRecv && this.#tracing) this.#trace({ ...this.#base(label, now), type: 'recv', ...view(seg, rec) });
     if (!listener) return this.#ack(label, rec, now);
-    this.#trace({ ...this.#base(label, now), type: 'drop', reason: 'listen-overflow', seg });
+    this.#stats.drops['listen-overflow']++;
+    if (this.#tracing) this.#trace({ ...this.#base(label, now), type: 'drop', reason: 'listen-overflow', seg });
     return undefined;
   }
 
   /** A SYN reuses a record's tuple: counted and traced as the object traces it; end() follows. */
   reused(tw: TimeWaitEntry, seg: Segment, now: Instant): void {
-    const rec = tw.rec;
-    this.#trace({
-      ...this.#base(tw.label, now),
-      type: 'drop',
-      reason: 'reopen',
-      seg,
-      relSeq: rel(seg.seq, rec.irs),
-      relAck: has(seg, ACK) ? rel(seg.ack, rec.iss) : 0,
-    });
+    this.#drop(tw.label, 'reopen', seg, tw.rec, now);
     this.#stats.timeWait.reused++;
   }
 
@@ -243,13 +238,15 @@ export class TimeWaitTable {
       this.#deadlines.schedule(tw, expires);
       return false;
     }
-    this.#trace({
-      ...this.#base(tw.label, now),
-      type: 'timer',
-      timer: 'time-wait',
-      action: 'fired',
-      deadline: expires,
-    });
+    if (this.#tracing) {
+      this.#trace({
+        ...this.#base(tw.label, now),
+        type: 'timer',
+        timer: 'time-wait',
+        action: 'fired',
+        deadline: expires,
+      });
+    }
     this.#stats.timeWait.expired++;
     return true;
   }
@@ -259,9 +256,12 @@ export class TimeWaitTable {
    * Returns the 'closed' event for the endpoint to pass on (it also forgets the id).
    */
   end(tw: TimeWaitEntry, now: Instant, cause: TimeWaitEnd): ConnEvent {
-    this.#trace({ ...this.#base(tw.label, now), type: 'state', from: TcpState.TimeWait, to: TcpState.Closed, cause });
     const closed: ConnEvent = { type: 'closed' };
-    this.#trace({ ...this.#base(tw.label, now), type: 'event', event: closed });
+    if (this.#tracing) {
+      const base = this.#base(tw.label, now);
+      this.#trace({ ...base, type: 'state', from: TcpState.TimeWait, to: TcpState.Closed, cause });
+      this.#trace({ ...base, type: 'event', event: closed });
+    }
     this.delete(tw);
     return closed;
   }
@@ -269,13 +269,10 @@ export class TimeWaitTable {
   /** The ACK TIME-WAIT answers with (time-wait.ts), traced as sent. */
   #ack(label: string, rec: TimeWaitRecord, now: Instant): Segment {
     const ack = timeWaitAck(rec, now);
-    this.#trace({
-      ...this.#base(label, now),
-      type: 'send',
-      seg: ack,
-      relSeq: rel(ack.seq, rec.iss),
-      relAck: rel(ack.ack, rec.irs),
-    });
+    if (this.#tracing) {
+      const relSeq = rel(ack.seq, rec.iss);
+      this.#trace({ ...this.#base(label, now), type: 'send', seg: ack, relSeq, relAck: rel(ack.ack, rec.irs) });
+    }
     return ack;
   }
 
@@ -285,19 +282,32 @@ export class TimeWaitTable {
     if (expires === rec.expires) return;
     // TS.Recent is left as it is, as the Connection leaves it in TIME-WAIT.
     rec.expires = expires;
-    this.#trace({
-      ...this.#base(tw.label, now),
-      type: 'timer',
-      timer: 'time-wait',
-      action: 'armed',
-      deadline: expires,
-    });
+    if (this.#tracing) {
+      this.#trace({
+        ...this.#base(tw.label, now),
+        type: 'timer',
+        timer: 'time-wait',
+        action: 'armed',
+        deadline: expires,
+      });
+    }
     this.#deadlines.schedule(tw, expires);
+  }
+
+  /** A segment at a record dropped for `reason`: counted, and traced with the record's numbering. */
+  #drop(label: string, reason: DropReason, seg: Segment, rec: TimeWaitRecord, now: Instant): void {
+    this.#stats.drops[reason]++;
+    if (this.#tracing) this.#trace({ ...this.#base(label, now), type: 'drop', reason, ...view(seg, rec) });
   }
 
   #base(label: string, now: Instant): { t: Instant; endpoint: string; conn: string } {
     return { t: now, endpoint: this.#name, conn: label };
   }
+}
+
+/** A segment as a record's traces show it: numbers relative to the two ISNs. */
+function view(seg: Segment, rec: TimeWaitRecord): { seg: Segment; relSeq: number; relAck: number } {
+  return { seg, relSeq: rel(seg.seq, rec.irs), relAck: has(seg, ACK) ? rel(seg.ack, rec.iss) : 0 };
 }
 
 /** Sequence number relative to an ISN, signed as the Connection's traces have it. */

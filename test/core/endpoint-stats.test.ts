@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Endpoint, type EndpointStats } from '../../src/core/endpoint.js';
-import { ACK } from '../../src/wire/segment.js';
+import { ACK, FIN, RST, SYN } from '../../src/wire/segment.js';
 import { A_ADDR, B_ADDR, MSL, Pair, secret, seg } from './endpoint-pair.js';
 
 /** The counters that are not zero (drops likewise), for compact exact comparisons. */
@@ -122,6 +122,71 @@ describe('Endpoint: stats', () => {
     b.handlePacket({ src: A_ADDR, dst: '10.9.9.9', seg: stray }, 1);
     assert.deepEqual(nonZero(b.stats).drops, { unacceptable: 1, 'not-local': 1 });
     assert.equal(b.stats.segmentsReceived, 4);
+  });
+
+  test('with or without a trace sink: the same counters, drops included, and the same packets', () => {
+    // Drops of the endpoint's own (strays, listeners, wire errors) and of a TIME-WAIT record, on
+    // two pairs that differ only in having a sink. Traced drops must also equal counted ones.
+    function run(traced: boolean): { p: Pair; wire: string[] } {
+      const opts = traced ? {} : { trace: undefined };
+      const p = new Pair(opts, opts);
+      const { ca, cb } = p.establish(80, 40000);
+      p.take('b', p.b.shutdown(cb, 0));
+      p.flush();
+      p.take('a', p.a.close(ca, 0));
+      p.flush(); // B holds TIME-WAIT as a record
+      const fin = p.sent.filter((x) => x.from === 'a' && x.pkt.seg.flags & FIN).at(-1)?.pkt.seg;
+      assert.ok(fin);
+      const toB = (fields: Parameters<typeof seg>[0], dst = B_ADDR): void => {
+        p.b.handlePacket({ src: A_ADDR, dst, seg: seg(fields) }, p.now);
+      };
+      p.at(100);
+      toB({ srcPort: 40000, dstPort: 80, seq: 0x7000_0000, ack: 0x7000_0000, flags: ACK }); // time-wait-old
+      toB({ srcPort: 40000, dstPort: 80, seq: fin.seq + 1, flags: RST }); // RST: time-wait-rst (RFC 1337)
+      p.b.handlePacket({ src: A_ADDR, dst: B_ADDR, seg: fin }, p.now); // FIN again: ACK, 2MSL again
+      toB({ srcPort: 40001, dstPort: 81, seq: 1, ack: 1, flags: ACK }); // no-connection
+      toB({ srcPort: 40001, dstPort: 81, seq: 1, flags: RST }); // rst-to-nothing
+      toB({ srcPort: 40001, dstPort: 80, seq: 1, ack: 1, flags: ACK }); // listen-bad, with a RST
+      toB({ srcPort: 40001, dstPort: 80, seq: 1, flags: FIN }); // listen-bad
+      toB({ srcPort: 40001, dstPort: 80, seq: 1, flags: ACK }, '203.0.113.9'); // not-local
+      toB({ srcPort: 0, dstPort: 80, seq: 1, flags: ACK }); // bad-header
+      p.b.handleDatagram(new Uint8Array([0x45, 0]), p.now); // a wire error
+      p.take('b', p.b.unlisten(1, p.now));
+      p.b.listen({ port: 80 }, { synQueue: 0 });
+      toB({ srcPort: 40000, dstPort: 80, seq: 0x7000_0000, flags: SYN }); // listen-overflow at the record
+      p.take('b', p.b.unlisten(2, p.now));
+      toB({ srcPort: 40000, dstPort: 80, seq: 0x7000_0000, flags: SYN }); // no listener: the record's ACK
+      p.b.listen({ port: 80 });
+      toB({ srcPort: 40000, dstPort: 80, seq: 0x7000_0000, flags: SYN }); // reopen
+      p.at(100 + 10 * MSL);
+      const wire = p.sent.map((x) => `${x.from} ${x.pkt.seg.flags} ${x.pkt.seg.seq} ${x.pkt.seg.ack}`);
+      return { p, wire };
+    }
+    const traced = run(true);
+    const silent = run(false);
+    assert.deepEqual(silent.p.b.stats, traced.p.b.stats);
+    assert.deepEqual(silent.p.a.stats, traced.p.a.stats);
+    assert.deepEqual(silent.wire, traced.wire);
+    assert.equal(silent.p.trace.length, 0);
+    const drops = traced.p.b.stats.drops;
+    for (const reason of ['time-wait-old', 'time-wait-rst', 'no-connection', 'rst-to-nothing', 'listen-bad']) {
+      assert.ok(drops[reason as keyof typeof drops] > 0, reason);
+    }
+    assert.deepEqual(
+      [
+        drops['not-local'],
+        drops['bad-header'],
+        drops['listen-overflow'],
+        drops.reopen,
+        traced.p.b.stats.timeWait.reused,
+      ],
+      [1, 1, 1, 1, 1],
+    );
+    const tracedDrops = traced.p.trace.filter((e) => e.type === 'drop' && e.endpoint === 'B').length;
+    assert.equal(
+      Object.values(drops).reduce((a, b) => a + b, 0),
+      tracedDrops,
+    );
   });
 
   test('a TIME-WAIT record reused by a new SYN is counted', () => {
