@@ -284,7 +284,7 @@ export class Endpoint {
 
   /**
    * One inbound packet. Never throws on its content: what matches nothing is dropped or reset. An
-   * exception from the core while handling it is caught (see "Crash guard"), unless strict.
+   * exception from the core while handling it is caught (crash-guard.ts), unless strict.
    */
   handlePacket(pkt: Packet, now: Instant): EndpointOutput {
     this.#tick(now);
@@ -333,7 +333,7 @@ export class Endpoint {
 
   /**
    * Serves every connection and record whose deadline is <= now. Early calls are harmless. An
-   * exception while serving one entry aborts that entry only (see "Crash guard"), unless strict.
+   * exception while serving one entry aborts that entry only (crash-guard.ts), unless strict.
    */
   handleTimeout(now: Instant): EndpointOutput {
     this.#tick(now);

@@ -1,8 +1,9 @@
 // The endpoint's TIME-WAIT records: the table of compact leftovers of connections in TIME-WAIT, and
 // what a record does with a segment, a timeout or a SYN that would reuse its tuple. time-wait.ts
 // holds the record itself and its pure verdict function, which the Connection uses too while it is
-// still the object; this file is the endpoint's side, as Linux's tcp_minisocks.c is to its
-// inet_timewait_sock.
+// still the object; this file is the endpoint's side. Together they are what Linux's
+// tcp_minisocks.c is: the verdict (tcp_timewait_state_process) there, the move into TIME-WAIT
+// (tcp_time_wait) and the records' upkeep (with inet_timewait_sock.c's table) here.
 //
 // A connection enters the table once it is in TIME-WAIT and the user has read everything it
 // received (enter): the endpoint then lets go of the Connection object and keeps only the record,
@@ -29,6 +30,7 @@ import { seqAdd, seqDiff, seqGt } from '../wire/seq.js';
 import type { TcpConfig } from './config.js';
 import type { Connection } from './connection.js';
 import type { Scheduled } from './deadline-heap.js';
+import type { ConnId } from './endpoint-types.js';
 import type { ConnEvent } from './events.js';
 import { TcpState } from './state.js';
 import type { Counters } from './stats.js';
@@ -40,7 +42,7 @@ import type { Address } from './tuple.js';
 /** A connection held only as its TIME-WAIT record, under the id and tuple it had. */
 export interface TimeWaitEntry extends Scheduled {
   kind: 'time-wait';
-  id: number;
+  id: ConnId;
   /** Its tuple key (tuple.ts). */
   key: string;
   local: Address;
@@ -54,7 +56,7 @@ export interface TimeWaitEntry extends Scheduled {
 
 /** What a connection leaving for the table hands over besides its record (the endpoint's live entry). */
 export interface TimeWaitOrigin {
-  readonly id: number;
+  readonly id: ConnId;
   readonly key: string;
   readonly local: Address;
   readonly remote: Address;
@@ -71,8 +73,8 @@ export interface TimeWaitOrigin {
 export type TimeWaitOwed = Segment | 'close' | 'reopen' | undefined;
 
 /**
- * Causes of TIME-WAIT -> CLOSED for a record, spelled as the Connection spells them (arrive.ts,
- * user.ts), so traces read the same whichever held TIME-WAIT.
+ * Causes of TIME-WAIT -> CLOSED for a record, spelled as the Connection spells them (connection.ts,
+ * arrive.ts, user.ts), so traces read the same whichever held TIME-WAIT.
  */
 export type TimeWaitEnd = '2MSL timeout' | 'RST in TIME-WAIT' | 'SYN reuses the tuple' | 'ABORT';
 
@@ -114,10 +116,6 @@ export class TimeWaitTable {
     this.#tracing = trace !== NO_TRACE;
     this.#stats = stats;
     this.#deadlines = deadlines;
-  }
-
-  get size(): number {
-    return this.#byTuple.size;
   }
 
   /** The record holding a tuple key, if any. */

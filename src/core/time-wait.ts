@@ -1,5 +1,6 @@
 // TIME-WAIT as data plus one pure verdict function, shared by the Connection (while it is still the
-// live object) and the Endpoint (which keeps only this record, as Linux's tcp_minisocks.c does).
+// live object) and the Endpoint's TIME-WAIT table (time-wait-table.ts), which keeps only this record
+// once the object is gone, as Linux's tcp_minisocks.c does.
 //
 // What can still arrive once both FINs are acknowledged (RFC 9293 §3.10.7.4, TIME-WAIT rows):
 //   - the peer's FIN again (our last ACK was lost): ACK it again and restart the 2MSL wait;
