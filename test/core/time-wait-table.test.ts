@@ -1,7 +1,7 @@
-// The TIME-WAIT table (time-wait-table.ts), through the Endpoint that uses it, traced step by step. A record
-// must answer and trace as the Connection object in TIME-WAIT would; a SYN that may reuse the tuple
-// meets a listener with room, a full SYN queue or no listener, whether a record or the object (kept
-// for its unread bytes) holds TIME-WAIT.
+// The TIME-WAIT table (time-wait-table.ts), through the Endpoint that uses it, traced step by
+// step. A record must answer and trace as the Connection object in TIME-WAIT would; a SYN that may
+// reuse the tuple meets a listener with room, a full SYN queue or no listener, whether a record or
+// the object (kept for its unread bytes) holds TIME-WAIT.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
