@@ -8,7 +8,8 @@
 
 import { unreachable } from '../base/unreachable.js';
 import { ACK, FIN, has, RST, type Segment, SYN, segLen } from '../wire/segment.js';
-import { seqAdd, seqDiff, seqGe, seqGt, seqInWindow, seqLe, seqLt } from '../wire/seq.js';
+import { seqAdd, seqDiff, seqGt, seqLe, seqLt } from '../wire/seq.js';
+import { acceptable, ackIsNew, ackIsTooNew, ackIsTooOld } from './acceptable.js';
 import { createCongestionControl } from './congestion.js';
 import { keepaliveHeard } from './keepalive.js';
 import { replyRst, retransmitAt, retransmitFirst, sendRst, tsVal } from './output.js';
@@ -16,6 +17,7 @@ import { DUP_THRESH, noteOutOfOrder } from './sack.js';
 import { TcpState } from './state.js';
 import { MAX_WSCALE, type Tcb, TS_OPTION_BYTES } from './tcb.js';
 import { type TimeWaitRecord, timeWaitAck, timeWaitVerdict } from './time-wait.js';
+import { checkPaws, tsRecentFromDuplicate, updateTsRecent } from './timestamps.js';
 
 type Step = 'continue' | 'stop';
 
@@ -229,72 +231,6 @@ function settleFinWait1(tcb: Tcb): void {
   if (tcb.state === TcpState.FinWait1 && tcb.finAcked) tcb.transition(TcpState.FinWait2, 'ACK of FIN');
 }
 
-/**
- * RFC 7323 §5.3 (PAWS): with timestamps in use, a non-RST segment whose TSval is older than
- * TS.Recent is an old duplicate: ACK and drop.
- */
-function checkPaws(tcb: Tcb, seg: Segment): Step {
-  const ts = seg.options.ts;
-  if (!tcb.tsOk || ts === undefined || has(seg, RST)) return 'continue';
-  if (seqLt(ts.val, tcb.tsRecent)) {
-    if (isDisorderedAck(tcb, seg, ts.val)) return 'continue';
-    tcb.ackNow = true;
-    tcb.drop(seg, 'paws');
-    return 'stop';
-  }
-  return 'continue';
-}
-
-/**
- * A pure ACK that fails PAWS only because the network reordered it behind a later segment (Linux
- * tcp_disordered_ack): it sits exactly at RCV.NXT, acknowledges nothing new (SEG.ACK = SND.UNA),
- * could not update the send window, and its TSval is less than one RTO older than TS.Recent.
- * Dropping it would cost nothing but the duplicate ACK it would have counted for fast retransmit
- * (RFC 5681 §3.2), and answering it with an ACK (RFC 7323 §5.3) starts needless ACK exchanges.
- * RFC 7323 has no such exception; TS.Recent is not updated from it (its TSval is older).
- */
-function isDisorderedAck(tcb: Tcb, seg: Segment, tsval: number): boolean {
-  if (seg.payload.length > 0 || (seg.flags & (SYN | FIN | RST)) !== 0 || !has(seg, ACK)) return false;
-  if (seg.seq !== tcb.rcvNxt || seg.ack !== tcb.sndUna) return false;
-  const wnd = seg.wnd << tcb.sndWscale;
-  const mayUpdateWindow = seqGt(seg.seq, tcb.sndWl1) || (seg.seq === tcb.sndWl1 && (wnd > tcb.sndWnd || wnd === 0));
-  if (mayUpdateWindow) return false;
-  return seqDiff(tcb.tsRecent, tsval) <= tcb.rto.rto;
-}
-
-/**
- * RFC 7323 §4.3 (and §5.3 R3): TS.Recent follows the TSval of segments that cover Last.ACK.sent.
- * Called only for segments that passed the sequence, RST, SYN and ACK checks, so a forged
- * in-window SYN or a segment with an unacceptable ACK cannot push TS.Recent ahead (which would
- * make PAWS drop the real peer's segments). Linux likewise updates it from tcp_ack().
- */
-function updateTsRecent(tcb: Tcb, seg: Segment): void {
-  const ts = seg.options.ts;
-  if (!tcb.tsOk || ts === undefined) return;
-  if (coversLastAckSent(tcb, seg) && seqGe(ts.val, tcb.tsRecent)) tcb.tsRecent = ts.val;
-}
-
-/**
- * RFC 7323 §4.3: SEG.SEQ =< Last.ACK.sent, read as the segment's range covering Last.ACK.sent
- * (SEG.SEQ =< Last.ACK.sent =< SEG.SEQ + SEG.LEN). For an acceptable segment the upper bound holds
- * anyway; for a duplicate it admits only the retransmission that ends where our last ACK pointed,
- * the one a lost ACK draws. A blind attacker must then hit a range one segment wide (and pass the
- * RFC 5961 ACK check), not the half of the sequence space that lies behind RCV.NXT.
- */
-function coversLastAckSent(tcb: Tcb, seg: Segment): boolean {
-  return seqLe(seg.seq, tcb.lastAckSent) && seqGe(seqAdd(seg.seq, segLen(seg)), tcb.lastAckSent);
-}
-
-/** The four cases of RFC 9293 §3.10.7.4 (first): does any of the segment fall in the window? */
-export function acceptable(tcb: Tcb, seg: Segment): boolean {
-  const len = segLen(seg);
-  const wnd = tcb.rcvWnd;
-  if (len === 0 && wnd === 0) return seg.seq === tcb.rcvNxt;
-  if (len === 0) return seqInWindow(seg.seq, tcb.rcvNxt, wnd);
-  if (wnd === 0) return false;
-  return seqInWindow(seg.seq, tcb.rcvNxt, wnd) || seqInWindow(seqAdd(seg.seq, len - 1), tcb.rcvNxt, wnd);
-}
-
 /** No text, FIN set (it occupies a sequence number but no buffer space). */
 function isBareFin(seg: Segment): boolean {
   return seg.payload.length === 0 && has(seg, FIN);
@@ -319,27 +255,6 @@ function checkSequence(tcb: Tcb, seg: Segment): 'ok' | 'window-closed' | 'stop' 
   tsRecentFromDuplicate(tcb, seg);
   tcb.drop(seg, 'unacceptable');
   return 'stop';
-}
-
-/**
- * A retransmission of data we already have (it ends at or before RCV.NXT) is unacceptable and
- * dropped before the fifth step, where TS.Recent is normally updated. If TS.Recent stayed put, the
- * duplicate ACK we send would echo the TSval of the *original* transmission, and the sender's RTT
- * sample (RFC 7323 §4) would be RTO + RTT: under ACK loss the RTO inflates itself. RFC 7323 §4.3's
- * rule (TSval >= TS.Recent and SEG.SEQ =< Last.ACK.sent) is satisfied by such a segment, and
- * §4.3 wants the echo to reflect the segment that caused the ACK; Linux gets the same result by
- * accepting segments that end exactly at the last ACK sent (tcp_sequence with rcv_wup). So, for a
- * duplicate carrying data that reaches Last.ACK.sent (coversLastAckSent) and whose ACK field is
- * plausible (RFC 5961 §5 bounds), TS.Recent is updated before the ACK goes out. Any other
- * duplicate leaves it alone: otherwise one forged segment anywhere behind RCV.NXT with a TSval far
- * ahead would make PAWS drop every genuine segment from then on (a blind lock-out).
- */
-function tsRecentFromDuplicate(tcb: Tcb, seg: Segment): void {
-  const ts = seg.options.ts;
-  if (!tcb.tsOk || ts === undefined || seg.payload.length === 0 || !has(seg, ACK)) return;
-  if (seqGt(seqAdd(seg.seq, segLen(seg)), tcb.rcvNxt)) return; // not a pure duplicate
-  if (ackIsTooNew(tcb, seg.ack) || ackIsTooOld(tcb, seg.ack)) return;
-  if (coversLastAckSent(tcb, seg) && seqGe(ts.val, tcb.tsRecent)) tcb.tsRecent = ts.val;
 }
 
 // second: RST. RFC 5961 §3: only an exact match (SEG.SEQ = RCV.NXT) resets; another in-window RST
@@ -450,21 +365,6 @@ function checkAck(tcb: Tcb, seg: Segment): Step {
     default:
       unreachable(s, 'state');
   }
-}
-
-/** Acknowledges something not yet sent (above SND.MAX; see tcb.ts on go-back-N). */
-function ackIsTooNew(tcb: Tcb, ack: number): boolean {
-  return seqGt(ack, tcb.sndMax);
-}
-
-/** Acknowledges something new: SND.UNA < SEG.ACK. */
-function ackIsNew(tcb: Tcb, ack: number): boolean {
-  return seqGt(ack, tcb.sndUna);
-}
-
-/** RFC 5961 §5: an ACK older than SND.UNA - MAX.SND.WND cannot be from this connection. */
-function ackIsTooOld(tcb: Tcb, ack: number): boolean {
-  return seqLt(ack, seqAdd(tcb.sndUna, -tcb.maxSndWnd));
 }
 
 /** The fifth step of ESTABLISHED, shared by the states that add to it. */
