@@ -2,11 +2,11 @@ import { SimNetwork } from 'finack';
 
 // Two hosts on a simulated network with 10 ms of one-way latency, in virtual time.
 const sim = new SimNetwork({ seed: 1, link: { latency: 10 } });
-const client = sim.host('10.0.0.1', { name: 'client' });
-const server = sim.host('10.0.0.2', { name: 'server' });
+const client = sim.host('192.0.2.1', { name: 'client' });
+const server = sim.host('192.0.2.2', { name: 'server' });
 
 const listener = server.listen(80);
-const conn = client.connect({ addr: '10.0.0.2', port: 80 });
+const conn = client.connect({ addr: '192.0.2.2', port: 80 });
 sim.runFor(100); // the three-way handshake
 
 const peer = listener.accepted[0]!;

@@ -25,15 +25,15 @@ interface World {
   s: SimConn;
 }
 
-/** Client 10.0.0.1 connects to server 10.0.0.2:80; returns once both sides are ESTABLISHED. */
+/** Client 192.0.2.1 connects to server 192.0.2.2:80; returns once both sides are ESTABLISHED. */
 function established(opts: { seed?: number; msl?: number; serverKeepalive?: boolean } = {}): World {
   const trace: TraceEvent[] = [];
   const config = opts.msl === undefined ? {} : { msl: opts.msl };
   const sim = new SimNetwork({ seed: opts.seed ?? 7, link: { latency: LATENCY }, config, trace: (e) => trace.push(e) });
-  const client = sim.host('10.0.0.1', { name: 'client' });
-  const server = sim.host('10.0.0.2', { name: 'server', config: { keepalive: opts.serverKeepalive ?? false } });
+  const client = sim.host('192.0.2.1', { name: 'client' });
+  const server = sim.host('192.0.2.2', { name: 'server', config: { keepalive: opts.serverKeepalive ?? false } });
   const listener = server.listen(80);
-  const c = client.connect({ addr: '10.0.0.2', port: 80 });
+  const c = client.connect({ addr: '192.0.2.2', port: 80 });
   sim.runFor(3 * LATENCY);
   const s = listener.accepted[0];
   assert.ok(s, 'the server accepted the connection');
@@ -280,7 +280,7 @@ test('seed, why 2MSL (1): a lost final ACK: the server retransmits its FIN, the 
   c.close();
   sim.runFor(3 * LATENCY);
   // Drop the client's next pure ACK: the one that answers the server's FIN.
-  sim.fault({ from: '10.0.0.1', to: '10.0.0.2', match: matchers.pureAck, nth: 1, action: 'drop' });
+  sim.fault({ from: '192.0.2.1', to: '192.0.2.2', match: matchers.pureAck, nth: 1, action: 'drop' });
   s.close();
   sim.run({ until: sim.now + 60_000 });
   const serverFins = sent(trace, 'server').filter((x) => x.seg.flags & FIN);
@@ -306,7 +306,7 @@ test('seed, why 2MSL (2): an old duplicate arriving in TIME-WAIT is not accepted
   const received = c.receivedText();
   const old = sent(trace, 'server').find((x) => x.seg.payload.length > 0)!;
   const before = trace.length;
-  sim.transmit({ src: '10.0.0.2', dst: '10.0.0.1', seg: old.seg });
+  sim.transmit({ src: '192.0.2.2', dst: '192.0.2.1', seg: old.seg });
   sim.runFor(3 * LATENCY);
   assert.equal(c.receivedText(), received, 'no byte of the old segment was delivered');
   const answers = trace.slice(before).filter((e) => e.type === 'send' && e.endpoint === 'client');
@@ -326,7 +326,7 @@ test('seed, why 2MSL (2): the old-duplicate scenario: rejected under TIME-WAIT, 
 test('seed: keepalive: first probe after exactly 2 h idle, then every 75 s; 10 unanswered probes close the connection', () => {
   const { sim, trace, s } = established({ serverKeepalive: true });
   const idleFrom = s.timeOf('connected')!;
-  sim.partition('10.0.0.1', '10.0.0.2'); // the client vanishes
+  sim.partition('192.0.2.1', '192.0.2.2'); // the client vanishes
   sim.run({ until: idleFrom + 3 * HOUR });
   const probes = sent(trace, 'server', idleFrom + 1).filter((x) => x.seg.flags === ACK);
   assert.equal(probes.length, 10);
@@ -344,7 +344,7 @@ test('seed: keepalive: every segment from the peer resets the 2-hour timer', () 
   c.write('still here'); // a request at t ≈ 1 h
   sim.runFor(3 * LATENCY);
   const lastHeard = trace.findLast((e) => e.type === 'recv' && e.endpoint === 'server')!.t;
-  sim.partition('10.0.0.1', '10.0.0.2');
+  sim.partition('192.0.2.1', '192.0.2.2');
   sim.run({ until: lastHeard + 2 * HOUR + 1 });
   // (Count from an hour on, past the delayed ACK of the request.)
   const probes = sent(trace, 'server', lastHeard + HOUR).filter((x) => x.seg.flags === ACK);

@@ -54,7 +54,7 @@ export function demoHelp(scenarios: readonly { name: string; title: string }[]):
   const list = scenarios.map((s) => `  ${s.name.padEnd(w)}  ${s.title}`).join('\n');
   return `Usage: finack demo [scenario] [options]
 
-Runs a scenario between "client" (10.0.0.1) and "server" (10.0.0.2, port 80) on the simulated
+Runs a scenario between "client" (192.0.2.1) and "server" (192.0.2.2, port 80) on the simulated
 network, in virtual time, and prints a ladder diagram of every segment, state change and timer.
 
 Scenarios (default: ${DEFAULT_SCENARIO}):

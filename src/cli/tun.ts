@@ -74,8 +74,8 @@ ${commonHelp()}
 function commonHelp(): string {
   return `Options:
   --tun <ifname>         TUN interface (e.g. finack0)
-  --kernel-addr <ip/n>   the kernel side's address and prefix (e.g. 10.9.0.1/24)
-  --addr <ip>            finack's own address, inside that prefix (e.g. 10.9.0.2)
+  --kernel-addr <ip/n>   the kernel side's address and prefix (e.g. 198.51.100.1/24)
+  --addr <ip>            finack's own address, inside that prefix (e.g. 198.51.100.2)
   --mtu <n>              link MTU (default 1500); MSS = MTU - 40 (IPv4) / - 60 (IPv6)
   --trace <file.jsonl>   every trace event, one JSON object per line
   --pcap <file>          every packet crossing the device (LINKTYPE_RAW), flushed each event-loop turn

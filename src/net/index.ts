@@ -6,12 +6,12 @@
 // declaration merging and to their prototypes below.
 //
 //   const sim = new SimNetwork({ seed: 1 });
-//   const a = netOf(sim.host('10.0.0.1')), b = netOf(sim.host('10.0.0.2'));
+//   const a = netOf(sim.host('192.0.2.1')), b = netOf(sim.host('192.0.2.2'));
 //   a.createServer((s) => s.end('bye')).listen(80);
-//   b.connect(80, '10.0.0.1').on('data', ...);
+//   b.connect(80, '192.0.2.1').on('data', ...);
 //
-//   const tun = new TunDriver({ device: TunDevice.open({ ... }), addresses: ['10.9.0.2'] });
-//   tun.net.createServer((s) => s.end('bye')).listen(80);   // the kernel connects to 10.9.0.2:80
+//   const tun = new TunDriver({ device: TunDevice.open({ ... }), addresses: ['198.51.100.2'] });
+//   tun.net.createServer((s) => s.end('bye')).listen(80);   // the kernel connects to 198.51.100.2:80
 //
 // Time: a simulated host runs in its network's virtual time by default ('real' follows the wall
 // clock); a TUN driver runs in real time on its NodeClock (or in virtual time when it was given a

@@ -44,7 +44,7 @@ import {
 } from './parser.js';
 import { evaluateAsserts } from './tcpinfo-assert.js';
 
-export const LOCAL_ADDRESS = '192.168.0.1';
+export const LOCAL_ADDRESS = '198.51.100.201';
 export const REMOTE_ADDRESS = '192.0.2.1';
 /** The peer's source port for inbound connections (packetdrill picks an ephemeral one). */
 export const REMOTE_EPHEMERAL_PORT = 48_998;

@@ -1,4 +1,4 @@
-// The stage every named scenario plays on: a client (10.0.0.1) and a server (10.0.0.2, port 80) on the
+// The stage every named scenario plays on: a client (192.0.2.1) and a server (192.0.2.2, port 80) on the
 // simulated network, a trace recorder, and the bookkeeping that turns a run into a ScenarioResult.
 // scenario() and afterHandshake() make a one-run scenario from its story alone; the helpers at the
 // end read a run's trace for its summary.
@@ -12,8 +12,8 @@ import { TraceRecorder } from '../trace/recorder.js';
 
 export const CLIENT = 'client';
 export const SERVER = 'server';
-export const CLIENT_ADDR = '10.0.0.1';
-export const SERVER_ADDR = '10.0.0.2';
+export const CLIENT_ADDR = '192.0.2.1';
+export const SERVER_ADDR = '192.0.2.2';
 export const SERVER_PORT = 80;
 /** One-way latency of both directions: long enough that a ladder reads well. */
 export const DEFAULT_LATENCY: Duration = 50;

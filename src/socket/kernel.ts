@@ -64,7 +64,7 @@ export type { TcpInfo } from './tcp-info.js';
 
 export interface KernelOptions {
   name?: string;
-  /** Local addresses; the first is the default source. Default ['192.168.0.1']. */
+  /** Local addresses; the first is the default source. Default ['198.51.100.201']. */
   addresses?: string[];
   isnSecret?: Uint8Array;
   random?: () => number;
@@ -76,7 +76,7 @@ export interface KernelOptions {
   onPacket?: (pkt: Packet, at: Instant) => void;
 }
 
-const DEFAULT_ADDRESSES = ['192.168.0.1'];
+const DEFAULT_ADDRESSES = ['198.51.100.201'];
 
 interface TimeWaitNote {
   conn: ConnId;

@@ -34,7 +34,7 @@ test('finack demo --pcap writes every segment sent, as IP packets with valid che
     // The server's FIN is in the capture twice: the original and its retransmission.
     const fins = records
       .map((r) => decodePacket(r.data))
-      .filter((p) => p.ok && p.value.src === '10.0.0.2' && p.value.seg.flags & FIN);
+      .filter((p) => p.ok && p.value.src === '192.0.2.2' && p.value.seg.flags & FIN);
     assert.equal(fins.length, 2);
   } finally {
     rmSync(dir, { recursive: true, force: true });

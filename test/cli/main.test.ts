@@ -55,7 +55,7 @@ test('demo (default close): header, ladder in 100 columns, footer with the TIME-
   const r = run('demo');
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /^finack demo close — four-way close/);
-  assert.match(r.out, /client 10\.0\.0\.1 ⇄ server 10\.0\.0\.2:80/);
+  assert.match(r.out, /client 192\.0\.2\.1 ⇄ server 192\.0\.2\.2:80/);
   assert.match(r.out, /FIN-WAIT-1 │── FIN,ACK seq=1 ack=1 len=1 /);
   assert.match(r.out, /server CLOSED at 190 ms, client CLOSED at 60,140 ms: TIME-WAIT lasted 60 s = 2×MSL/);
   assert.ok(!r.out.includes('\x1b['));

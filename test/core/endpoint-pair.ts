@@ -14,8 +14,8 @@ import {
 import type { TraceEvent } from '../../src/trace/events.js';
 import { makeSegment, type Segment } from '../../src/wire/segment.js';
 
-export const A_ADDR = '10.0.0.1';
-export const B_ADDR = '10.0.0.2';
+export const A_ADDR = '192.0.2.1';
+export const B_ADDR = '192.0.2.2';
 export const MSL = 1_000; // TIME-WAIT lasts 2_000 ms in these tests
 
 export const TEST_CONFIG: Partial<TcpConfig> = { msl: MSL };

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Endpoint, type EndpointStats } from '../../src/core/endpoint.js';
 import { ACK, FIN, RST, SYN } from '../../src/wire/segment.js';
+import { seqAdd } from '../../src/wire/seq.js';
 import { A_ADDR, B_ADDR, MSL, Pair, secret, seg } from './endpoint-pair.js';
 
 /** The counters that are not zero (drops likewise), for compact exact comparisons. */
@@ -119,7 +120,7 @@ describe('Endpoint: stats', () => {
     assert.equal(answer.packets.length, 1);
     assert.deepEqual(nonZero(b.stats).drops, { unacceptable: 1 });
     // And at the endpoint level: not for us.
-    b.handlePacket({ src: A_ADDR, dst: '10.9.9.9', seg: stray }, 1);
+    b.handlePacket({ src: A_ADDR, dst: '203.0.113.9', seg: stray }, 1);
     assert.deepEqual(nonZero(b.stats).drops, { unacceptable: 1, 'not-local': 1 });
     assert.equal(b.stats.segmentsReceived, 4);
   });
@@ -140,6 +141,8 @@ describe('Endpoint: stats', () => {
       const toB = (fields: Parameters<typeof seg>[0], dst = B_ADDR): void => {
         p.b.handlePacket({ src: A_ADDR, dst, seg: seg(fields) }, p.now);
       };
+      // A new SYN a quarter of the sequence space past the old FIN, whatever ISNs the addresses hash to.
+      const reopen = seqAdd(fin.seq, 0x4000_0000);
       p.at(100);
       toB({ srcPort: 40000, dstPort: 80, seq: 0x7000_0000, ack: 0x7000_0000, flags: ACK }); // time-wait-old
       toB({ srcPort: 40000, dstPort: 80, seq: fin.seq + 1, flags: RST }); // RST: time-wait-rst (RFC 1337)
@@ -153,11 +156,11 @@ describe('Endpoint: stats', () => {
       p.b.handleDatagram(new Uint8Array([0x45, 0]), p.now); // a wire error
       p.take('b', p.b.unlisten(1, p.now));
       p.b.listen({ port: 80 }, { synQueue: 0 });
-      toB({ srcPort: 40000, dstPort: 80, seq: 0x7000_0000, flags: SYN }); // listen-overflow at the record
+      toB({ srcPort: 40000, dstPort: 80, seq: reopen, flags: SYN }); // listen-overflow at the record
       p.take('b', p.b.unlisten(2, p.now));
-      toB({ srcPort: 40000, dstPort: 80, seq: 0x7000_0000, flags: SYN }); // no listener: the record's ACK
+      toB({ srcPort: 40000, dstPort: 80, seq: reopen, flags: SYN }); // no listener: the record's ACK
       p.b.listen({ port: 80 });
-      toB({ srcPort: 40000, dstPort: 80, seq: 0x7000_0000, flags: SYN }); // reopen
+      toB({ srcPort: 40000, dstPort: 80, seq: reopen, flags: SYN }); // reopen
       p.at(100 + 10 * MSL);
       const wire = p.sent.map((x) => `${x.from} ${x.pkt.seg.flags} ${x.pkt.seg.seq} ${x.pkt.seg.ack}`);
       return { p, wire };

@@ -26,7 +26,7 @@ describe('normalizeAddress', () => {
   });
 
   test('IPv4 text and anything unparsable pass through unchanged', () => {
-    for (const s of ['10.0.0.1', 'host.example', '1:2:3', '1::2::3', '1:2:3:4:5:6:7:8:9', 'g::1', '::1.2.3.256', '']) {
+    for (const s of ['192.0.2.1', 'host.example', '1:2:3', '1::2::3', '1:2:3:4:5:6:7:8:9', 'g::1', '::1.2.3.256', '']) {
       assert.equal(normalizeAddress(s), s);
     }
   });
@@ -34,11 +34,11 @@ describe('normalizeAddress', () => {
 
 describe('tuple keys and labels', () => {
   test('keys tell tuples apart; labels bracket IPv6', () => {
-    assert.notEqual(tupleKey('10.0.0.1', 1, '10.0.0.2', 2), tupleKey('10.0.0.1', 2, '10.0.0.2', 1));
-    assert.notEqual(tupleKey('10.0.0.1', 12, '10.0.0.2', 3), tupleKey('10.0.0.1', 1, '10.0.0.2', 23));
+    assert.notEqual(tupleKey('192.0.2.1', 1, '192.0.2.2', 2), tupleKey('192.0.2.1', 2, '192.0.2.2', 1));
+    assert.notEqual(tupleKey('192.0.2.1', 12, '192.0.2.2', 3), tupleKey('192.0.2.1', 1, '192.0.2.2', 23));
     assert.equal(
-      tupleLabel({ addr: '10.0.0.1', port: 80 }, { addr: '10.0.0.2', port: 5000 }),
-      '10.0.0.1:80>10.0.0.2:5000',
+      tupleLabel({ addr: '192.0.2.1', port: 80 }, { addr: '192.0.2.2', port: 5000 }),
+      '192.0.2.1:80>192.0.2.2:5000',
     );
     assert.equal(tupleLabel({ addr: '::1', port: 80 }, { addr: 'fe80::2', port: 5000 }), '[::1]:80>[fe80::2]:5000');
   });

@@ -65,8 +65,8 @@ describe('Endpoint: handshake and accept', () => {
   });
 
   test('a listener on one address does not take SYNs for another address it does not own', () => {
-    const p = new Pair({}, { addresses: [B_ADDR, '10.0.0.3'] });
-    p.b.listen({ addr: '10.0.0.3', port: 80 });
+    const p = new Pair({}, { addresses: [B_ADDR, '192.0.2.3'] });
+    p.b.listen({ addr: '192.0.2.3', port: 80 });
     const { conn, out } = p.a.connect({ addr: B_ADDR, port: 80 }, 0);
     p.take('a', out);
     p.flush();
@@ -176,7 +176,7 @@ describe('Endpoint: segments that match nothing (RFC 9293 §3.10.7.1)', () => {
     p.b.listen({ port: 80 });
     const out = p.inject('b', {
       src: A_ADDR,
-      dst: '10.9.9.9',
+      dst: '203.0.113.9',
       seg: seg({ srcPort: 5000, dstPort: 80, seq: 10, flags: SYN }),
     });
     assert.deepEqual(out, { packets: [], events: [] });
@@ -262,8 +262,8 @@ describe('Endpoint: ports', () => {
 
   test('EADDRNOTAVAIL: a local address we do not own', () => {
     const p = new Pair();
-    assertUsage(() => p.a.connect({ addr: B_ADDR, port: 80 }, 0, { local: { addr: '10.0.0.9' } }), 'EADDRNOTAVAIL');
-    assertUsage(() => p.a.listen({ addr: '10.0.0.9', port: 80 }), 'EADDRNOTAVAIL');
+    assertUsage(() => p.a.connect({ addr: B_ADDR, port: 80 }, 0, { local: { addr: '192.0.2.9' } }), 'EADDRNOTAVAIL');
+    assertUsage(() => p.a.listen({ addr: '192.0.2.9', port: 80 }), 'EADDRNOTAVAIL');
   });
 
   test('listen on port 0 picks a free port', () => {

@@ -74,8 +74,8 @@ const VECTORS: readonly bigint[] = [
 
 const KEY = Uint8Array.from({ length: 16 }, (_, i) => i);
 const SECRET = Uint8Array.from({ length: 16 }, (_, i) => (i * 37 + 11) & 0xff);
-const A = { addr: '10.0.0.1', port: 40000 };
-const B = { addr: '10.0.0.2', port: 80 };
+const A = { addr: '192.0.2.1', port: 40000 };
+const B = { addr: '192.0.2.2', port: 80 };
 const MOD = 2 ** 32;
 
 const isUsage = (e: unknown): boolean => e instanceof UsageError && e.code === 'ERR_INVALID_ARG_VALUE';
@@ -120,7 +120,7 @@ describe('IsnGenerator', () => {
 
   test('ISN at time 0 is the low 32 bits of SipHash over the tuple text', () => {
     const g = new IsnGenerator(SECRET);
-    const f = siphash24(SECRET, new TextEncoder().encode('isn|10.0.0.1|40000|10.0.0.2|80')).lo;
+    const f = siphash24(SECRET, new TextEncoder().encode('isn|192.0.2.1|40000|192.0.2.2|80')).lo;
     assert.equal(g.isn(A, B, 0), f);
   });
 
@@ -161,7 +161,7 @@ describe('IsnGenerator', () => {
       [B, A],
       [{ ...A, port: 40001 }, B],
       [A, { ...B, port: 81 }],
-      [{ ...A, addr: '10.0.0.3' }, B],
+      [{ ...A, addr: '192.0.2.3' }, B],
       [A, { ...B, addr: '::1' }],
     ];
     for (const [l, r] of tuples) seen.add(g.isn(l, r, 5_000));
@@ -182,6 +182,6 @@ describe('IsnGenerator', () => {
     assert.ok(Number.isInteger(t) && t >= 0 && t < MOD);
     assert.notEqual(t, g.isn(A, B, 0));
     assert.notEqual(g.tsOffset(B, A), t);
-    assert.equal(t, siphash24(SECRET, new TextEncoder().encode('ts|10.0.0.1|40000|10.0.0.2|80')).lo);
+    assert.equal(t, siphash24(SECRET, new TextEncoder().encode('ts|192.0.2.1|40000|192.0.2.2|80')).lo);
   });
 });

@@ -56,9 +56,12 @@ function serverTimeWait(p: Pair, unread: boolean): { ca: ConnId; cb: ConnId; fin
   return { ca, cb, fin };
 }
 
-/** A new SYN from A:40000, far ahead of the old connection's numbers, so it may reuse the tuple. */
-function reopeningSyn(): Segment {
-  return seg({ srcPort: 40000, dstPort: 80, seq: 0x7000_0000, flags: SYN });
+/**
+ * A new SYN from A:40000, a quarter of the sequence space ahead of the old connection's last
+ * number (its FIN), so it may reuse the tuple whatever ISNs the addresses hash to.
+ */
+function reopeningSyn(fin: Segment): Segment {
+  return seg({ srcPort: 40000, dstPort: 80, seq: seqAdd(fin.seq, 0x4000_0000), flags: SYN });
 }
 
 describe('Endpoint: a TIME-WAIT record answers and traces as the object would', () => {
@@ -149,7 +152,7 @@ describe('Endpoint: a SYN that may reuse a tuple in TIME-WAIT', () => {
       p.take('b', p.b.unlisten(1, 0));
       p.at(500);
       const mark = p.trace.length;
-      const out = p.b.handlePacket({ src: A_ADDR, dst: B_ADDR, seg: reopeningSyn() }, p.now);
+      const out = p.b.handlePacket({ src: A_ADDR, dst: B_ADDR, seg: reopeningSyn(fin) }, p.now);
       assert.deepEqual(
         out.packets.map((k) => [ctl(k.seg.flags), k.seg.seq, k.seg.ack]),
         [['ACK', fin.ack, seqAdd(fin.seq, 1)]],
@@ -165,12 +168,12 @@ describe('Endpoint: a SYN that may reuse a tuple in TIME-WAIT', () => {
 
     test(`${holder}, a full SYN queue: dropped (listen-overflow), TIME-WAIT stays`, () => {
       const p = new Pair();
-      const { cb } = serverTimeWait(p, unread);
+      const { cb, fin } = serverTimeWait(p, unread);
       p.take('b', p.b.unlisten(1, 0));
       p.b.listen({ port: 80 }, { synQueue: 0 });
       p.at(500);
       const mark = p.trace.length;
-      const out = p.b.handlePacket({ src: A_ADDR, dst: B_ADDR, seg: reopeningSyn() }, p.now);
+      const out = p.b.handlePacket({ src: A_ADDR, dst: B_ADDR, seg: reopeningSyn(fin) }, p.now);
       assert.deepEqual(out, { packets: [], events: [] });
       assert.deepEqual(traceOfB(p, mark).slice(1), ['drop listen-overflow']);
       assert.match(traceOfB(p, mark)[0] as string, /^recv SYN /);
@@ -181,10 +184,10 @@ describe('Endpoint: a SYN that may reuse a tuple in TIME-WAIT', () => {
 
     test(`${holder}, a listener with room: TIME-WAIT ends, the SYN makes a new connection`, () => {
       const p = new Pair();
-      const { cb } = serverTimeWait(p, unread);
+      const { cb, fin } = serverTimeWait(p, unread);
       p.at(500);
       const mark = p.trace.length;
-      const out = p.b.handlePacket({ src: A_ADDR, dst: B_ADDR, seg: reopeningSyn() }, p.now);
+      const out = p.b.handlePacket({ src: A_ADDR, dst: B_ADDR, seg: reopeningSyn(fin) }, p.now);
       assert.deepEqual(
         out.packets.map((k) => ctl(k.seg.flags)),
         ['SYN,ACK'],

@@ -1,4 +1,4 @@
-// Scenario-test helper (STYLE.md §7): two hosts A (10.0.0.1) and B (10.0.0.2) on a simulated link,
+// Scenario-test helper (STYLE.md §7): two hosts A (192.0.2.1) and B (192.0.2.2) on a simulated link,
 // a trace recorder with marks, and a compact ladder of what happened since a mark.
 //
 //   const net = pair({ latency: 10 });
@@ -13,8 +13,8 @@ import { type SimConn, type SimHost, SimNetwork } from '../../src/sim/index.js';
 import { compactLadder } from '../../src/trace/ladder.js';
 import { TraceRecorder } from '../../src/trace/recorder.js';
 
-export const A_ADDR = '10.0.0.1';
-export const B_ADDR = '10.0.0.2';
+export const A_ADDR = '192.0.2.1';
+export const B_ADDR = '192.0.2.2';
 export const B_PORT = 80;
 
 export interface PairOptions {

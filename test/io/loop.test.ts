@@ -10,8 +10,8 @@ import { encodePacket } from '../../src/wire/ip.js';
 import { makeSegment, parseCtl } from '../../src/wire/segment.js';
 
 const pkt = (n: number): Packet => ({
-  src: '10.0.0.1',
-  dst: '10.0.0.2',
+  src: '192.0.2.1',
+  dst: '192.0.2.2',
   seg: makeSegment({ srcPort: 1000, dstPort: 80, seq: n, flags: parseCtl('ACK') }),
 });
 const conn = (id: number, type: 'readable' | 'writable' | 'closed'): EndpointEvent => ({

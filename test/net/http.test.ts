@@ -45,18 +45,18 @@ interface World {
   stop(): Promise<void>;
 }
 
-/** An http.Server whose connections come from a finack listener on 10.0.0.1:80. */
+/** An http.Server whose connections come from a finack listener on 192.0.2.1:80. */
 async function world(handler: http.RequestListener): Promise<World> {
   const sim = new SimNetwork({ seed: 42 });
-  const server = netOf(sim.host('10.0.0.1'));
-  const client = netOf(sim.host('10.0.0.2'));
+  const server = netOf(sim.host('192.0.2.1'));
+  const client = netOf(sim.host('192.0.2.2'));
   const hs = http.createServer(handler);
   const accepted: Socket[] = [];
   const listener = server.createServer((sock) => {
     accepted.push(sock);
     hs.emit('connection', sock);
   });
-  await new Promise<void>((r) => listener.listen(80, '10.0.0.1', () => r()));
+  await new Promise<void>((r) => listener.listen(80, '192.0.2.1', () => r()));
   return {
     sim,
     server,
@@ -94,14 +94,14 @@ test('http: POST 5 MiB up and GET 6 MiB down over one finack connection (Connect
     });
   });
   const t0 = performance.now();
-  const sock = w.client.connect(80, '10.0.0.1') as Socket;
+  const sock = w.client.connect(80, '192.0.2.1') as Socket;
   const states: string[] = [];
   sock.on('close', () => states.push(`close ${sock.tcpState}`));
   const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
     const req = http.request(
       {
         method: 'POST',
-        host: '10.0.0.1',
+        host: '192.0.2.1',
         port: 80,
         path: '/upload',
         headers: { connection: 'close', 'content-length': up.length },
@@ -142,7 +142,7 @@ test('http: keep-alive agent reuses one finack connection for several requests',
   const remotePorts = new Set<number>();
   for (const n of sizes) {
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
-      const req = http.get({ host: '10.0.0.1', port: 80, path: `/?n=${n}`, agent }, resolve);
+      const req = http.get({ host: '192.0.2.1', port: 80, path: `/?n=${n}`, agent }, resolve);
       req.on('error', reject);
     });
     assert.equal(res.statusCode, 200);
@@ -171,11 +171,11 @@ test('http: Connection: close on every request makes one connection each, closed
     const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
       const req = http.get(
         {
-          host: '10.0.0.1',
+          host: '192.0.2.1',
           port: 80,
           path: '/',
           createConnection: () => {
-            const s = w.client.connect(80, '10.0.0.1') as Socket;
+            const s = w.client.connect(80, '192.0.2.1') as Socket;
             sockets.push(s);
             return s as unknown as import('node:net').Socket;
           },

@@ -23,8 +23,8 @@ function setup(
     link: { latency: opts.latency ?? 10 },
     ...(opts.trace ? { trace: opts.trace } : {}),
   });
-  const a = netOf(sim.host('10.0.0.1'), opts.time ? { time: opts.time } : {});
-  const b = netOf(sim.host('10.0.0.2'));
+  const a = netOf(sim.host('192.0.2.1'), opts.time ? { time: opts.time } : {});
+  const b = netOf(sim.host('192.0.2.2'));
   return { sim, a, b };
 }
 
@@ -38,19 +38,19 @@ async function until(pred: () => boolean): Promise<boolean> {
 }
 
 async function listening(srv: { listen: (...a: unknown[]) => unknown }, port = 80): Promise<void> {
-  await new Promise<void>((r) => srv.listen(port, '10.0.0.1', () => r()));
+  await new Promise<void>((r) => srv.listen(port, '192.0.2.1', () => r()));
 }
 
 test('keepalive: a silent peer is declared dead after 2 h idle + 10 probes, in well under a second', async () => {
   const { sim, a, b } = setup();
   const srv = a.createServer((s) => s.resume());
   await listening(srv);
-  const c = b.connect(80, '10.0.0.1');
+  const c = b.connect(80, '192.0.2.1');
   await new Promise<void>((r) => c.once('connect', () => r()));
   c.setKeepAlive(true); // initialDelay 0: the default idle time, 2 hours
   const errors: unknown[] = [];
   c.on('error', (e) => errors.push(e));
-  sim.partition('10.0.0.1', '10.0.0.2');
+  sim.partition('192.0.2.1', '192.0.2.2');
   const wall = performance.now();
   const t0 = sim.now;
   assert.equal(await closed(c), true);
@@ -69,10 +69,10 @@ test('keepalive with a live peer: probes are answered, the connection survives 5
   const { sim, a, b } = setup();
   const srv = a.createServer((s) => s.resume());
   await listening(srv);
-  const c = b.connect({ port: 80, host: '10.0.0.1', keepAlive: true, keepAliveInitialDelay: 60_000 });
+  const c = b.connect({ port: 80, host: '192.0.2.1', keepAlive: true, keepAliveInitialDelay: 60_000 });
   let probes = 0;
   sim.tap((p) => {
-    if (p.from === '10.0.0.2' && p.packet?.seg.payload.length === 0 && p.packet.seg.flags === ACK) probes++;
+    if (p.from === '192.0.2.2' && p.packet?.seg.payload.length === 0 && p.packet.seg.flags === ACK) probes++;
   });
   const t0 = sim.now;
   c.setTimeout(5 * HOUR, () => c.destroy());
@@ -86,9 +86,9 @@ test('retransmission exhausted: ETIMEDOUT on read; SYN retries exhausted: ETIMED
   const { sim, a, b } = setup();
   const srv = a.createServer((s) => s.resume());
   await listening(srv);
-  const c = b.connect(80, '10.0.0.1');
+  const c = b.connect(80, '192.0.2.1');
   await new Promise<void>((r) => c.once('connect', () => r()));
-  sim.partition('10.0.0.1', '10.0.0.2');
+  sim.partition('192.0.2.1', '192.0.2.2');
   const errs: { code: string; syscall: string }[] = [];
   c.on('error', (e) => errs.push(e as never));
   c.write('into the void');
@@ -97,14 +97,14 @@ test('retransmission exhausted: ETIMEDOUT on read; SYN retries exhausted: ETIMED
     errs.map((e) => [e.code, e.syscall]),
     [['ETIMEDOUT', 'read']],
   );
-  const d = b.connect(80, '10.0.0.1');
+  const d = b.connect(80, '192.0.2.1');
   const derrs: { code: string; syscall: string; address: string; port: number }[] = [];
   d.on('error', (e) => derrs.push(e as never));
   const t0 = sim.now;
   assert.equal(await closed(d), true);
   assert.deepEqual(
     derrs.map((e) => [e.code, e.syscall, e.address, e.port]),
-    [['ETIMEDOUT', 'connect', '10.0.0.1', 80]],
+    [['ETIMEDOUT', 'connect', '192.0.2.1', 80]],
   );
   assert.ok(sim.now - t0 > MINUTE, 'six SYN retransmissions with backoff');
   srv.close();
@@ -112,15 +112,15 @@ test('retransmission exhausted: ETIMEDOUT on read; SYN retries exhausted: ETIMED
 
 test('errors are shaped like node:net: ECONNREFUSED with errno, syscall, address, port and message', async () => {
   const { b } = setup();
-  const c = b.connect(81, '10.0.0.1');
+  const c = b.connect(81, '192.0.2.1');
   const hadError = closed(c);
   const err = await new Promise<Error & Record<string, unknown>>((r) => c.once('error', r as never));
   assert.equal(err.code, 'ECONNREFUSED');
   assert.equal(err.errno, -constants.errno.ECONNREFUSED);
   assert.equal(err.syscall, 'connect');
-  assert.equal(err.address, '10.0.0.1');
+  assert.equal(err.address, '192.0.2.1');
   assert.equal(err.port, 81);
-  assert.equal(err.message, 'connect ECONNREFUSED 10.0.0.1:81');
+  assert.equal(err.message, 'connect ECONNREFUSED 192.0.2.1:81');
   assert.equal(await hadError, true);
   assert.equal(c.pending, true);
 });
@@ -134,7 +134,7 @@ test('tcpState and readyState along a half-close; connections() shows the CLOSE-
     accepted(s);
   });
   await listening(srv);
-  const c = b.connect(80, '10.0.0.1');
+  const c = b.connect(80, '192.0.2.1');
   c.resume(); // a socket nobody reads never emits 'end' (as in Node)
   const seen: string[] = [];
   for (const ev of ['connect', 'finish', 'end', 'close'])
@@ -151,7 +151,7 @@ test('tcpState and readyState along a half-close; connections() shows the CLOSE-
   assert.equal(cw.local.port, 80);
   // The server's ACK of the FIN is still on its way (10 ms of network time).
   assert.ok(await until(() => b.connections().find((r) => r.conn !== undefined)?.state === 'FIN-WAIT-2'));
-  assert.match(formatConnections(rows), /^State .*\nLISTEN .*\nCLOSE-WAIT +0 +0 10\.0\.0\.1:80 +10\.0\.0\.2:\d+/);
+  assert.match(formatConnections(rows), /^State .*\nLISTEN .*\nCLOSE-WAIT +0 +0 192\.0\.2\.1:80 +192\.0\.2\.2:\d+/);
   assert.equal(server.readyState, 'writeOnly');
   server.end('late');
   assert.equal(await closed(c), false);
@@ -171,7 +171,7 @@ test('tcpState and readyState along a half-close; connections() shows the CLOSE-
 });
 
 test("the seed's close through this API: same states and seq/ack values as the core's scenario", async () => {
-  const states: Record<string, string[]> = { '10.0.0.1': [], '10.0.0.2': [] };
+  const states: Record<string, string[]> = { '192.0.2.1': [], '192.0.2.2': [] };
   const { sim, a, b } = setup({
     trace: (e) => {
       if (e.type === 'state' && e.conn !== '' && e.to !== 'LISTEN') states[e.endpoint]?.push(e.to);
@@ -188,7 +188,7 @@ test("the seed's close through this API: same states and seq/ack values as the c
     });
   });
   await listening(srv);
-  const c = b.connect(80, '10.0.0.1');
+  const c = b.connect(80, '192.0.2.1');
   let got = '';
   c.on('data', (d) => (got += d));
   await new Promise<void>((r) => c.once('connect', () => r()));
@@ -196,7 +196,7 @@ test("the seed's close through this API: same states and seq/ack values as the c
   sim.tap((p) => {
     const s = p.packet?.seg;
     if (s === undefined) return;
-    const who = p.from === '10.0.0.2' ? 'client' : 'server';
+    const who = p.from === '192.0.2.2' ? 'client' : 'server';
     rel.push({ t: p.t, who, flags: s.flags & ~0x08, seq: s.seq, ack: s.ack, len: s.payload.length });
   });
   c.end();
@@ -222,8 +222,8 @@ test("the seed's close through this API: same states and seq/ack values as the c
     ['client', ACK, 2, 18, 0],
   ]);
   assert.equal(got, LAST);
-  assert.deepEqual(states['10.0.0.2'], ['SYN-SENT', 'ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT']);
-  assert.deepEqual(states['10.0.0.1'], ['SYN-RECEIVED', 'ESTABLISHED', 'CLOSE-WAIT', 'LAST-ACK', 'CLOSED']);
+  assert.deepEqual(states['192.0.2.2'], ['SYN-SENT', 'ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT']);
+  assert.deepEqual(states['192.0.2.1'], ['SYN-RECEIVED', 'ESTABLISHED', 'CLOSE-WAIT', 'LAST-ACK', 'CLOSED']);
   srv.close();
 });
 
@@ -231,7 +231,7 @@ test('virtual time: a 2-hour socket timeout fires at exactly 2 h of network time
   const { sim, a, b } = setup();
   const srv = a.createServer((s) => s.resume());
   await listening(srv);
-  const c = b.connect(80, '10.0.0.1');
+  const c = b.connect(80, '192.0.2.1');
   await new Promise<void>((r) => c.once('connect', () => r()));
   const t0 = sim.now;
   const wall = performance.now();
@@ -248,7 +248,7 @@ test('real-time mode: network time follows the wall clock', async () => {
   const srv = a.createServer((s) => s.on('data', (d) => s.end(d)));
   await listening(srv);
   const wall = performance.now();
-  const c = b.connect(80, '10.0.0.1');
+  const c = b.connect(80, '192.0.2.1');
   c.on('connect', () => c.write('echo'));
   let got = '';
   c.on('data', (d) => (got += d));
@@ -265,10 +265,10 @@ test('real-time mode: network time follows the wall clock', async () => {
 test('server: listen forms, port 0, address(), EADDRINUSE shape, close(cb) when not running', async () => {
   const { a } = setup();
   const s1 = a.createServer();
-  await new Promise<void>((r) => s1.listen({ port: 0, host: '10.0.0.1', backlog: 4 }, () => r()));
+  await new Promise<void>((r) => s1.listen({ port: 0, host: '192.0.2.1', backlog: 4 }, () => r()));
   const addr = s1.address();
   assert.ok(addr && addr.port >= 49152, 'ephemeral');
-  assert.deepEqual({ ...addr, port: 0 }, { address: '10.0.0.1', family: 'IPv4', port: 0 });
+  assert.deepEqual({ ...addr, port: 0 }, { address: '192.0.2.1', family: 'IPv4', port: 0 });
   const s2 = a.createServer();
   const err = await new Promise<Error & Record<string, unknown>>((r) => {
     s2.once('error', r as never);
@@ -281,7 +281,7 @@ test('server: listen forms, port 0, address(), EADDRINUSE shape, close(cb) when 
   const s3 = a.createServer();
   const e3 = await new Promise<Error & Record<string, unknown>>((r) => {
     s3.once('error', r as never);
-    s3.listen(8080, '192.0.2.1');
+    s3.listen(8080, '203.0.113.77');
   });
   assert.equal(e3.code, 'EADDRNOTAVAIL');
   const notRunning = await new Promise<Error & { code?: string }>((r) => a.createServer().close(r as never));
@@ -289,7 +289,7 @@ test('server: listen forms, port 0, address(), EADDRINUSE shape, close(cb) when 
   assert.throws(() => s1.listen(0), { code: 'ERR_SERVER_ALREADY_LISTEN' });
   await new Promise<void>((r) => s1.close(() => r()));
   assert.equal(s1.address(), null);
-  assert.equal(a.isIP('10.0.0.1'), 4);
+  assert.equal(a.isIP('192.0.2.1'), 4);
   assert.equal(a.isIP('::1'), 6);
   assert.equal(a.isIP('host'), 0);
 });
@@ -308,15 +308,15 @@ test('new Socket() then connect(); localhost resolves to the host itself with a 
   let got = '';
   s.on('data', (d) => (got += d));
   await closed(s);
-  assert.deepEqual(lookups, [[null, '10.0.0.1', 4, 'localhost']]);
+  assert.deepEqual(lookups, [[null, '192.0.2.1', 4, 'localhost']]);
   assert.equal(got, 'self');
   srv.close();
 });
 
 test('backpressure: write() is false once the send buffer and the stream are full; drain follows; bytes intact', async () => {
   const sim = new SimNetwork({ seed: 5, config: { sendBuffer: 8192, recvBuffer: 8192 } });
-  const a = netOf(sim.host('10.0.0.1'));
-  const b = netOf(sim.host('10.0.0.2'));
+  const a = netOf(sim.host('192.0.2.1'));
+  const b = netOf(sim.host('192.0.2.2'));
   let received = 0;
   let server!: Socket;
   const srv = a.createServer((s) => {
@@ -325,7 +325,7 @@ test('backpressure: write() is false once the send buffer and the stream are ful
     s.on('data', (d) => (received += d.length));
   });
   await listening(srv);
-  const c = b.connect(80, '10.0.0.1');
+  const c = b.connect(80, '192.0.2.1');
   await new Promise<void>((r) => c.once('connect', () => r()));
   const N = 32;
   const results: boolean[] = [];
@@ -361,7 +361,7 @@ test('diagnostics_channel: client and server sockets are published', async () =>
   const { a, b } = setup();
   const srv = a.createServer((s) => s.end());
   await listening(srv);
-  const c = b.connect(80, '10.0.0.1');
+  const c = b.connect(80, '192.0.2.1');
   c.resume();
   await closed(c);
   dc.unsubscribe('finack.net.client.socket', onClient);

@@ -30,8 +30,8 @@ import { RST } from '../../src/wire/segment.js';
 
 export const CLIENT = 'client';
 export const SERVER = 'server';
-export const CLIENT_ADDR = '10.0.0.1';
-export const SERVER_ADDR = '10.0.0.2';
+export const CLIENT_ADDR = '192.0.2.1';
+export const SERVER_ADDR = '192.0.2.2';
 export const SERVER_PORT = 80;
 
 export const CLOSE_ORDERS = [

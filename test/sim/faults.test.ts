@@ -5,8 +5,8 @@ import type { Packet } from '../../src/core/endpoint.js';
 import { FaultTable, matchers } from '../../src/sim/faults.js';
 import { makeSegment, parseCtl } from '../../src/wire/segment.js';
 
-const C = '10.0.0.1';
-const S = '10.0.0.2';
+const C = '192.0.2.1';
+const S = '192.0.2.2';
 const names: Record<string, string> = { client: C, server: S };
 const table = () => new FaultTable((s) => names[s] ?? s);
 

@@ -9,8 +9,8 @@ import { SimNetwork, type SimNetworkOptions, type WirePacket } from '../../src/s
 import { TraceRecorder } from '../../src/trace/recorder.js';
 import { ctl } from '../../src/wire/segment.js';
 
-const CLIENT = '10.0.0.1';
-const SERVER = '10.0.0.2';
+const CLIENT = '192.0.2.1';
+const SERVER = '192.0.2.2';
 
 function pair(opts: SimNetworkOptions = {}) {
   const rec = new TraceRecorder();
@@ -220,18 +220,18 @@ test('connections() lists the listener and the connection like ss', () => {
 test('IPv6 hosts: handshake and data over real IPv6 packets', () => {
   const rec = new TraceRecorder();
   const sim = new SimNetwork({ seed: 5, trace: rec.sink });
-  const a = sim.host('fd00::1', { name: 'a' });
-  const b = sim.host('FD00:0:0::2', { name: 'b' });
-  assert.equal(b.addr, 'fd00::2');
+  const a = sim.host('2001:db8::1', { name: 'a' });
+  const b = sim.host('2001:DB8:0:0::2', { name: 'b' });
+  assert.equal(b.addr, '2001:db8::2');
   const versions: number[] = [];
   sim.tap((p) => versions.push((p.bytes[0] ?? 0) >> 4));
   const l = b.listen(443);
-  const c = a.connect({ addr: 'fd00::2', port: 443 });
+  const c = a.connect({ addr: '2001:db8::2', port: 443 });
   sim.runFor(30);
   c.write('over v6');
   sim.runFor(300);
   assert.equal(l.accepted[0]?.receivedText(), 'over v6');
-  assert.deepEqual(l.accepted[0]?.remote, { addr: 'fd00::1', port: c.local?.port });
+  assert.deepEqual(l.accepted[0]?.remote, { addr: '2001:db8::1', port: c.local?.port });
   assert.ok(versions.length >= 4 && versions.every((v) => v === 6));
 });
 
@@ -249,7 +249,7 @@ test('ISNs and ephemeral ports derive from the seed and the host address', () =>
   };
   assert.equal(firstSyn(1), firstSyn(1));
   assert.notEqual(firstSyn(1), firstSyn(2));
-  assert.notEqual(firstSyn(1), firstSyn(1, '10.0.0.3'));
+  assert.notEqual(firstSyn(1), firstSyn(1, '192.0.2.3'));
 });
 
 test('SimConn: autoRead off leaves data for read(); on() handlers run after the bookkeeping', () => {

@@ -29,7 +29,7 @@ import { BLOCKED, SocketKernel } from '../../src/socket/kernel.js';
 import { type BehaviourFlags, LINUX_PROFILE } from '../../src/socket/profiles.js';
 import { ACK, FIN, makeSegment, PSH, RST, type Segment, SYN } from '../../src/wire/segment.js';
 
-const L = '192.168.0.1';
+const L = '198.51.100.201';
 const R = '192.0.2.1';
 
 function server() {

@@ -118,15 +118,15 @@ test('readPcap: big-endian and nanosecond files, and a cut-off last record count
 function simCapture(): { bytes: Uint8Array; sends: number; wire: number; rec: TraceRecorder } {
   const rec = new TraceRecorder();
   const sim = new SimNetwork({ seed: 3, trace: rec.sink });
-  const client = sim.host('10.0.0.1', { name: 'client' });
-  const server = sim.host('10.0.0.2', { name: 'server' });
+  const client = sim.host('192.0.2.1', { name: 'client' });
+  const server = sim.host('192.0.2.2', { name: 'server' });
   const chunks: Uint8Array[] = [];
   const writer = new PcapWriter((c) => chunks.push(c));
   let wire = 0;
   sim.tap(() => wire++);
   sim.tap(pcapTap(writer, Date.UTC(2026, 0, 1)));
   const l = server.listen(80);
-  const c = client.connect({ addr: '10.0.0.2', port: 80 });
+  const c = client.connect({ addr: '192.0.2.2', port: 80 });
   sim.runFor(50);
   c.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
   c.shutdown();
@@ -252,8 +252,8 @@ test('pcapFromTrace rebuilds from the trace alone exactly the packets the tap sa
 });
 
 test('parseConnLabel: IPv4, bracketed IPv6, junk', () => {
-  assert.deepEqual(parseConnLabel('10.0.0.1:49152>10.0.0.2:80'), { local: '10.0.0.1', remote: '10.0.0.2' });
-  assert.deepEqual(parseConnLabel('[fd00::1]:5>[fd00::2]:80'), { local: 'fd00::1', remote: 'fd00::2' });
+  assert.deepEqual(parseConnLabel('192.0.2.1:49152>192.0.2.2:80'), { local: '192.0.2.1', remote: '192.0.2.2' });
+  assert.deepEqual(parseConnLabel('[2001:db8::1]:5>[2001:db8::2]:80'), { local: '2001:db8::1', remote: '2001:db8::2' });
   assert.equal(parseConnLabel(''), undefined);
-  assert.equal(parseConnLabel('10.0.0.1:1'), undefined);
+  assert.equal(parseConnLabel('192.0.2.1:1'), undefined);
 });

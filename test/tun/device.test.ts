@@ -33,17 +33,17 @@ function tunCode(fn: () => unknown): string {
 }
 
 test('addresses, prefixes and names are checked before anything is created', () => {
-  assert.deepEqual(parseCidr('10.9.0.1/24'), { addr: '10.9.0.1', prefix: 24, family: 4 });
-  assert.deepEqual(parseCidr('fd00::1/64'), { addr: 'fd00::1', prefix: 64, family: 6 });
+  assert.deepEqual(parseCidr('198.51.100.1/24'), { addr: '198.51.100.1', prefix: 24, family: 4 });
+  assert.deepEqual(parseCidr('2001:db8::1/64'), { addr: '2001:db8::1', prefix: 64, family: 6 });
   for (const bad of [
-    '10.9.0.1',
-    '10.9.0.1/33',
-    '10.9.0.300/24',
-    'fd00::1/129',
+    '198.51.100.1',
+    '198.51.100.1/33',
+    '198.51.100.300/24',
+    '2001:db8::1/129',
     'x/8',
     '/8',
-    '10.9.0.1/',
-    '10.9.0.1/-1',
+    '198.51.100.1/',
+    '198.51.100.1/-1',
   ]) {
     assert.equal(
       tunCode(() => parseCidr(bad)),
@@ -51,7 +51,7 @@ test('addresses, prefixes and names are checked before anything is created', () 
       bad,
     );
   }
-  assert.equal(checkAddress('fd00::2'), 6);
+  assert.equal(checkAddress('2001:db8::2'), 6);
   assert.equal(
     tunCode(() => checkAddress('10.9.0')),
     'ERR_TUN_BAD_ADDRESS',
@@ -65,11 +65,11 @@ test('addresses, prefixes and names are checked before anything is created', () 
     );
   }
   assert.equal(
-    tunCode(() => TunDevice.open({ name: 'ok0', kernelAddrs: ['10.0.0.1/40'] })),
+    tunCode(() => TunDevice.open({ name: 'ok0', kernelAddrs: ['192.0.2.1/40'] })),
     'ERR_TUN_BAD_ADDRESS',
   );
   assert.equal(
-    tunCode(() => TunDevice.open({ name: 'ok0', mtu: 1000, kernelAddrs: ['fd00::1/64'] })),
+    tunCode(() => TunDevice.open({ name: 'ok0', mtu: 1000, kernelAddrs: ['2001:db8::1/64'] })),
     'ERR_TUN_BAD_MTU',
   );
 });
@@ -115,16 +115,19 @@ test('CLI: usage errors exit 2, bad addresses exit 1 before any interface exists
   io = captureIo();
   assert.equal(await runServe([...tunArgs(), '--port', '7', '--mode', 'bogus'], io), 2);
   io = captureIo();
-  assert.equal(await runServe(['--tun', 'x0', '--kernel-addr', '10.9.0.1', '--addr', FINACK, '--port', '7'], io), 1);
+  assert.equal(
+    await runServe(['--tun', 'x0', '--kernel-addr', '198.51.100.1', '--addr', FINACK, '--port', '7'], io),
+    1,
+  );
   assert.match(io.err, /ERR_TUN_BAD_ADDRESS/);
   io = captureIo();
   assert.equal(
-    await runServe(['--tun', 'x0', '--kernel-addr', '10.9.0.1/24', '--addr', 'fd00::2', '--port', '7'], io),
+    await runServe(['--tun', 'x0', '--kernel-addr', '198.51.100.1/24', '--addr', '2001:db8::2', '--port', '7'], io),
     1,
   );
   assert.match(io.err, /different families/);
   io = captureIo();
-  assert.equal(await runConnect([...tunArgs(), 'fd00::1', '80'], io), 1);
+  assert.equal(await runConnect([...tunArgs(), '2001:db8::1', '80'], io), 1);
   assert.match(io.err, /ERR_TUN_BAD_ADDRESS/);
   io = captureIo();
   assert.equal(await runConnect([...tunArgs(), KERNEL], io), 2);
@@ -141,12 +144,21 @@ test('name in use (another finack holds it, or a non-TUN device has it): ERR_TUN
     const r2 = await second.wait(20_000);
     assert.equal(r2.code, 1);
     assert.match(r2.stderr, /ERR_TUN_NAME_IN_USE/);
-    const lo = ns.finack('serve', ['--tun', 'lo', '--kernel-addr', '10.9.1.1/24', '--addr', '10.9.1.2', '--port', '8']);
+    const lo = ns.finack('serve', [
+      '--tun',
+      'lo',
+      '--kernel-addr',
+      '203.0.113.1/24',
+      '--addr',
+      '203.0.113.2',
+      '--port',
+      '8',
+    ]);
     const r3 = await lo.wait(20_000);
     assert.equal(r3.code, 1);
     assert.match(r3.stderr, /ERR_TUN_NAME_IN_USE/);
     // The refused attempts changed nothing: lo has no new address, the first server still works.
-    assert.doesNotMatch(ns.run('ip', ['addr', 'show', 'dev', 'lo']).stdout, /10\.9\.1\.1/);
+    assert.doesNotMatch(ns.run('ip', ['addr', 'show', 'dev', 'lo']).stdout, /203\.0\.113\.1/);
     assert.equal(first.done, false);
     first.kill('SIGTERM');
     const r1 = await first.wait(10_000);
@@ -182,7 +194,7 @@ test('a failing configuration step leaves nothing behind: our interface vanishes
 import { TunDevice } from ${JSON.stringify(`${ROOT}/src/drivers/tun/device.ts`)};
 try {
   // The same address twice: the second 'ip addr add' fails.
-  TunDevice.open({ name: ${JSON.stringify(name)}, kernelAddrs: ['10.9.5.1/24', 'fd00:5::1/64', '10.9.5.1/24'] });
+  TunDevice.open({ name: ${JSON.stringify(name)}, kernelAddrs: ['203.0.113.51/24', '2001:db8:5::1/64', '203.0.113.51/24'] });
   console.log('OPENED');
 } catch (e) { console.log(e.code); }
 `;
@@ -196,7 +208,7 @@ try {
     const r2 = await attach.wait(20_000);
     assert.equal(r2.stdout.trim(), 'ERR_TUN_CONFIG', r2.stderr);
     const show = ns.run('ip', ['addr', 'show', 'dev', 'ftkeep0']).stdout;
-    assert.doesNotMatch(show, /10\.9\.5\.1|fd00:5::1/);
+    assert.doesNotMatch(show, /203\.0\.113\.51|2001:db8:5::1/);
     assert.doesNotMatch(show.split('\n')[0] ?? '', /[<,]UP[,>]/);
   });
 });

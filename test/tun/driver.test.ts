@@ -62,8 +62,8 @@ function pair(mtu = 1500) {
       trace: (e) => trace.push(e),
       captureTime: () => clock.now(),
     });
-  const server = mk(da, '10.0.0.1', 'server');
-  const client = mk(db, '10.0.0.2', 'client');
+  const server = mk(da, '192.0.2.1', 'server');
+  const client = mk(db, '192.0.2.2', 'client');
   /** Runs the virtual clock until `done()` or `limit` ms have passed (bounded). */
   const runUntil = (done: () => boolean, limit = 120_000): void => {
     const end = clock.now() + limit;
@@ -100,7 +100,7 @@ test('1 MB through write()/drain, half-close, reply after the FIN, both sides CL
       c.end();
     });
   });
-  const c = client.connect('10.0.0.1', 80);
+  const c = client.connect('192.0.2.1', 80);
   const data = pattern(1_000_000);
   let drains = 0;
   let firstWrite: boolean | undefined;
@@ -133,7 +133,7 @@ test('MSS comes from the MTU: the SYN announces MTU - 40 and no packet exceeds t
     s.on('data', () => {});
     s.on('end', () => s.end());
   });
-  const c = client.connect('10.0.0.1', 80);
+  const c = client.connect('192.0.2.1', 80);
   c.on('connect', () => {
     c.write(pattern(50_000));
     c.end();
@@ -168,7 +168,7 @@ test('a packet with a bad TCP checksum is dropped (traced as checksum) and the c
     s.end();
     s.on('end', () => {});
   });
-  const c = client.connect('10.0.0.1', 80);
+  const c = client.connect('192.0.2.1', 80);
   const got: Uint8Array[] = [];
   c.on('data', (d) => got.push(new Uint8Array(d)));
   c.on('end', () => c.end());
@@ -188,7 +188,7 @@ test('pause() stops delivery and lets the window close; resume() delivers everyt
     c.on('data', (d) => got.push(new Uint8Array(d)));
     c.on('end', () => c.end());
   });
-  const c = client.connect('10.0.0.1', 80);
+  const c = client.connect('192.0.2.1', 80);
   const data = pattern(800_000);
   c.on('connect', () => {
     c.write(data);
@@ -216,13 +216,13 @@ test('close() sends what is queued first, then FIN; abort() resets the peer (ECO
   server.listen(81, (c) => {
     c.on('data', () => c.abort());
   });
-  const c = client.connect('10.0.0.1', 80);
+  const c = client.connect('192.0.2.1', 80);
   const data = pattern(600_000);
   c.on('connect', () => {
     c.write(data);
     c.close();
   });
-  const c2 = client.connect('10.0.0.1', 81);
+  const c2 = client.connect('192.0.2.1', 81);
   c2.on('connect', () => c2.write(pattern(10)));
   c2.on('error', (e) => errors.push(e.code));
   runUntil(() => c.closed && c2.closed);

@@ -156,9 +156,9 @@ s.on('error', (e) => { console.log('ERROR', e.code); process.exit(3); });
     const before = serve.stderr.length;
     process.kill(serve.child.pid as number, 'SIGUSR2');
     // The table's LISTEN row (the --verbose state lines never contain one).
-    await serve.until((p) => /LISTEN .*10\.9\.0\.2:9/.test(p.stderr.slice(before)), 5000, 'the connection table');
+    await serve.until((p) => /LISTEN .*198\.51\.100\.2:9/.test(p.stderr.slice(before)), 5000, 'the connection table');
     assert.match(serve.stderr.slice(before), /FIN-WAIT-2/);
-    assert.match(serve.stderr.slice(before), /LISTEN .*10\.9\.0\.2:9/);
+    assert.match(serve.stderr.slice(before), /LISTEN .*198\.51\.100\.2:9/);
     client.child.stdin?.write('go\n');
     await client.until((p) => p.stdout.includes('CLOSED'), 10_000, 'the client to close');
     await serveDone(serve);

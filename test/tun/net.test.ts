@@ -41,7 +41,7 @@ class MemDevice implements PacketDevice {
 function driverPair(
   deliver: (fn: () => void) => void,
   clock?: () => VirtualClock,
-  addrs: [string[], string[]] = [['10.0.0.1'], ['10.0.0.2']],
+  addrs: [string[], string[]] = [['192.0.2.1'], ['192.0.2.2']],
 ) {
   const da = new MemDevice('a', deliver);
   const db = new MemDevice('b', deliver);
@@ -105,15 +105,15 @@ async function halfCloseOverDrivers(server: TunDriver, client: TunDriver, time: 
       s.end(`after your FIN: ${all.length} ${sha(all)}`);
     });
   });
-  await new Promise<void>((r) => srv.listen(7, '10.0.0.1', () => r()));
-  assert.deepEqual(srv.address(), { address: '10.0.0.1', family: 'IPv4', port: 7 });
+  await new Promise<void>((r) => srv.listen(7, '192.0.2.1', () => r()));
+  assert.deepEqual(srv.address(), { address: '192.0.2.1', family: 'IPv4', port: 7 });
   // The CLI's TunConnection path on another port of the same driver.
   const echoed: string[] = [];
   server.listen(9, (c) => {
     c.on('data', (d) => c.write(d));
     c.on('end', () => c.end());
   });
-  const raw = client.connect('10.0.0.1', 9);
+  const raw = client.connect('192.0.2.1', 9);
   raw.on('data', (d) => echoed.push(Buffer.from(d).toString()));
   // The raw client closes first: its 'close' waits out TIME-WAIT; the peer's FIN is enough here.
   const rawEnded = new Promise<void>((r) => raw.once('end', () => r()));
@@ -124,7 +124,7 @@ async function halfCloseOverDrivers(server: TunDriver, client: TunDriver, time: 
 
   const payload = Buffer.alloc(300_000, 'x');
   const clientLog: string[] = [];
-  const c = cNet.connect({ port: 7, host: '10.0.0.1', allowHalfOpen: true });
+  const c = cNet.connect({ port: 7, host: '192.0.2.1', allowHalfOpen: true });
   record(c, clientLog);
   let reply = '';
   c.on('data', (d: Buffer) => (reply += d));
@@ -137,10 +137,10 @@ async function halfCloseOverDrivers(server: TunDriver, client: TunDriver, time: 
   await within(rawEnded, 20_000, `${time}: raw end`);
   assert.equal(reply, `after your FIN: ${payload.length} ${sha(payload)}`);
   assert.deepEqual(clientLog, ['connect open', 'finish readOnly', 'end closed TIME-WAIT', 'close false']);
-  assert.deepEqual(serverLog.slice(0, 3), ['connection 10.0.0.2 open', 'end writeOnly CLOSE-WAIT', 'finish closed']);
+  assert.deepEqual(serverLog.slice(0, 3), ['connection 192.0.2.2 open', 'end writeOnly CLOSE-WAIT', 'finish closed']);
   assert.equal(serverLog[3], 'close false');
   assert.equal(echoed.join(''), 'raw path');
-  assert.equal(local, '10.0.0.2 10.0.0.1:7 IPv4');
+  assert.equal(local, '192.0.2.2 192.0.2.1:7 IPv4');
   assert.equal(c.localAddress, undefined, 'forgotten once destroyed, as in Node');
   assert.equal(c.remotePort, 7, 'cached once asked, as in Node');
   assert.equal(c.bytesWritten, payload.length);
@@ -171,8 +171,8 @@ test('net over a dual-stack TunDriver (virtual time): IPv6 and IPv4 peers, liste
     (fn) => clock.schedule(clock.now() + 1, fn),
     () => clock,
     [
-      ['10.0.0.1', 'fd00::1'],
-      ['10.0.0.2', 'fd00::2'],
+      ['192.0.2.1', '2001:db8::1'],
+      ['192.0.2.2', '2001:db8::2'],
     ],
   );
   const seen: string[] = [];
@@ -183,10 +183,10 @@ test('net over a dual-stack TunDriver (virtual time): IPv6 and IPv4 peers, liste
   await new Promise<void>((r) => srv.listen(80, () => r()));
   assert.deepEqual(srv.address(), { address: '::', family: 'IPv6', port: 80 });
   const only6 = server.net.createServer((s) => s.end('six'));
-  await new Promise<void>((r) => only6.listen(81, 'fd00::1', () => r()));
-  assert.deepEqual(only6.address(), { address: 'fd00::1', family: 'IPv6', port: 81 });
+  await new Promise<void>((r) => only6.listen(81, '2001:db8::1', () => r()));
+  assert.deepEqual(only6.address(), { address: '2001:db8::1', family: 'IPv6', port: 81 });
   const bad = server.net.createServer();
-  const err = await new Promise<NodeJS.ErrnoException>((r) => bad.listen(82, '10.9.9.9').once('error', r));
+  const err = await new Promise<NodeJS.ErrnoException>((r) => bad.listen(82, '203.0.113.9').once('error', r));
   assert.equal(err.code, 'EADDRNOTAVAIL');
 
   const read = (s: Socket) =>
@@ -195,14 +195,14 @@ test('net over a dual-stack TunDriver (virtual time): IPv6 and IPv4 peers, liste
       s.on('data', (d: Buffer) => (got += d));
       s.on('close', () => r(got));
     });
-  assert.equal(await read(client.net.connect(80, 'fd00::1')), 'hi');
-  assert.equal(await read(client.net.connect(80, '10.0.0.1')), 'hi');
-  assert.equal(await read(client.net.connect(81, 'fd00::1')), 'six');
-  // Port 81 listens on fd00::1 only: the IPv4 address answers with a RST.
-  const refused = client.net.connect(81, '10.0.0.1');
+  assert.equal(await read(client.net.connect(80, '2001:db8::1')), 'hi');
+  assert.equal(await read(client.net.connect(80, '192.0.2.1')), 'hi');
+  assert.equal(await read(client.net.connect(81, '2001:db8::1')), 'six');
+  // Port 81 listens on 2001:db8::1 only: the IPv4 address answers with a RST.
+  const refused = client.net.connect(81, '192.0.2.1');
   const e = await new Promise<NodeJS.ErrnoException>((r) => refused.once('error', r));
   assert.equal(e.code, 'ECONNREFUSED');
-  assert.deepEqual(seen, ['fd00::2 IPv6 -> fd00::1:80', '10.0.0.2 IPv4 -> 10.0.0.1:80']);
+  assert.deepEqual(seen, ['2001:db8::2 IPv6 -> 2001:db8::1:80', '192.0.2.2 IPv4 -> 192.0.2.1:80']);
   srv.close();
   only6.close();
   server.net.driver.stop();
@@ -218,7 +218,7 @@ test('net over TunDriver, real time (NodeClock, in-memory devices): half-close; 
     // An idle timeout in real time: 'timeout' after about 50 ms without traffic.
     const srv = server.net.createServer(() => {});
     await new Promise<void>((r) => srv.listen(8, () => r()));
-    const c = client.net.connect(8, '10.0.0.1');
+    const c = client.net.connect(8, '192.0.2.1');
     await within(new Promise<void>((r) => c.once('connect', () => r())), 5_000, 'connect');
     const t0 = performance.now();
     await within(new Promise<void>((r) => c.setTimeout(50, () => r())), 5_000, "'timeout'");

@@ -13,10 +13,10 @@ import { nativeAvailable } from '../../src/drivers/tun/native.js';
 export const ROOT = resolve(import.meta.dirname, '../..');
 // The real entry point, so the tests go through the same dispatch as the `finack` binary.
 export const CLI = join(ROOT, 'src/cli/main.ts');
-export const KERNEL = '10.9.0.1';
-export const FINACK = '10.9.0.2';
-export const KERNEL6 = 'fd00:9::1';
-export const FINACK6 = 'fd00:9::2';
+export const KERNEL = '198.51.100.1';
+export const FINACK = '198.51.100.2';
+export const KERNEL6 = '2001:db8:9::1';
+export const FINACK6 = '2001:db8:9::2';
 export const IFNAME = 'ft0';
 
 const TOOL_PACKAGES: Record<string, string> = {

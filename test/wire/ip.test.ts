@@ -51,7 +51,7 @@ describe('encodePacket', () => {
 
   test('ttl / hop limit, tos / traffic class, flow label, df', () => {
     const seg = { ...SYN_SEG, options: {} };
-    const v4 = encodePacket({ src: '10.0.0.1', dst: '10.0.0.2', seg }, { ttl: 7, tos: 0x10, df: false });
+    const v4 = encodePacket({ src: '192.0.2.1', dst: '192.0.2.2', seg }, { ttl: 7, tos: 0x10, df: false });
     assert.deepEqual([v4[1], v4[6], v4[8]], [0x10, 0, 7]);
     const v6 = encodePacket({ src: '::1', dst: '::2', seg }, { ttl: 7, tos: 0xab, flowLabel: 0xfedcb });
     assert.equal(toHex(v6.subarray(0, 8)), '6abfedcb00140607');
@@ -60,19 +60,23 @@ describe('encodePacket', () => {
   test('misuse throws UsageError ERR_INVALID_ARG_VALUE', () => {
     const seg = SYN_SEG;
     const cases: (() => unknown)[] = [
-      () => encodePacket({ src: '10.0.0.256', dst: '10.0.0.1', seg }),
-      () => encodePacket({ src: '10.0.0.1', dst: 'localhost', seg }),
-      () => encodePacket({ src: '10.0.0.1', dst: '::1', seg }),
-      () => encodePacket({ src: '::1', dst: '10.0.0.1', seg }),
+      () => encodePacket({ src: '192.0.2.256', dst: '192.0.2.1', seg }),
+      () => encodePacket({ src: '192.0.2.1', dst: 'localhost', seg }),
+      () => encodePacket({ src: '192.0.2.1', dst: '::1', seg }),
+      () => encodePacket({ src: '::1', dst: '192.0.2.1', seg }),
       () => encodePacket({ src: '::1', dst: '::g', seg }),
-      () => encodePacket({ src: '10.0.0.1', dst: '10.0.0.2', seg: { ...seg, payload: new Uint8Array(65535 - 40) } }),
+      () => encodePacket({ src: '192.0.2.1', dst: '192.0.2.2', seg: { ...seg, payload: new Uint8Array(65535 - 40) } }),
       () => encodePacket({ src: '::1', dst: '::2', seg: { ...seg, payload: new Uint8Array(65535 - 19) } }),
-      () => encodePacket({ src: '10.0.0.1', dst: '10.0.0.2', seg: { ...seg, seq: -1 } }),
+      () => encodePacket({ src: '192.0.2.1', dst: '192.0.2.2', seg: { ...seg, seq: -1 } }),
     ];
     for (const f of cases)
       assert.throws(f, (e: unknown) => e instanceof UsageError && e.code === 'ERR_INVALID_ARG_VALUE');
     // The limits themselves fit.
-    const v4 = encodePacket({ src: '10.0.0.1', dst: '10.0.0.2', seg: { ...seg, payload: new Uint8Array(65535 - 60) } });
+    const v4 = encodePacket({
+      src: '192.0.2.1',
+      dst: '192.0.2.2',
+      seg: { ...seg, payload: new Uint8Array(65535 - 60) },
+    });
     assert.equal(v4.length, 65535);
     const v6 = encodePacket({ src: '::1', dst: '::2', seg: { ...seg, payload: new Uint8Array(65535 - 40) } });
     assert.equal(v6.length, 65535 + 40);
@@ -93,8 +97,8 @@ describe('decodePacket', () => {
 
   test('the payload is a view into the packet', () => {
     const bytes = encodePacket({
-      src: '10.0.0.1',
-      dst: '10.0.0.2',
+      src: '192.0.2.1',
+      dst: '192.0.2.2',
       seg: { ...SYN_SEG, flags: ACK, options: {}, payload: hex('0102030405') },
     });
     const r = decodePacket(bytes);
@@ -127,7 +131,7 @@ describe('decodePacket', () => {
   });
 
   test('a malformed option inside a packet with a right checksum is ERR_WIRE_BAD_OPTION', () => {
-    const bytes = encodePacket({ src: '10.0.0.1', dst: '10.0.0.2', seg: { ...SYN_SEG, options: { mss: 1 } } });
+    const bytes = encodePacket({ src: '192.0.2.1', dst: '192.0.2.2', seg: { ...SYN_SEG, options: { mss: 1 } } });
     // MSS length 4 -> 5: the option now runs past the 4-byte options area.
     bytes[20 + 21] = 5;
     // The word 0x0204 became 0x0205, so the right checksum is one less.
@@ -145,9 +149,9 @@ function patch(b: Uint8Array, at: number, v: number): Uint8Array {
 
 describe('address helpers', () => {
   test('family, parse and format of both kinds', () => {
-    assert.equal(addressFamily('10.0.0.1'), 4);
-    assert.equal(addressFamily('::ffff:10.0.0.1'), 6);
-    assert.deepEqual([...parseAddress('10.0.0.1')!], [10, 0, 0, 1]);
+    assert.equal(addressFamily('192.0.2.1'), 4);
+    assert.equal(addressFamily('::ffff:192.0.2.1'), 6);
+    assert.deepEqual([...parseAddress('192.0.2.1')!], [192, 0, 2, 1]);
     assert.equal(parseAddress('::1')?.length, 16);
     assert.equal(parseAddress('10.0.0'), undefined);
     assert.equal(parseAddress('::x'), undefined);

@@ -27,7 +27,7 @@ import { IFF_NO_PI, IFF_TUN, IFNAMSIZ, tunSetIff } from './native.js';
 export interface TunOpenOptions {
   /** Interface name (default 'finack%d': the kernel picks the number). */
   name?: string;
-  /** Addresses with prefix for the kernel side, e.g. ['10.9.0.1/24', 'fd00:9::1/64']. */
+  /** Addresses with prefix for the kernel side, e.g. ['198.51.100.1/24', '2001:db8:9::1/64']. */
   kernelAddrs?: string[];
   /** Link MTU; default: leave the kernel's (1500). */
   mtu?: number;

@@ -1,6 +1,6 @@
 // Differential harness: a scenario program is written once against a small `net`-like interface and
 // run twice — on node:net over 127.0.0.1 (the Linux kernel's TCP) and on finack's simulated network
-// (two hosts, 10.0.0.1 serving, 10.0.0.2 connecting) — and the observations are compared.
+// (two hosts, 192.0.2.1 serving, 192.0.2.2 connecting) — and the observations are compared.
 //
 // What is observed, per socket (each under a label the scenario gives):
 //   every event in order with the socket's readyState at that moment: connect, ready, data, end,
@@ -238,9 +238,9 @@ export function runKernel(s: Scenario): Promise<Observation> {
 
 export function runSim(s: Scenario, seed = 1): Promise<Observation> {
   const sim = new SimNetwork({ seed });
-  const server = netOf(sim.host('10.0.0.1'));
-  const client = netOf(sim.host('10.0.0.2'));
-  const host = '10.0.0.1';
+  const server = netOf(sim.host('192.0.2.1'));
+  const client = netOf(sim.host('192.0.2.2'));
+  const host = '192.0.2.1';
   return observe(
     {
       kind: 'sim',
