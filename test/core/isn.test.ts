@@ -185,3 +185,23 @@ describe('IsnGenerator', () => {
     assert.equal(t, siphash24(SECRET, new TextEncoder().encode('ts|192.0.2.1|40000|192.0.2.2|80')).lo);
   });
 });
+
+test('ISN and timestamp offset hash the UTF-8 text of the tuple, whatever the address text', () => {
+  // The generator writes ASCII text straight into its own buffer and falls back to TextEncoder for
+  // anything else; both must hash exactly "tag|laddr|lport|raddr|rport".
+  const key = new Uint8Array(16).map((_, i) => (i * 29 + 7) & 0xff);
+  const gen = new IsnGenerator(key);
+  const expected = (text: string): number => siphash24(key, new TextEncoder().encode(text)).lo;
+  const cases: [string, number, string, number][] = [
+    ['192.0.2.1', 80, '198.51.100.7', 1024],
+    ['2001:db8:1234:5678:9abc:def0:1234:5678', 65535, '2001:db8::1', 1],
+    ['h\u00f6st', 7, '192.0.2.9', 9], // not ASCII
+    ['x'.repeat(200), 1, '192.0.2.1', 2], // longer than the buffer
+  ];
+  for (const [la, lp, ra, rp] of cases) {
+    const local = { addr: la, port: lp };
+    const remote = { addr: ra, port: rp };
+    assert.equal(gen.tsOffset(local, remote), expected(`ts|${la}|${lp}|${ra}|${rp}`));
+    assert.equal(gen.isn(local, remote, 0), expected(`isn|${la}|${lp}|${ra}|${rp}`));
+  }
+});
