@@ -91,6 +91,11 @@ export class FaultTable {
     this.#addressOf = addressOf;
   }
 
+  /** Faults held (removed and spent ones count until the next apply() purges them). */
+  get size(): number {
+    return this.#faults.length;
+  }
+
   add(f: Fault): FaultHandle {
     const af = new ActiveFault(f, this.#addressOf);
     this.#faults.push(af);

@@ -83,6 +83,8 @@ export class SimNetwork {
   readonly #partitions = new Set<string>();
   /** ISN of each direction of each connection seen on the wire (from its SYN), for relative numbers. */
   readonly #isn = new Map<string, number>();
+  /** What transmit() needs per (src, dst) address text as packets carry it; cleared when a host joins. */
+  readonly #routes = new Map<string, Map<string, Route>>();
 
   constructor(opts: SimNetworkOptions = {}) {
     this.seed = (opts.seed ?? 1) >>> 0;
@@ -140,6 +142,7 @@ export class SimNetwork {
     );
     this.#hosts.set(a, h);
     this.#byName.set(name, h);
+    this.#routes.clear(); // names and destinations change
     return h;
   }
 
@@ -212,25 +215,26 @@ export class SimNetwork {
     const now = this.now;
     const bytes = encodePacket(pkt);
     this.#learnIsn(pkt);
+    const route = this.#route(pkt.src, pkt.dst);
     const wp: WirePacket = {
       t: now,
-      from: this.#nameOf(pkt.src),
-      to: this.#nameOf(pkt.dst),
+      from: route.from,
+      to: route.to,
       bytes,
       packet: pkt,
       fate: 'delivered',
       arrive: [],
       injected: false,
     };
-    const dest = this.#hosts.get(normalizeAddress(pkt.dst));
-    if (this.isPartitioned(pkt.src, pkt.dst)) {
+    const dest = route.dest;
+    if (this.#partitions.size > 0 && this.#partitions.has(route.pair)) {
       this.#drop(wp, pkt, 'partitioned', 'partition');
     } else {
-      const effect = this.#faults.apply(pkt);
+      const effect = this.#faults.size > 0 ? this.#faults.apply(pkt) : undefined;
       if (effect?.drop) {
         this.#drop(wp, pkt, 'fault-dropped', 'fault');
       } else {
-        const v = this.link(pkt.src, pkt.dst).send(bytes.length, now);
+        const v = route.link.send(bytes.length, now);
         if (v.fate === 'mtu') this.#drop(wp, pkt, 'mtu', 'mtu');
         else if (v.fate === 'lost') this.#drop(wp, pkt, 'lost', 'link-loss');
         else {
@@ -350,6 +354,27 @@ export class SimNetwork {
   // ---------------------------------------------------------------------------------------------------
   // Internals
 
+  /** The cached route between two addresses, made on first use. */
+  #route(src: string, dst: string): Route {
+    let bySrc = this.#routes.get(src);
+    if (bySrc === undefined) {
+      bySrc = new Map();
+      this.#routes.set(src, bySrc);
+    }
+    let r = bySrc.get(dst);
+    if (r === undefined) {
+      r = {
+        from: this.#nameOf(src),
+        to: this.#nameOf(dst),
+        dest: this.#hosts.get(normalizeAddress(dst)),
+        pair: this.#pairKey(src, dst),
+        link: this.link(src, dst),
+      };
+      bySrc.set(dst, r);
+    }
+    return r;
+  }
+
   #addressOf(nameOrAddr: string): string {
     return this.#byName.get(nameOrAddr)?.addr ?? normalizeAddress(nameOrAddr);
   }
@@ -393,6 +418,17 @@ export class SimNetwork {
     else if (irs !== undefined) ev.relAck = (s.ack - irs) >>> 0;
     this.#trace(ev);
   }
+}
+
+/** One direction between two addresses, as transmit() uses it. */
+interface Route {
+  /** The sender's and the receiver's host names (the address where no host owns it). */
+  from: string;
+  to: string;
+  dest: SimHost | undefined;
+  /** Key of the pair in the partition set. */
+  pair: string;
+  link: Link;
 }
 
 function dirKey(src: string, sport: number, dst: string, dport: number): string {

@@ -87,8 +87,8 @@ export function encodePacket(pkt: Packet, opts?: EncodeOptions): Uint8Array {
     if (!parseIpv6AddressInto(pkt.dst, buf, dstAt)) badAddress(pkt.dst);
   } else {
     writeIpv4Fixed(buf, 0, buf.length, IPPROTO_TCP, opts);
-    if (!parseIpv4AddressInto(pkt.src, buf, srcAt)) badAddress(pkt.src);
-    if (!parseIpv4AddressInto(pkt.dst, buf, dstAt)) badAddress(pkt.dst);
+    putIpv4(pkt.src, buf, srcAt);
+    putIpv4(pkt.dst, buf, dstAt);
     fillIpv4Checksum(buf, 0);
   }
   writeTcp(seg, buf, ipHdr, tcpHdr);
@@ -98,6 +98,45 @@ export function encodePacket(pkt: Packet, opts?: EncodeOptions): Uint8Array {
   buf[ipHdr + TCP_CHECKSUM_AT] = c >>> 8;
   buf[ipHdr + TCP_CHECKSUM_AT + 1] = c & 0xff;
   return buf;
+}
+
+// Packets carry addresses as text; a simulated network or a TUN device sees the same few again
+// and again. Each family's text <-> bytes is remembered here, bounded: a table that fills up is
+// emptied and starts over, so an attacker sending from many addresses costs only the parsing.
+const REMEMBER = 4096;
+const ipv4Bytes = new Map<string, number>(); // text -> the address as one unsigned 32-bit number
+const ipv4Text = new Map<number, string>();
+
+/** Writes dotted-decimal `text` as 4 bytes at buf[at]; throws UsageError if it is not an address. */
+function putIpv4(text: string, buf: Uint8Array, at: number): void {
+  let v = ipv4Bytes.get(text);
+  if (v === undefined) {
+    if (!parseIpv4AddressInto(text, buf, at)) badAddress(text);
+    v = readU32(buf, at);
+    if (ipv4Bytes.size >= REMEMBER) ipv4Bytes.clear();
+    ipv4Bytes.set(text, v);
+    return;
+  }
+  buf[at] = v >>> 24;
+  buf[at + 1] = (v >>> 16) & 0xff;
+  buf[at + 2] = (v >>> 8) & 0xff;
+  buf[at + 3] = v & 0xff;
+}
+
+/** The dotted-decimal text of the 4 bytes at bytes[at]. */
+function ipv4TextAt(bytes: Uint8Array, at: number): string {
+  const v = readU32(bytes, at);
+  let t = ipv4Text.get(v);
+  if (t === undefined) {
+    t = formatIpv4Address(bytes, at);
+    if (ipv4Text.size >= REMEMBER) ipv4Text.clear();
+    ipv4Text.set(v, t);
+  }
+  return t;
+}
+
+function readU32(b: Uint8Array, at: number): number {
+  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 }
 
 function badAddress(text: string): never {
@@ -140,8 +179,8 @@ export function decodePacket(bytes: Uint8Array): Result<Packet> {
   if (!seg.ok) return seg;
   const v6 = version === 6;
   return ok({
-    src: v6 ? formatIpv6Address(src) : formatIpv4Address(src),
-    dst: v6 ? formatIpv6Address(dst) : formatIpv4Address(dst),
+    src: v6 ? formatIpv6Address(src) : ipv4TextAt(src, 0),
+    dst: v6 ? formatIpv6Address(dst) : ipv4TextAt(dst, 0),
     seg: seg.value,
   });
 }
