@@ -12,7 +12,7 @@
 
 import type { Connection } from '../core/connection.js';
 import type { ConnectionRow, ConnId, Endpoint, EndpointOutput, ListenerId } from '../core/endpoint.js';
-import type { ConnEvent, ConnEventType } from '../core/events.js';
+import type { ConnEvent } from '../core/events.js';
 import type { TcpStateName } from '../core/state.js';
 import type { Instant } from '../core/time.js';
 import type { Address } from '../core/tuple.js';
@@ -64,18 +64,6 @@ export interface NetHost {
   connections(): ConnectionRow[];
 }
 
-/** Every ConnEvent type, for hosts whose handles subscribe per type. */
-const EVENT_TYPES: readonly ConnEventType[] = [
-  'connected',
-  'readable',
-  'writable',
-  'peer-fin',
-  'fin-acked',
-  'error',
-  'time-wait',
-  'closed',
-];
-
 /**
  * A simulated host as a NetHost. Its handles are kept (so host.conns() and SimConn.events still
  * show the net layer's connections) but never read for the application: autoRead is off.
@@ -106,7 +94,7 @@ export function simNetHost(host: SimHost): NetHost {
       const c = host.conn(id);
       if (c === undefined) return;
       c.autoRead = false;
-      for (const t of EVENT_TYPES) c.on(t, fn);
+      c.watch(fn);
     },
     state: (id) => host.conn(id)?.state ?? 'CLOSED',
     handle: (id) => host.conn(id),

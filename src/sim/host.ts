@@ -197,7 +197,10 @@ export class SimConn {
   #timeWait = false;
   #closed = false;
   #readClosed = false;
-  readonly #handlers = new Map<ConnEventType, ((ev: ConnEvent) => void)[]>();
+  /** Handlers by event type, made on the first on(). */
+  #handlers: Map<ConnEventType, ((ev: ConnEvent) => void)[]> | undefined;
+  /** The one watcher of every event (the net layer's socket), after the typed handlers. */
+  #watcher: ((ev: ConnEvent) => void) | undefined;
 
   constructor(host: SimHost, id: ConnId, autoRead: boolean) {
     this.host = host;
@@ -323,10 +326,19 @@ export class SimConn {
 
   /** Calls fn for each later event of this type (after the handle's own bookkeeping). */
   on<T extends ConnEventType>(type: T, fn: (ev: EventOf<T>) => void): this {
+    this.#handlers ??= new Map();
     const list = this.#handlers.get(type) ?? [];
     list.push(fn as (ev: ConnEvent) => void);
     this.#handlers.set(type, list);
     return this;
+  }
+
+  /**
+   * @internal Calls fn for every later event, after the handlers of on(). One watcher per handle
+   * (a later call replaces it): the net layer's socket, which takes every type of event.
+   */
+  watch(fn: (ev: ConnEvent) => void): void {
+    this.#watcher = fn;
   }
 
   /** @internal called by the host for each of this connection's events. */
@@ -351,8 +363,9 @@ export class SimConn {
       default:
         break;
     }
-    const list = this.#handlers.get(ev.type);
+    const list = this.#handlers?.get(ev.type);
     if (list) for (const fn of list) fn(ev);
+    this.#watcher?.(ev);
   }
 
   #keep(bytes: Uint8Array): void {
