@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { Reassembly, type Taken } from '../../src/core/reassembly.js';
-import { seqAdd, seqDiff } from '../../src/wire/seq.js';
+import { noteOutOfOrder, sackBlocks } from '../../src/core/sack.js';
+import type { SackBlock } from '../../src/wire/segment.js';
+import { type Seq, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from '../../src/wire/seq.js';
 
 const range = (from: number, n: number): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (from + i) & 0xff);
 const fill = (v: number, n: number): Uint8Array => new Uint8Array(n).fill(v);
@@ -269,6 +271,118 @@ describe('Reassembly', () => {
       { seed: 0x5eed_0002, numRuns: 400 },
     );
   });
+
+  test('many held ranges: SACK blocks, adds and takes agree with the sorted-list queue', () => {
+    // 1,500 one-in-two segments (1,500 ranges), then gaps filled from the top down, then in random
+    // order, then the rest: every step compared with the list-based queue the tree replaced.
+    const r = new Reassembly();
+    const ref = new ListReassembly();
+    const recent: Seq[] = [];
+    const base = 0xffff_0000;
+    const seg = (i: number): Uint8Array => fill(i & 0xff, 100);
+    const put = (i: number): void => {
+      const seq = seqAdd(base, i * 100);
+      r.add(seq, seg(i), false);
+      ref.add(seq, seg(i), false);
+      noteOutOfOrder(recent, seq);
+      for (const max of [1, 3, 4]) assert.deepEqual(sackBlocks(r, recent, max), listSackBlocks(ref, recent, max));
+      assert.equal(r.bytes, ref.bytes);
+    };
+    for (let i = 1; i < 3000; i += 2) put(i);
+    assert.equal(r.ranges().length, 1500);
+    assert.deepEqual(r.ranges(), ref.ranges());
+    for (let i = 2998; i >= 2000; i -= 2) put(i);
+    let x = 12345;
+    for (let k = 0; k < 800; k++) {
+      x = (x * 1103515245 + 12345) >>> 0;
+      put(2 * (x % 1000));
+    }
+    assert.deepEqual(r.ranges(), ref.ranges());
+    for (let i = 0; i < 2000; i += 2) put(i);
+    assert.deepEqual(r.ranges(), [{ left: base, right: seqAdd(base, 300000) }]);
+    const t = r.take(base)!;
+    const u = ref.take(base)!;
+    assert.deepEqual(
+      t.chunks.map((c) => c.length),
+      u.chunks.map((c) => c.length),
+    );
+    assert.deepEqual(concat(t), concat(u));
+    assert.equal(r.isEmpty, true);
+  });
+
+  test('property: adds, takes, FINs and SACK blocks agree with the sorted-list queue', () => {
+    const op = fc.oneof(
+      {
+        weight: 6,
+        arbitrary: fc.record({
+          kind: fc.constant('add' as const),
+          off: fc.integer({ min: -300, max: 3000 }),
+          len: fc.nat({ max: 400 }),
+          fin: fc.boolean(),
+        }),
+      },
+      {
+        weight: 2,
+        arbitrary: fc.record({
+          kind: fc.constant('take' as const),
+          skip: fc.oneof(fc.constant(0), fc.nat({ max: 600 })),
+        }),
+      },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('clear' as const) }) },
+    );
+    const arb = fc.record({
+      start: fc.oneof(fc.integer({ min: 0xffff_f000, max: 0xffff_ffff }), fc.nat({ max: 0xffff_ffff })),
+      finOdds: fc.integer({ min: 0, max: 30 }),
+      ops: fc.array(op, { maxLength: 120 }),
+    });
+    fc.assert(
+      fc.property(arb, (c) => {
+        const r = new Reassembly();
+        const ref = new ListReassembly();
+        const recent: Seq[] = [];
+        let rcvNxt = c.start;
+        let stamp = 0;
+        for (const o of c.ops) {
+          if (o.kind === 'add') {
+            const seq = seqAdd(rcvNxt, o.off);
+            // Distinct bytes per add, so that which copy of a byte is held shows.
+            const data = Uint8Array.from({ length: o.len }, (_, i) => (stamp * 31 + i) & 0xff);
+            stamp++;
+            const fin = o.fin && o.len % 31 < c.finOdds;
+            r.add(seq, data, fin);
+            ref.add(seq, data, fin);
+            if (data.length > 0) noteOutOfOrder(recent, seq);
+          } else if (o.kind === 'take') {
+            rcvNxt = seqAdd(rcvNxt, o.skip);
+            const t = r.take(rcvNxt);
+            const u = ref.take(rcvNxt);
+            if (u === null) assert.equal(t, null);
+            else {
+              assert.ok(t !== null);
+              assert.equal(t.bytes, u.bytes);
+              assert.equal(t.fin, u.fin);
+              assert.deepEqual(
+                t.chunks.map((x) => Array.from(x)),
+                u.chunks.map((x) => Array.from(x)),
+              );
+              rcvNxt = seqAdd(rcvNxt, t.bytes);
+            }
+          } else {
+            r.clear();
+            ref.clear();
+          }
+          assert.equal(r.bytes, ref.bytes);
+          assert.equal(r.isEmpty, ref.isEmpty);
+          assert.equal(r.finSeq, ref.finSeq);
+          assert.deepEqual(r.ranges(), ref.ranges());
+          for (let max = 0; max <= 4; max++) {
+            assert.deepEqual(sackBlocks(r, recent, max), listSackBlocks(ref, recent, max));
+          }
+        }
+      }),
+      { seed: 0x5eed_0003, numRuns: 400 },
+    );
+  });
 });
 
 /** Pieces of length up to 500 covering [0, length) in order (one empty piece when length is 0). */
@@ -276,5 +390,167 @@ function cover(length: number): [number, number][] {
   const out: [number, number][] = [];
   for (let off = 0; off < length; off += 500) out.push([off, Math.min(500, length - off)]);
   if (length === 0) out.push([0, 0]);
+  return out;
+}
+
+// The queue as it was before the tree of runs (a sorted array of blocks, ranges() merging adjacent
+// ones) and sackBlocks over it: the oracle the tests above compare with, byte for byte and block for
+// block.
+
+interface ListBlock {
+  seq: Seq;
+  data: Uint8Array;
+}
+
+class ListReassembly {
+  blocks: ListBlock[] = [];
+  bytes = 0;
+  finSeq: Seq | undefined = undefined;
+
+  add(seq: Seq, data: Uint8Array, fin: boolean): void {
+    let end = seqAdd(seq, data.length);
+    if (fin && this.finSeq === undefined) {
+      this.finSeq = end;
+      this.dropAfter(end);
+    }
+    const finSeq = this.finSeq;
+    if (finSeq !== undefined && seqGt(end, finSeq)) {
+      if (seqLe(finSeq, seq)) return;
+      data = data.subarray(0, seqDiff(finSeq, seq));
+      end = finSeq;
+    }
+    if (data.length === 0) return;
+    const blocks = this.blocks;
+    const i = this.firstEndingAfter(seq);
+    let j = i;
+    let cursor = seq;
+    const merged: ListBlock[] = [];
+    while (j < blocks.length) {
+      const b = blocks[j]!;
+      if (seqGe(b.seq, end)) break;
+      if (seqLt(cursor, b.seq)) merged.push(this.piece(seq, data, cursor, b.seq));
+      merged.push(b);
+      const bEnd = seqAdd(b.seq, b.data.length);
+      if (seqGt(bEnd, cursor)) cursor = bEnd;
+      j++;
+    }
+    if (seqLt(cursor, end)) merged.push(this.piece(seq, data, cursor, end));
+    if (merged.length === j - i) return;
+    blocks.splice(i, j - i, ...merged);
+  }
+
+  take(rcvNxt: Seq): Taken | null {
+    const blocks = this.blocks;
+    let cursor = rcvNxt;
+    let k = 0;
+    const chunks: Uint8Array[] = [];
+    let bytes = 0;
+    while (k < blocks.length) {
+      const b = blocks[k]!;
+      const bEnd = seqAdd(b.seq, b.data.length);
+      if (seqLe(bEnd, cursor)) {
+        this.bytes -= b.data.length;
+        k++;
+        continue;
+      }
+      if (seqGt(b.seq, cursor)) break;
+      const chunk = b.data.subarray(seqDiff(cursor, b.seq));
+      chunks.push(chunk);
+      bytes += chunk.length;
+      this.bytes -= b.data.length;
+      cursor = bEnd;
+      k++;
+    }
+    if (k > 0) blocks.splice(0, k);
+    let fin = false;
+    const finSeq = this.finSeq;
+    if (finSeq !== undefined && finSeq === cursor) {
+      fin = true;
+      this.clear();
+    } else if (finSeq !== undefined && seqLt(finSeq, rcvNxt)) {
+      this.finSeq = undefined;
+    }
+    if (bytes === 0 && !fin) return null;
+    return { chunks, bytes, fin };
+  }
+
+  get isEmpty(): boolean {
+    return this.blocks.length === 0;
+  }
+
+  ranges(): { left: Seq; right: Seq }[] {
+    const out: { left: Seq; right: Seq }[] = [];
+    let last: { left: Seq; right: Seq } | undefined;
+    for (const b of this.blocks) {
+      const right = seqAdd(b.seq, b.data.length);
+      if (last !== undefined && last.right === b.seq) last.right = right;
+      else {
+        last = { left: b.seq, right };
+        out.push(last);
+      }
+    }
+    return out;
+  }
+
+  clear(): void {
+    this.blocks = [];
+    this.bytes = 0;
+    this.finSeq = undefined;
+  }
+
+  piece(seq: Seq, data: Uint8Array, from: Seq, to: Seq): ListBlock {
+    const piece = data.subarray(seqDiff(from, seq), seqDiff(to, seq));
+    this.bytes += piece.length;
+    return { seq: from, data: piece };
+  }
+
+  firstEndingAfter(seq: Seq): number {
+    const blocks = this.blocks;
+    let lo = 0;
+    let hi = blocks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const b = blocks[mid]!;
+      if (seqGt(seqAdd(b.seq, b.data.length), seq)) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  dropAfter(pos: Seq): void {
+    const blocks = this.blocks;
+    const i = this.firstEndingAfter(pos);
+    if (i === blocks.length) return;
+    const first = blocks[i]!;
+    let keep = i;
+    if (seqLt(first.seq, pos)) {
+      const kept = seqDiff(pos, first.seq);
+      this.bytes -= first.data.length - kept;
+      blocks[i] = { seq: first.seq, data: first.data.subarray(0, kept) };
+      keep = i + 1;
+    }
+    for (let k = keep; k < blocks.length; k++) this.bytes -= blocks[k]!.data.length;
+    blocks.length = keep;
+  }
+}
+
+function listSackBlocks(reasm: ListReassembly, recent: readonly Seq[], max: number): SackBlock[] {
+  const ranges = reasm.ranges();
+  const out: SackBlock[] = [];
+  const used = new Uint8Array(ranges.length);
+  for (const seq of recent) {
+    if (out.length >= max) return out;
+    for (let i = 0; i < ranges.length; i++) {
+      const r = ranges[i]!;
+      if (used[i] === 0 && seqGe(seq, r.left) && seqLt(seq, r.right)) {
+        used[i] = 1;
+        out.push({ left: r.left, right: r.right });
+        break;
+      }
+    }
+  }
+  for (let i = ranges.length - 1; i >= 0 && out.length < max; i--) {
+    if (used[i] === 0) out.push({ left: ranges[i]!.left, right: ranges[i]!.right });
+  }
   return out;
 }
