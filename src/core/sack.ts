@@ -2,7 +2,8 @@
 //
 // Receiver side: sackBlocks() turns the reassembly queue's held ranges into the blocks we put on
 // an ACK, the block holding the most recently received segment first (RFC 2018 §4), then the
-// blocks reported most recently before it, then the others, as many as fit in the option space.
+// blocks reported most recently before it, then the others, as many as fit in the option space:
+// a few look-ups in the queue, never a walk over everything it holds.
 //
 // Sender side: Scoreboard remembers which ranges above SND.UNA the peer reported as held. The
 // recovery rules of RFC 6675 are evaluated over it:
@@ -246,27 +247,26 @@ function overlap(a: Seq, b: Seq, c: Seq, d: Seq): number {
  * SACK blocks to report (RFC 2018 §4): the block holding the most recent out-of-order arrival
  * first, then the blocks holding earlier arrivals, most recent first, then any other held range
  * (highest first), at most `max` of them. `recent` holds sequence numbers of recent out-of-order
- * arrivals, most recent first.
+ * arrivals, most recent first. Each block is one O(log ranges) look-up in the queue, so the cost
+ * does not grow with what is held.
  */
 export function sackBlocks(reasm: Reassembly, recent: readonly Seq[], max: number): SackBlock[] {
-  const ranges = reasm.ranges();
   const out: SackBlock[] = [];
-  const used = new Uint8Array(ranges.length);
   for (const seq of recent) {
     if (out.length >= max) return out;
-    for (let i = 0; i < ranges.length; i++) {
-      const r = ranges[i] as Range;
-      if (used[i] === 0 && seqGe(seq, r.left) && seqLt(seq, r.right)) {
-        used[i] = 1;
-        out.push({ left: r.left, right: r.right });
-        break;
-      }
-    }
+    const r = reasm.rangeAt(seq);
+    if (r !== undefined && !reported(out, r.left)) out.push(r);
   }
-  for (let i = ranges.length - 1; i >= 0 && out.length < max; i--) {
-    if (used[i] === 0) out.push({ left: (ranges[i] as Range).left, right: (ranges[i] as Range).right });
+  for (let r = reasm.rangeBefore(undefined); r !== undefined && out.length < max; r = reasm.rangeBefore(r.left)) {
+    if (!reported(out, r.left)) out.push(r);
   }
   return out;
+}
+
+/** Whether the held range starting at `left` is among `blocks` already (ranges never share a left edge). */
+function reported(blocks: readonly SackBlock[], left: Seq): boolean {
+  for (const b of blocks) if (b.left === left) return true;
+  return false;
 }
 
 /** Remembers `seq` as the most recent out-of-order arrival (keeps a few; `recent` is mutated). */
