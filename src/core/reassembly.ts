@@ -230,6 +230,15 @@ export class Reassembly {
     return best === undefined ? undefined : { left: best.left, right: best.right };
   }
 
+  /**
+   * Height of the tree of runs, measured by walking all of it (for tests: an AVL tree of n runs is
+   * at most 1.44 log2(n + 2) high). Throws if a node's subtrees differ by more than one in height
+   * or a stored height is wrong.
+   */
+  get treeHeight(): number {
+    return measuredHeight(this.#root);
+  }
+
   /** Forgets all held bytes and the FIN position. */
   clear(): void {
     this.#root = undefined;
@@ -306,6 +315,14 @@ export class Reassembly {
 
 function height(n: Run | undefined): number {
   return n === undefined ? 0 : n.height;
+}
+
+function measuredHeight(n: Run | undefined): number {
+  if (n === undefined) return 0;
+  const lo = measuredHeight(n.lo);
+  const hi = measuredHeight(n.hi);
+  if (Math.abs(lo - hi) > 1 || n.height !== Math.max(lo, hi) + 1) throw new Error('reassembly: tree out of balance');
+  return n.height;
 }
 
 function rotateRight(n: Run): Run {

@@ -310,6 +310,37 @@ describe('Reassembly', () => {
     assert.equal(r.isEmpty, true);
   });
 
+  test('the tree of runs stays balanced: ascending, descending, outside-in and shuffled arrivals, takes, a FIN, joins', () => {
+    const n = 4096;
+    const bound = (runs: number): number => Math.floor(1.44 * Math.log2(runs + 2));
+    const orders: Record<string, number[]> = {
+      ascending: Array.from({ length: n }, (_, i) => i),
+      descending: Array.from({ length: n }, (_, i) => n - 1 - i),
+      'outside-in': Array.from({ length: n }, (_, i) => (i % 2 === 0 ? i / 2 : n - 1 - (i - 1) / 2)),
+      shuffled: shuffled(n, 0x2545),
+    };
+    for (const [name, order] of Object.entries(orders)) {
+      const r = new Reassembly();
+      const base = seqAdd(W, -1000); // the runs straddle the 2^32 wrap
+      for (const i of order) r.add(seqAdd(base, 20 * i), fill(i & 0xff, 10), false);
+      assert.equal(r.ranges().length, n, name);
+      assert.ok(r.treeHeight <= bound(n), `${name}: height ${r.treeHeight} for ${n} runs`);
+      // Take the lowest quarter (one gap filled at a time), then a FIN drops the top quarter.
+      for (let i = 0; i < n / 4; i++) {
+        const at = seqAdd(base, 20 * i);
+        assert.equal(r.take(at)?.bytes, 10, name);
+      }
+      r.add(seqAdd(base, 20 * ((3 * n) / 4)), new Uint8Array(0), true);
+      assert.equal(r.ranges().length, n / 2, name);
+      assert.equal(r.bytes, 10 * (n / 2), name);
+      assert.ok(r.treeHeight <= bound(n / 2), `${name}: height ${r.treeHeight} for ${n / 2} runs`);
+      // Fill every other gap: runs join pairwise.
+      for (let i = n / 4; i < (3 * n) / 4; i += 2) r.add(seqAdd(base, 20 * i + 10), fill(0, 10), false);
+      assert.equal(r.ranges().length, n / 4, name);
+      assert.ok(r.treeHeight <= bound(n / 4), `${name}: height ${r.treeHeight} for ${n / 4} runs`);
+    }
+  });
+
   test('property: adds, takes, FINs and SACK blocks agree with the sorted-list queue', () => {
     const op = fc.oneof(
       {
@@ -384,6 +415,18 @@ describe('Reassembly', () => {
     );
   });
 });
+
+/** 0 .. n-1 in an order fixed by `seed` (Fisher-Yates with a small LCG). */
+function shuffled(n: number, seed: number): number[] {
+  const out = Array.from({ length: n }, (_, i) => i);
+  let x = seed;
+  for (let i = n - 1; i > 0; i--) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    const j = x % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
 
 /** Pieces of length up to 500 covering [0, length) in order (one empty piece when length is 0). */
 function cover(length: number): [number, number][] {
