@@ -91,6 +91,46 @@ test('receiver: at most 3 blocks with timestamps, 4 without (40 bytes of options
   }
 });
 
+test('receiver: segments arriving last first are one block growing downward, then delivered at once', () => {
+  const t = inState('ESTABLISHED', { config: SACK_ON, peerOptions: { mss: 1460, sackPermitted: true } });
+  for (let k = 8; k >= 1; k--) {
+    t.receive({ seq: R + 1 + 100 * k, ack: s(L, 1), payload: 100 }).expectSend({
+      ack: R + 1,
+      options: { sack: [{ left: R + 1 + 100 * k, right: R + 901 }] },
+    });
+  }
+  t.receive({ seq: R + 1, ack: s(L, 1), payload: 100 }).expectSend({ ack: R + 901, noOptions: true });
+  assert.equal(t.info().reassemblyBytes, 0);
+});
+
+test('receiver: more held ranges than fit: the newest arrivals first, then the highest others (RFC 2018 §4)', () => {
+  const t = inState('ESTABLISHED', { config: SACK_ON, peerOptions: { mss: 1460, sackPermitted: true } });
+  const at = (k: number) => R + 1 + 100 * k;
+  const block = (from: number, to: number) => ({ left: at(from), right: at(to) });
+  for (const k of [2, 4, 6, 8, 10, 12]) t.receive({ seq: at(k), ack: s(L, 1), payload: 100 });
+  t.pending.length = 0;
+  // [5] joins [4] and [6]: that range first, then the ranges of the arrivals before it.
+  t.receive({ seq: at(5), ack: s(L, 1), payload: 100 }).expectSend({
+    ack: R + 1,
+    options: { sack: [block(4, 7), block(12, 13), block(10, 11), block(8, 9)] },
+  });
+  t.receive({ seq: at(1), ack: s(L, 1), payload: 100 }).expectSend({
+    ack: R + 1,
+    options: { sack: [block(1, 3), block(4, 7), block(12, 13), block(10, 11)] },
+  });
+  // A duplicate is a recent arrival too.
+  t.receive({ seq: at(12), ack: s(L, 1), payload: 100 }).expectSend({
+    ack: R + 1,
+    options: { sack: [block(12, 13), block(1, 3), block(4, 7), block(10, 11)] },
+  });
+  // The hole at RCV.NXT fills and [1, 3) is delivered: its arrival names nothing held any more, so
+  // the highest range not yet reported takes the last place.
+  t.receive({ seq: at(0), ack: s(L, 1), payload: 100 }).expectSend({
+    ack: at(3),
+    options: { sack: [block(12, 13), block(4, 7), block(10, 11), block(8, 9)] },
+  });
+});
+
 /** ESTABLISHED with SACK, peer MSS 1000, no timestamps; five segments L+1 .. L+5001 in flight. */
 function fiveInFlight() {
   const t = inState('ESTABLISHED', { config: SACK_ON, peerOptions: { mss: 1000, sackPermitted: true } });
