@@ -94,6 +94,17 @@ function arriveListen(tcb: Tcb, seg: Segment): void {
   tcb.drop(seg, 'listen-bad');
 }
 
+/**
+ * A SYN cookie came back (syn-cookie.ts): the peer's SYN, rebuilt from the cookie and its ACK, is
+ * taken in LISTEN as arriveListen takes any SYN, and our SYN,ACK counts as sent, which it was, by
+ * the listener that kept nothing. The ACK itself follows through arrive().
+ */
+export function arriveCookieSyn(tcb: Tcb, syn: Segment): void {
+  arriveListen(tcb, syn);
+  tcb.sndNxt = seqAdd(tcb.iss, 1);
+  tcb.sndMax = tcb.sndNxt;
+}
+
 // RFC 9293 §3.10.7.3.
 function arriveSynSent(tcb: Tcb, seg: Segment): void {
   const ackOn = has(seg, ACK);

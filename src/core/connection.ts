@@ -11,7 +11,7 @@
 import { UsageError } from '../base/errors.js';
 import { unreachable } from '../base/unreachable.js';
 import type { Segment } from '../wire/segment.js';
-import { arrive, timeWaitRecordOf } from './arrive.js';
+import { arrive, arriveCookieSyn, timeWaitRecordOf } from './arrive.js';
 import { resolveConfig, type TcpConfig } from './config.js';
 import type { ConnEvent } from './events.js';
 import { onKeepaliveTimer } from './keepalive.js';
@@ -139,6 +139,19 @@ export class Connection {
 
   listen(now: Instant): Output {
     return this.#run(now, () => user.openPassive(this.#tcb));
+  }
+
+  /**
+   * A passive open completed by a SYN cookie (syn-cookie.ts): LISTEN, the peer's SYN as rebuilt
+   * from the cookie with our SYN,ACK counted as sent, then `ack`, the segment that brought the
+   * cookie back. The connection is ESTABLISHED afterwards unless `ack` itself says otherwise.
+   */
+  openFromCookie(syn: Segment, ack: Segment, now: Instant): Output {
+    return this.#run(now, () => {
+      user.openPassive(this.#tcb);
+      arriveCookieSyn(this.#tcb, syn);
+      arrive(this.#tcb, ack);
+    });
   }
 
   send(data: Uint8Array, now: Instant): SendOutput {

@@ -58,7 +58,8 @@
 
 import { UsageError } from '../base/errors.js';
 import { decodePacket, type Packet } from '../wire/ip.js';
-import { has, RST, type Segment } from '../wire/segment.js';
+import { has, RST, type Segment, SYN } from '../wire/segment.js';
+import { seqAdd } from '../wire/seq.js';
 import { AddressCache } from './address-cache.js';
 import { resolveConfig, type TcpConfig } from './config.js';
 import { Connection, type ConnectionOptionName, type ConnectionOptionValues, type Output } from './connection.js';
@@ -80,6 +81,8 @@ import { ListenerTable, listenerAnswer, resetFor, resetRelAck } from './listener
 import { checkPortRange, DEFAULT_EPHEMERAL_PORTS, pickEphemeralPort } from './ports.js';
 import { TcpState } from './state.js';
 import { Counters, type EndpointStats } from './stats.js';
+import { COOKIE_STEP_MS, checkCookie, cookieCandidate, encodeTsOptions, makeCookie, rebuildSyn } from './syn-cookie.js';
+
 import type { Instant } from './time.js';
 import type { TimeWaitRecord } from './time-wait.js';
 import { reopenIss, type TimeWaitEnd, type TimeWaitEntry, type TimeWaitTable } from './time-wait-table.js';
@@ -544,6 +547,11 @@ export class Endpoint {
   ): void {
     const label = tupleLabel(local, remote);
     const answer = listenerAnswer(l, seg);
+    if (answer === 'cookie') {
+      this.#sendCookie(l, local, remote, seg, now, label, out);
+      return;
+    }
+    if (answer === 'reset' && this.#cookieReturned(l, local, remote, seg, now, out)) return;
     if (answer !== 'open') {
       if (answer === 'reset') this.#reset(local, remote, seg, now, label, out);
       this.#drop(now, label, answer === 'reset' ? 'listen-bad' : answer, seg);
@@ -557,6 +565,88 @@ export class Endpoint {
     const opened = e.conn.listen(now);
     const answered = e.conn.handleSegment(seg, now);
     this.#absorb(e, concatOutput(opened, answered), out);
+  }
+
+  /**
+   * The SYN queue is full: answer the SYN with a SYN cookie and keep nothing (syn-cookie.ts). The
+   * SYN,ACK is the one a half-open connection would send, made by a Connection that is then let go,
+   * with the peer's options folded into its TSval.
+   */
+  #sendCookie(
+    l: Listener,
+    local: Address,
+    remote: Address,
+    seg: Segment,
+    now: Instant,
+    label: string,
+    out: EndpointOutput,
+  ): void {
+    const cfg = l.config;
+    const iss = makeCookie(this.#isn, local, remote, seg.seq, seg.options.mss ?? cfg.defaultPeerMss, now);
+    const scratch = new Connection({
+      localPort: local.port,
+      remotePort: 0,
+      iss,
+      tsOffset: this.#isn.tsOffset(local, remote),
+      config: cfg,
+      drops: this.#stats.drops,
+      endpoint: this.name,
+      label,
+    });
+    scratch.listen(now);
+    // Window scale and SACK permission can come back only through the timestamps (syn-cookie.ts):
+    // without them, the SYN,ACK must not promise either (as Linux clears them).
+    const promised =
+      seg.options.ts !== undefined && cfg.timestamps
+        ? seg
+        : { ...seg, options: { ...seg.options, wscale: undefined, sackPermitted: undefined } };
+    for (const s of scratch.handleSegment(promised, now).segments) {
+      const ts = s.options.ts;
+      const synAck =
+        ts !== undefined && has(s, SYN)
+          ? {
+              ...s,
+              options: {
+                ...s.options,
+                ts: { val: encodeTsOptions(ts.val, seg.options, cfg.sackPermitted), ecr: ts.ecr },
+              },
+            }
+          : s;
+      this.#transmit(local, remote, synAck, out);
+      if (this.#tracing) {
+        this.#trace({ t: now, endpoint: this.name, conn: label, type: 'send', seg: synAck, relSeq: 0, relAck: 1 });
+      }
+    }
+    l.cookieSentAt = now;
+    this.#stats.synCookies.sent++;
+  }
+
+  /**
+   * An ACK at a listener that sent SYN cookies lately: if it brings one of them back, the
+   * connection is made now, ESTABLISHED, and handed over like any completed handshake. False when
+   * it does not (the caller then resets it, as for any stray ACK).
+   */
+  #cookieReturned(
+    l: Listener,
+    local: Address,
+    remote: Address,
+    seg: Segment,
+    now: Instant,
+    out: EndpointOutput,
+  ): boolean {
+    if (l.cookieSentAt === undefined || now - l.cookieSentAt > 2 * COOKIE_STEP_MS) return false;
+    const cookie = cookieCandidate(seg);
+    if (cookie === undefined) return false;
+    const mss = checkCookie(this.#isn, local, remote, seqAdd(seg.seq, -1), cookie, now);
+    if (mss === undefined) {
+      this.#stats.synCookies.invalid++;
+      return false;
+    }
+    this.#stats.synCookies.valid++;
+    this.#stats.passiveOpens++;
+    const e = this.#create(local, remote, l.config, cookie, l.id);
+    this.#absorb(e, e.conn.openFromCookie(rebuildSyn(seg, mss), seg, now), out);
+    return true;
   }
 
   /** RFC 9293 §3.10.7.1: nothing here. Answer with a RST unless the segment is one. */

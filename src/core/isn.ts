@@ -157,12 +157,12 @@ export interface Address {
 
 const encoder = new TextEncoder();
 
-/** Domain tags so the ISN and the timestamp offset are unrelated hashes of the same tuple. */
+/** Domain tags so the ISN, the timestamp offset and SYN cookies are unrelated hashes of the same tuple. */
 const TAG_ISN = 'isn';
 const TAG_TS = 'ts';
 
-/** Room for the hashed text of any tuple: the tag, two RFC 5952 IPv6 addresses, two ports, '|'s. */
-const TEXT_ROOM = 128;
+/** Room for the hashed text of most tuples: the tag, two IPv6 addresses, two ports, the bars. */
+const TEXT_ROOM = 160;
 
 export class IsnGenerator {
   /** The secret as SipHash key words, worked out once. */
@@ -191,6 +191,14 @@ export class IsnGenerator {
   /** RFC 7323 §5.4: a per-connection offset added to our TSval clock, in [0, 2^32). */
   tsOffset(local: Address, remote: Address): number {
     return this.#hash(TAG_TS, local, remote);
+  }
+
+  /**
+   * The keyed hash of a SYN cookie (syn-cookie.ts): SipHash-2-4 over the tuple, the cookie's time
+   * step, the peer's ISN and the MSS index, under the same secret with a tag of its own.
+   */
+  cookieHash(local: Address, remote: Address, count: number, peerIsn: number, mssIndex: number): number {
+    return this.#hash(`cookie/${count}/${peerIsn}/${mssIndex}`, local, remote);
   }
 
   /**

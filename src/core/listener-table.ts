@@ -57,10 +57,13 @@ export class ListenerTable {
 
 /**
  * What a listener does with a segment for a tuple no connection holds: 'open' a half-open
- * connection for it, 'reset' it (and drop it as 'listen-bad'), or drop it for the reason given.
+ * connection for it, answer a SYN with a SYN cookie ('cookie', the SYN queue being full), 'reset'
+ * it (and drop it as 'listen-bad'; an ACK may first be checked for a cookie), or drop it for the
+ * reason given.
  */
 export type ListenerAnswer =
   | 'open'
+  | 'cookie'
   | 'reset'
   | Extract<DropReason, 'rst-to-nothing' | 'listen-bad' | 'listen-overflow'>;
 
@@ -72,9 +75,11 @@ export function listenerAnswer(l: Listener, seg: Segment): ListenerAnswer {
   if (has(seg, ACK)) return 'reset';
   // (fourth) Neither SYN, ACK nor RST: drop.
   if (!has(seg, SYN)) return 'listen-bad';
-  // (third) A SYN: a new half-open connection, unless the SYN queue is full. Like Linux we drop
-  // the SYN without an answer then; the peer retransmits it and may find room later.
-  return l.synQueueFull ? 'listen-overflow' : 'open';
+  // (third) A SYN: a new half-open connection, unless the SYN queue is full. Then, like Linux, a
+  // SYN cookie if the listener allows them; otherwise the SYN is dropped without an answer, and
+  // the peer retransmits it and may find room later.
+  if (!l.synQueueFull) return 'open';
+  return l.synCookies ? 'cookie' : 'listen-overflow';
 }
 
 /**

@@ -21,6 +21,11 @@ export interface ListenOptions {
   synQueue?: number;
   /** Configuration of every connection this listener creates (over the endpoint's defaults). */
   config?: Partial<TcpConfig>;
+  /**
+   * Answer SYNs with SYN cookies (syn-cookie.ts) while the SYN queue is full, instead of dropping
+   * them. Default true (Linux's net.ipv4.tcp_syncookies = 1 does the same).
+   */
+  synCookies?: boolean;
 }
 
 export class Listener {
@@ -34,6 +39,10 @@ export class Listener {
   readonly config: TcpConfig;
   /** Ids of half-open connections, oldest first. */
   readonly synQueue = new Set<number>();
+  /** Answer SYNs with cookies when the SYN queue is full. */
+  readonly synCookies: boolean;
+  /** When this listener last sent a cookie: ACKs are checked for one only for a while after. */
+  cookieSentAt: number | undefined;
 
   constructor(id: number, addr: string | undefined, port: number, config: TcpConfig, opts: ListenOptions = {}) {
     const backlog = opts.backlog ?? DEFAULT_BACKLOG;
@@ -46,6 +55,10 @@ export class Listener {
     this.backlog = backlog;
     this.synQueueLimit = synQueue;
     this.config = config;
+    if (opts.synCookies !== undefined && typeof opts.synCookies !== 'boolean') {
+      throw new UsageError('ERR_INVALID_ARG_TYPE', `synCookies must be a boolean, not ${typeof opts.synCookies}`);
+    }
+    this.synCookies = opts.synCookies ?? true;
   }
 
   /** May another half-open connection be created? (Linux drops the SYN silently when not.) */

@@ -49,6 +49,12 @@ export interface EndpointStats {
     /** TIME-WAITs ended early by a new SYN that reused the tuple. */
     reused: number;
   };
+  /** SYN cookies (syn-cookie.ts): SYN,ACKs sent with one, and ACKs to a listener that brought one back good or bad. */
+  synCookies: {
+    sent: number;
+    valid: number;
+    invalid: number;
+  };
   /** Every traced drop of this endpoint and its connections, by reason (every reason present). */
   drops: Record<DropReason, number>;
   /** Exceptions caught by the crash guard (non-strict mode). */
@@ -77,6 +83,7 @@ export class Counters implements EndpointStats {
     ECONNABORTED: 0,
   };
   readonly timeWait = { created: 0, expired: 0, reused: 0 };
+  readonly synCookies = { sent: 0, valid: 0, invalid: 0 };
   internalErrors = 0;
   /** Shared with every Connection of the endpoint, which counts its own drops here. */
   readonly drops: Record<DropReason, number> = zeroDrops();
@@ -117,6 +124,7 @@ export class Counters implements EndpointStats {
       accepted: this.accepted,
       failed: { ...this.failed },
       timeWait: { ...this.timeWait },
+      synCookies: { ...this.synCookies },
       internalErrors: this.internalErrors,
       drops: { ...this.drops },
     };

@@ -27,6 +27,8 @@ export interface HostOptions {
 export interface ListenOptions {
   backlog?: number;
   config?: Partial<TcpConfig>;
+  /** SYN cookies while the SYN queue is full (default true; see core/syn-cookie.ts). */
+  synCookies?: boolean;
   /** Read received data into SimConn.received as it arrives (default true). */
   autoRead?: boolean;
 }
@@ -60,9 +62,10 @@ export class SimHost {
 
   /** Passive open on `port` (every local address). Throws UsageError EADDRINUSE if taken. */
   listen(port: number, opts: ListenOptions = {}): SimListener {
-    const epOpts: { backlog?: number; config?: Partial<TcpConfig> } = {};
+    const epOpts: { backlog?: number; config?: Partial<TcpConfig>; synCookies?: boolean } = {};
     if (opts.backlog !== undefined) epOpts.backlog = opts.backlog;
     if (opts.config !== undefined) epOpts.config = opts.config;
+    if (opts.synCookies !== undefined) epOpts.synCookies = opts.synCookies;
     const id = this.endpoint.listen({ port }, epOpts);
     const l = new SimListener(this, id, port, opts.autoRead ?? true);
     this.#listeners.set(id, l);

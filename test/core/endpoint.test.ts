@@ -561,9 +561,9 @@ describe('Endpoint: listeners', () => {
     return { src: A_ADDR, dst: B_ADDR, seg: seg({ srcPort: port, dstPort: 80, seq, flags: SYN, wnd: 65535 }) };
   }
 
-  test('SYN queue overflow: further SYNs are dropped silently', () => {
+  test('SYN queue overflow with SYN cookies off: further SYNs are dropped silently', () => {
     const p = new Pair();
-    const l = p.b.listen({ port: 80 }, { backlog: 2 });
+    const l = p.b.listen({ port: 80 }, { backlog: 2, synCookies: false });
     assert.equal(p.inject('b', synFrom(5001)).packets[0]?.seg.flags, SYN | ACK);
     assert.equal(p.inject('b', synFrom(5002)).packets[0]?.seg.flags, SYN | ACK);
     assert.deepEqual(p.inject('b', synFrom(5003)), { packets: [], events: [] });
@@ -590,7 +590,7 @@ describe('Endpoint: listeners', () => {
 
   test('a half-open connection that times out leaves the SYN queue quietly', () => {
     const p = new Pair({}, { config: { msl: MSL, synRetries: 1 } });
-    p.b.listen({ port: 80 }, { backlog: 1 });
+    p.b.listen({ port: 80 }, { backlog: 1, synCookies: false });
     p.inject('b', synFrom(5001));
     assert.deepEqual(p.inject('b', synFrom(5002)), { packets: [], events: [] });
     p.filter = () => false; // B's SYN,ACKs go nowhere
