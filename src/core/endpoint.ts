@@ -314,7 +314,7 @@ export class Endpoint {
         if (!this.#liveTimeWaitSyn(e, seg, now, out)) this.#absorb(e, e.conn.handleSegment(seg, now), out);
         return out;
       }
-      const tw = this.#timeWait.get(key);
+      const tw = this.#timeWait.find(dst, seg.dstPort, src, seg.srcPort);
       if (tw !== undefined) {
         this.#timeWaitSegment(tw, seg, now, out);
         return out;
@@ -343,7 +343,7 @@ export class Endpoint {
     const out = emptyOutput();
     // Collect first, then serve: a connection that reports a deadline <= now again is served on
     // the next call, not in a loop here.
-    for (const e of this.#deadlines.takeDue(now)) {
+    for (const e of this.#entries.takeDue(now)) {
       if (!this.#entries.holds(e)) continue; // replaced or removed while serving an earlier one
       try {
         this.#serveTimeout(e, now, out);
@@ -367,7 +367,7 @@ export class Endpoint {
 
   /** The earliest deadline over every connection and TIME-WAIT record. */
   nextDeadline(): Instant | undefined {
-    return this.#deadlines.next();
+    return this.#entries.nextDeadline();
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -6,11 +6,14 @@
 // Every kind keeps the connection's addresses, tuple key and trace label, and the one deadline the
 // endpoint's heap holds for it (deadline-heap.ts).
 //
-// EntryTable holds them: every entry by id, in the order the connections were made (the order
-// connections() lists them), live ones by tuple key too, records by tuple key in the TIME-WAIT
-// table. An entry changes kind under its id; each move between kinds is one method here, so the
-// maps stay consistent: a tuple key is in at most one of the two tuple maps, and an unread entry
-// in neither (to the network its tuple is free).
+// EntryTable holds them: live and unread entries by id, in the order the connections were made
+// (the order connections() lists them), live ones by tuple key too; records by id and by tuple in
+// the TIME-WAIT table, which keeps them as rows of typed arrays and their expiries in a heap of its
+// own (time-wait-table.ts). An entry changes kind under its id; each move between kinds is one
+// method here, so the maps stay consistent: an id is in the id map or the TIME-WAIT table, not
+// both; a tuple key is in at most one of the live map and the table, and an unread entry in
+// neither (to the network its tuple is free). Deadlines come from both: the heap of the live
+// entries and the table's, merged in (deadline, id) order (takeDue, nextDeadline).
 
 import { UsageError } from '../base/errors.js';
 import type { TcpConfig } from './config.js';
@@ -109,7 +112,7 @@ export class EntryTable {
   readonly #listeners: ListenerTable;
   readonly #stats: Counters;
   #nextId: ConnId = 1;
-  /** Every entry's deadline. */
+  /** Every live entry's deadline (the TIME-WAIT table keeps its records' own). */
   readonly deadlines = new DeadlineHeap<Entry>(this.#byId);
   /** The TIME-WAIT records, by tuple. */
   readonly timeWait: TimeWaitTable;
@@ -118,7 +121,7 @@ export class EntryTable {
   constructor(name: string, trace: TraceSink, stats: Counters, listeners: ListenerTable) {
     this.#listeners = listeners;
     this.#stats = stats;
-    this.timeWait = new TimeWaitTable(name, trace, stats, this.deadlines);
+    this.timeWait = new TimeWaitTable(name, trace, stats);
   }
 
   /** An id for a new connection: never reused. */
@@ -127,19 +130,19 @@ export class EntryTable {
   }
 
   get(id: ConnId): Entry | undefined {
-    return this.#byId.get(id);
+    return this.#byId.get(id) ?? this.timeWait.byId(id);
   }
 
   /** The entry for a user call on `id`. Throws ERR_TCP_NOT_CONNECTED when there is none. */
   entry(id: ConnId): Entry {
-    const e = this.#byId.get(id);
+    const e = this.get(id);
     if (!e) throw new UsageError('ERR_TCP_NOT_CONNECTED', `no connection ${String(id)}`);
     return e;
   }
 
   /** Is `e` still the entry under its id (not replaced or forgotten)? */
   holds(e: Entry): boolean {
-    return this.#byId.get(e.id) === e;
+    return e.kind === 'time-wait' ? this.timeWait.holds(e) : this.#byId.get(e.id) === e;
   }
 
   /** The live connection holding a tuple key. */
@@ -163,12 +166,47 @@ export class EntryTable {
       if (e.kind === 'unread') continue; // not on the network any more
       if (e.local.port === port && (addr === undefined || e.local.addr === addr)) return true;
     }
-    return false;
+    return this.timeWait.usesPort(addr, port);
   }
 
-  /** Every entry, oldest first. */
-  values(): IterableIterator<Entry> {
-    return this.#byId.values();
+  /** Every entry, oldest first: the id map and the TIME-WAIT table merged by id. */
+  *values(): IterableIterator<Entry> {
+    const records = this.timeWait.values();
+    let i = 0;
+    for (const e of this.#byId.values()) {
+      while (i < records.length && (records[i] as TimeWaitEntry).id < e.id) yield records[i++] as TimeWaitEntry;
+      yield e;
+    }
+    while (i < records.length) yield records[i++] as TimeWaitEntry;
+  }
+
+  /** The earliest deadline of any entry, live or record. */
+  nextDeadline(): Instant | undefined {
+    const live = this.deadlines.next();
+    const record = this.timeWait.nextExpiry();
+    if (live === undefined) return record;
+    return record === undefined || live <= record ? live : record;
+  }
+
+  /**
+   * Every entry whose deadline is <= now, earliest first and by id at the same instant (as one heap
+   * of both would give them), each with its deadline cleared (DeadlineHeap.takeDue, the TIME-WAIT
+   * table's takeDue): one instant at a time, the two lists of that instant merged by id.
+   */
+  takeDue(now: Instant): Entry[] {
+    const due: Entry[] = [];
+    for (;;) {
+      const t = this.nextDeadline();
+      if (t === undefined || t > now) return due;
+      const live = this.deadlines.takeDue(t);
+      const records = this.timeWait.takeDue(t);
+      let i = 0;
+      for (const e of live) {
+        while (i < records.length && (records[i] as TimeWaitEntry).id < e.id) due.push(records[i++] as TimeWaitEntry);
+        due.push(e);
+      }
+      while (i < records.length) due.push(records[i++] as TimeWaitEntry);
+    }
   }
 
   /** Retransmissions the live Connection objects have counted (stats adds the retired ones). */
@@ -186,16 +224,16 @@ export class EntryTable {
 
   /**
    * The record swap: a connection in TIME-WAIT with nothing left to read makes way for its record,
-   * under the same id and tuple, scheduled at its expiry (time-wait-table.ts). Sends nothing.
+   * under the same id and tuple, which the TIME-WAIT table schedules at its expiry
+   * (time-wait-table.ts). The live entry's items in the heap go stale. Sends nothing.
    */
   toTimeWait(e: LiveEntry): TimeWaitEntry {
     const rec = e.conn.timeWaitRecord();
     this.#retire(e);
     this.#live.delete(e.key);
-    const tw = this.timeWait.enter(e, rec);
-    this.#byId.set(tw.id, tw);
-    this.deadlines.schedule(tw, rec.expires);
-    return tw;
+    this.#byId.delete(e.id);
+    e.deadline = undefined;
+    return this.timeWait.enter(e, rec);
   }
 
   /**

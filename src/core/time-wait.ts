@@ -17,6 +17,10 @@ import type { TcpConfig } from './config.js';
 import type { Instant } from './time.js';
 import type { DropReason } from './trace.js';
 
+/**
+ * Sequence numbers and timestamps are 32-bit unsigned, as everywhere (wire/seq.ts), and the window
+ * field 16-bit: the endpoint's table keeps a record in words of those sizes (time-wait-table.ts).
+ */
 export interface TimeWaitRecord {
   localPort: number;
   remotePort: number;
