@@ -12,6 +12,7 @@ import { UsageError } from '../base/errors.js';
 import { unreachable } from '../base/unreachable.js';
 import type { Segment } from '../wire/segment.js';
 import { arrive, arriveCookieSyn, timeWaitRecordOf } from './arrive.js';
+import type { ChallengeBudget } from './challenge-budget.js';
 import { resolveConfig, type TcpConfig } from './config.js';
 import type { ConnEvent } from './events.js';
 import { onKeepaliveTimer } from './keepalive.js';
@@ -56,6 +57,11 @@ export interface ConnectionOptions {
    * shares one table among its connections for its stats). Counting costs no allocation.
    */
   drops?: Partial<Record<DropReason, number>>;
+  /**
+   * The host-wide budget of ACKs that answer unacceptable segments (challenge-budget.ts), shared by
+   * an endpoint's connections; none by default (only the connection's own limit applies).
+   */
+  challengeBudget?: ChallengeBudget;
   /** Name put in TraceEvent.endpoint (default ''). */
   endpoint?: string;
   /** 4-tuple label put in TraceEvent.conn (default `${localPort}>${remotePort}`). */
@@ -126,6 +132,7 @@ export class Connection {
       cfg,
       trace: opts.trace ?? NO_TRACE,
       drops: opts.drops,
+      challengeBudget: opts.challengeBudget,
       endpoint: opts.endpoint ?? '',
       label: opts.label ?? `${opts.localPort}>${opts.remotePort}`,
     });

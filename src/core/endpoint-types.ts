@@ -38,6 +38,12 @@ export interface EndpointOptions {
   /** Default [49152, 65535]. */
   ephemeralPorts?: [number, number];
   /**
+   * Host-wide mean number per second of ACKs answering unacceptable segments: challenge ACKs and
+   * the ACKs to out-of-window or PAWS-failing SYNs and pure ACKs (RFC 5961 §7; challenge-budget.ts).
+   * Default 1000; 0 for no host-wide limit. Each connection also has config.challengeAckLimit.
+   */
+  challengeAckHostLimit?: number;
+  /**
    * Rethrow an exception raised while handling a packet or a timeout (a bug in the core) instead of
    * aborting the connection it reached. Default false; tests and the simulator set it.
    */

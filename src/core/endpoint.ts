@@ -64,6 +64,7 @@ import { AddressCache } from './address-cache.js';
 import { resolveConfig, type TcpConfig } from './config.js';
 import { Connection, type ConnectionOptionName, type ConnectionOptionValues, type Output } from './connection.js';
 import { type ConnectionRow, entryRow, listenerRow } from './connection-rows.js';
+import { ChallengeBudget, DEFAULT_HOST_CHALLENGE_ACK_LIMIT } from './challenge-budget.js';
 import { CrashGuard } from './crash-guard.js';
 import type { DeadlineHeap } from './deadline-heap.js';
 import {
@@ -109,6 +110,13 @@ export class Endpoint {
   readonly #addresses: string[];
   readonly #local: Set<string>;
   readonly #random: () => number;
+  /** ACKs answering unacceptable segments, host-wide (challenge-budget.ts). */
+  readonly #challengeBudget: ChallengeBudget;
+  /**
+   * The user's sink (NO_TRACE for none). Drops are counted straight into #stats.drops, by the
+   * connections and by the endpoint's parts, so without a sink no trace event is built at all (the
+   * hot path stays allocation-light).
+   */
   /**
    * The user's sink (NO_TRACE for none). Drops are counted straight into #stats.drops, by the
    * connections and by the endpoint's parts, so without a sink no trace event is built at all (the
@@ -144,6 +152,10 @@ export class Endpoint {
     this.#local = new Set(this.#addresses);
     this.#random = opts.random;
     this.#trace = opts.trace ?? NO_TRACE;
+    this.#challengeBudget = new ChallengeBudget(opts.challengeAckHostLimit ?? DEFAULT_HOST_CHALLENGE_ACK_LIMIT, (w) =>
+      this.#isn.challengeDraw(w),
+    );
+
     this.#tracing = this.#trace !== NO_TRACE;
     this.#guard = new CrashGuard(this.name, this.#trace, this.#stats);
     this.#entries = new EntryTable(this.name, this.#trace, this.#stats, this.#listeners);
@@ -746,6 +758,7 @@ export class Endpoint {
       config: cfg,
       trace: this.#trace,
       drops: this.#stats.drops,
+      challengeBudget: this.#challengeBudget,
       endpoint: this.name,
       label,
     });

@@ -201,6 +201,12 @@ export class IsnGenerator {
     return this.#hash(`cookie/${count}/${peerIsn}/${mssIndex}`, local, remote);
   }
 
+  /** A keyed 32-bit draw for the challenge-ACK budget's one-second window `window` (challenge-budget.ts). */
+  challengeDraw(window: number): number {
+    const n = putAscii(this.#text, 0, `challenge|${window}`);
+    return sipHash(this.#key, this.#text, n);
+  }
+
   /**
    * Low 32 bits of SipHash-2-4 over the UTF-8 of "tag|localaddr|localport|remoteaddr|remoteport".
    * Address text is ASCII, so its bytes are its char codes, written straight into #text; anything

@@ -19,6 +19,7 @@ import { unreachable } from '../base/unreachable.js';
 import { ACK, has, type Segment, SYN } from '../wire/segment.js';
 import { seqAdd, seqDiff, seqGt } from '../wire/seq.js';
 import { ByteQueue } from './byte-queue.js';
+import type { ChallengeBudget } from './challenge-budget.js';
 import type { TcpConfig } from './config.js';
 import { type CongestionControl, createCongestionControl } from './congestion.js';
 import type { ConnEvent } from './events.js';
@@ -51,6 +52,8 @@ export interface TcbInit {
   cfg: TcpConfig;
   trace: TraceSink;
   drops?: Partial<Record<DropReason, number>> | undefined;
+  /** The host-wide budget of ACKs answering unacceptable segments (ConnectionOptions.challengeBudget). */
+  challengeBudget?: ChallengeBudget | undefined;
   endpoint: string;
   label: string;
 }
@@ -62,6 +65,8 @@ export class Tcb {
   readonly tracing: boolean;
   /** Drop counters by reason, if the owner wants them (ConnectionOptions.drops). */
   readonly dropCounts: Partial<Record<DropReason, number>> | undefined;
+  /** Shared by the endpoint's connections: ACKs answering unacceptable segments, host-wide (RFC 5961 §7). */
+  readonly challengeBudget: ChallengeBudget | undefined;
   readonly endpoint: string;
   label: string;
   localPort: number;
@@ -202,6 +207,7 @@ export class Tcb {
     this.trace = init.trace;
     this.tracing = init.trace !== NO_TRACE;
     this.dropCounts = init.drops;
+    this.challengeBudget = init.challengeBudget;
     this.endpoint = init.endpoint;
     this.label = init.label;
     this.localPort = init.localPort;
@@ -396,14 +402,14 @@ export class Tcb {
    * A challenge ACK (RFC 5961 §3, §4) or the ACK that answers an unacceptable ACK field (§5) is
    * owed for `seg`, which is dropped with `reason`. RFC 5961 §7 asks for a throttle: once
    * cfg.challengeAckLimit of them went out in the current one-second window the ACK is not sent
-   * and the drop is traced as 'challenge-ack-limit'. The budget is per connection, so unlike
-   * Linux's old host-wide counter (CVE-2016-5696) it tells an off-path prober nothing about other
-   * connections, and needs no randomisation.
+   * and the drop is traced as 'challenge-ack-limit'. The endpoint's host-wide budget
+   * (challenge-budget.ts, randomised per second against CVE-2016-5696) applies on top.
    */
   challengeAck(seg: Segment, reason: DropReason): void {
     const limit = this.cfg.challengeAckLimit;
     if (limit > 0) {
-      if (this.now - this.challengeWindowStart >= 1000) {
+      const start = this.challengeWindowStart;
+      if (start === undefined || this.now - start >= 1000) {
         this.challengeWindowStart = this.now;
         this.challengeCount = 0;
       }
@@ -411,8 +417,12 @@ export class Tcb {
         this.drop(seg, 'challenge-ack-limit');
         return;
       }
-      this.challengeCount++;
     }
+    if (this.challengeBudget !== undefined && !this.challengeBudget.take(this.now)) {
+      this.drop(seg, 'challenge-ack-limit');
+      return;
+    }
+    if (limit > 0) this.challengeCount++;
     this.ackNow = true;
     this.drop(seg, reason);
   }
