@@ -80,10 +80,14 @@ export function hasGc(): boolean {
   return typeof (globalThis as { gc?: unknown }).gc === 'function';
 }
 
-/** Heap in use after a full collection (bytes). */
+/**
+ * Memory in use after a full collection (bytes): the JS heap plus the ArrayBuffer backing stores,
+ * which live outside it (typed arrays such as the TIME-WAIT table's columns, and Buffers).
+ */
 export function heapUsed(): number {
   gc();
-  return process.memoryUsage().heapUsed;
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
 }
 
 export const now = (): number => performance.now();

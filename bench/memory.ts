@@ -1,4 +1,5 @@
-// Memory: JS heap (process.memoryUsage().heapUsed after global.gc()) held per idle established
+// Memory: JS heap and ArrayBuffer backing stores (heapUsed + arrayBuffers of process.memoryUsage()
+// after global.gc()) held per idle established
 // connection, in the core alone (two Endpoints back to back, core-pair.ts) and with a net Socket on a
 // simulated host (SimNetwork + host.net, both ends); per TIME-WAIT record; and in total with
 // 1,000,000 TIME-WAIT records (or as many as the time budget allows, extrapolated and said so).
