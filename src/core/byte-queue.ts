@@ -6,23 +6,35 @@
 // dead prefix is large, so nothing does Array.shift per operation and no work is done per byte.
 //
 // push() copies the caller's bytes into buffers we own: it first fills the spare room of the tail
-// buffer (allocated with up to CHUNK_SIZE bytes), so many small writes share one chunk. pushView()
-// appends the caller's array itself (no copy); the caller must not modify it afterwards.
+// chunk, so many small writes share one chunk of up to CHUNK_SIZE bytes (never above the capacity;
+// a larger write gets a chunk of its own size). The buffer behind a chunk starts small
+// (FIRST_CHUNK) and is replaced by one twice as large, the bytes copied over, as the chunk fills:
+// a connection that writes a few bytes holds a few hundred bytes, not 16 KiB, while chunks begin
+// and end where they would with full-size buffers. Once one chunk has grown to full size (the
+// connection streams), later chunks start at full size. pushView() appends the caller's array
+// itself (no copy); the caller must not modify it afterwards.
+//
+// An empty queue holds no array: #chunks is the shared, frozen NO_CHUNKS until the first byte.
 //
 // Views handed out by peek()/shift() stay valid: bytes are never moved or overwritten once queued
-// (a tail buffer only ever gains bytes after the ones already visible).
+// (a tail buffer only ever gains bytes after the ones already visible; a grown one is a new buffer,
+// and the old one, still behind the views, is never written again).
 
 import { UsageError } from '../base/errors.js';
 
-/** Size of the buffers push() allocates for small writes. */
-const CHUNK_SIZE = 16 * 1024;
+/** Size of the chunks push() fills with small writes. */
+export const CHUNK_SIZE = 16 * 1024;
+/** The buffer a chunk starts with; it doubles as the chunk fills, up to the chunk's size. */
+export const FIRST_CHUNK = 512;
 /** Compact the chunk array once at least this many dead slots lead it (and they are half of it). */
 const COMPACT_AT = 32;
 
 const EMPTY = new Uint8Array(0);
+/** #chunks of an empty queue (replaced by a fresh array on the first append). */
+const NO_CHUNKS: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
 
 export class ByteQueue {
-  #chunks: Uint8Array[] = [];
+  #chunks: Uint8Array[] = NO_CHUNKS;
   #head = 0;
   #headOff = 0;
   #length = 0;
@@ -31,6 +43,8 @@ export class ByteQueue {
   #tailBuf: Uint8Array | null = null;
   /** Bytes of #tailBuf in use (the last chunk is #tailBuf.subarray(0, #tailUsed)). */
   #tailUsed = 0;
+  /** Size the tail chunk may reach; #tailBuf may be smaller (it grows, see the file comment). */
+  #tailCap = 0;
   /** Bytes consumed since creation: the absolute position of the front byte. */
   #consumed = 0;
   /**
@@ -40,6 +54,8 @@ export class ByteQueue {
    */
   #cIdx = -1;
   #cStart = 0;
+  /** A chunk has grown to its full size: new chunks start at full size. */
+  #streaming = false;
 
   constructor(capacity: number) {
     this.#capacity = checkCount('capacity', capacity);
@@ -68,11 +84,11 @@ export class ByteQueue {
     const n = Math.min(data.length, this.space);
     if (n === 0) return 0;
     let done = 0;
-    const tail = this.#tailBuf;
+    let tail = this.#tailBuf;
     if (tail !== null) {
-      const room = tail.length - this.#tailUsed;
-      const k = Math.min(room, n);
+      const k = Math.min(this.#tailCap - this.#tailUsed, n);
       if (k > 0) {
+        if (this.#tailUsed + k > tail.length) tail = this.#growTail(this.#tailUsed + k);
         tail.set(data.subarray(0, k), this.#tailUsed);
         this.#tailUsed += k;
         this.#chunks[this.#chunks.length - 1] = tail.subarray(0, this.#tailUsed);
@@ -81,13 +97,15 @@ export class ByteQueue {
     }
     if (done < n) {
       const rest = n - done;
-      const buf = new Uint8Array(rest >= CHUNK_SIZE ? rest : Math.max(rest, Math.min(CHUNK_SIZE, this.#capacity)));
+      const cap = rest >= CHUNK_SIZE ? rest : Math.max(rest, Math.min(CHUNK_SIZE, this.#capacity));
+      const buf = new Uint8Array(this.#streaming ? cap : Math.min(cap, Math.max(rest, FIRST_CHUNK)));
       buf.set(data.subarray(done, n));
-      this.#chunks.push(buf.subarray(0, rest));
+      this.#append(buf.subarray(0, rest));
       this.#tailBuf = buf;
       this.#tailUsed = rest;
+      this.#tailCap = cap;
     }
-    if (this.#tailBuf !== null && this.#tailUsed === this.#tailBuf.length) this.#tailBuf = null;
+    if (this.#tailBuf !== null && this.#tailUsed === this.#tailCap) this.#tailBuf = null;
     this.#length += n;
     return n;
   }
@@ -98,7 +116,7 @@ export class ByteQueue {
    */
   pushView(data: Uint8Array): void {
     if (data.length === 0) return;
-    this.#chunks.push(data);
+    this.#append(data);
     this.#tailBuf = null;
     this.#length += data.length;
   }
@@ -179,6 +197,22 @@ export class ByteQueue {
     return out;
   }
 
+  /** Replaces the tail buffer by a larger one holding the same bytes, room for `need` at least. */
+  #growTail(need: number): Uint8Array {
+    const old = this.#tailBuf as Uint8Array;
+    const size = Math.min(this.#tailCap, Math.max(need, 2 * old.length));
+    const buf = new Uint8Array(size);
+    buf.set(old.subarray(0, this.#tailUsed));
+    this.#tailBuf = buf;
+    if (size === this.#tailCap) this.#streaming = true;
+    return buf;
+  }
+
+  #append(chunk: Uint8Array): void {
+    if (this.#chunks === NO_CHUNKS) this.#chunks = [];
+    this.#chunks.push(chunk);
+  }
+
   #dropHead(): void {
     this.#headOff = 0;
     this.#head++;
@@ -193,7 +227,7 @@ export class ByteQueue {
 
   #reset(): void {
     this.#cIdx = -1;
-    this.#chunks = [];
+    this.#chunks = NO_CHUNKS;
     this.#head = 0;
     this.#headOff = 0;
     this.#tailBuf = null;

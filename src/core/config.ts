@@ -1,5 +1,10 @@
 // Every tunable of the core, with its default and where the default comes from.
 // A connection takes a full TcpConfig; callers pass a Partial and `resolveConfig` fills the rest.
+//
+// A resolved config is frozen and shared: the endpoint resolves its defaults once and every
+// connection made with them holds that one object (a connection's resolveConfig of it hands it back
+// as it is, without copying or validating again). A connection whose setOption changes a setting
+// takes a private copy first (ownConfig), so the shared one never changes.
 
 import { type Duration, HOUR, MINUTE, SECOND } from './time.js';
 
@@ -137,10 +142,30 @@ export const DEFAULT_CONFIG: Readonly<TcpConfig> = Object.freeze({
   challengeAckLimit: 10,
 });
 
-export function resolveConfig(partial: Partial<TcpConfig> = {}): TcpConfig {
+/** Configs resolveConfig made (frozen, validated): resolving one again returns it unchanged. */
+const RESOLVED = new WeakSet<object>();
+
+/**
+ * DEFAULT_CONFIG with `partial` on top, validated and frozen. Given a config it resolved before,
+ * returns that same object: connections made with the same resolved config share it.
+ */
+export function resolveConfig(partial: Partial<TcpConfig> = {}): Readonly<TcpConfig> {
+  if (RESOLVED.has(partial)) return partial as Readonly<TcpConfig>;
   const cfg: TcpConfig = { ...DEFAULT_CONFIG, ...partial };
   validateConfig(cfg);
+  Object.freeze(cfg);
+  RESOLVED.add(cfg);
   return cfg;
+}
+
+/** Is `cfg` a shared resolved config (frozen: copy it before changing a setting)? */
+export function isSharedConfig(cfg: Readonly<TcpConfig>): boolean {
+  return RESOLVED.has(cfg);
+}
+
+/** A private, mutable copy of a resolved config (copy-on-write for one connection's setOption). */
+export function ownConfig(cfg: Readonly<TcpConfig>): TcpConfig {
+  return { ...cfg };
 }
 
 /** Throws ConfigError (ERR_INVALID_ARG_VALUE) naming the first bad field. */

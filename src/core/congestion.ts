@@ -85,7 +85,9 @@ export function createCongestionControl(name: 'newreno', opts: CongestionOptions
 const SSTHRESH_INFINITE = 0x7fffffff;
 
 export class NewReno implements CongestionControl {
-  readonly name = 'newreno';
+  get name(): string {
+    return 'newreno';
+  }
   #cwnd: number;
   #ssthresh = SSTHRESH_INFINITE;
   #inRecovery = false;

@@ -261,7 +261,7 @@ export class Connection {
       windowScaling: t.wsOk,
       timestamps: t.tsOk,
       sack: t.sackOk,
-      sackedBytes: t.scoreboard.bytes,
+      sackedBytes: t.sackedBytes,
       tsRecent: t.tsRecent,
       srtt: t.rto.srtt,
       rttvar: t.rto.rttvar,
@@ -277,7 +277,7 @@ export class Connection {
       nagle: t.nagle,
       sendQueued: t.sndQueue.length,
       recvQueued: t.recvQueue.length,
-      reassemblyBytes: t.reasm.bytes,
+      reassemblyBytes: t.reassemblyBytes,
     };
   }
 
@@ -407,7 +407,7 @@ export class Connection {
     // SACK: the scoreboard survives one timeout (as in Linux; go-back-N then skips what the peer
     // holds). A second timeout in a row may mean the receiver reneged on what it SACKed, which RFC
     // 2018 §8 allows: forget the scoreboard and resend everything.
-    if (tcb.retries >= 2) tcb.scoreboard.clear();
+    if (tcb.retries >= 2) tcb.clearScoreboard();
     tcb.rto.backoff();
     tcb.rttTiming = false; // Karn's rule
     tcb.dupAcks = 0;

@@ -36,7 +36,9 @@ export class RtoEstimator {
 
   /** `clockGranularity` is G of RFC 6298 §2 (default 1 ms, our clock's resolution). */
   constructor(cfg: RtoConfig, clockGranularity: Duration = 1) {
-    this.#cfg = { rtoInitial: cfg.rtoInitial, rtoMin: cfg.rtoMin, rtoMax: cfg.rtoMax };
+    // A frozen config (the connection's resolved TcpConfig, config.ts) cannot change under us:
+    // hold it rather than a copy of its three fields.
+    this.#cfg = Object.isFrozen(cfg) ? cfg : { rtoInitial: cfg.rtoInitial, rtoMin: cfg.rtoMin, rtoMax: cfg.rtoMax };
     this.#g = clockGranularity;
     // RFC 6298 §2.1: before any measurement, RTO = the initial value (1 s by default).
     this.#base = this.#clamp(cfg.rtoInitial);

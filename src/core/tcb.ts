@@ -20,7 +20,7 @@ import { ACK, has, type Segment, SYN } from '../wire/segment.js';
 import { seqAdd, seqDiff, seqGt } from '../wire/seq.js';
 import { ByteQueue } from './byte-queue.js';
 import type { ChallengeBudget } from './challenge-budget.js';
-import type { TcpConfig } from './config.js';
+import { isSharedConfig, ownConfig, type TcpConfig } from './config.js';
 import { type CongestionControl, createCongestionControl } from './congestion.js';
 import type { ConnEvent } from './events.js';
 import { Reassembly } from './reassembly.js';
@@ -44,12 +44,16 @@ export function wscaleFor(buffer: number): number {
   return shift;
 }
 
+/** Tcb.segs and Tcb.events between calls: shared and frozen, replaced by a fresh array on first use. */
+const NO_SEGMENTS: Segment[] = Object.freeze([]) as unknown as Segment[];
+const NO_EVENTS: ConnEvent[] = Object.freeze([]) as unknown as ConnEvent[];
+
 export interface TcbInit {
   localPort: number;
   remotePort: number;
   iss: number;
   tsOffset: number;
-  cfg: TcpConfig;
+  cfg: Readonly<TcpConfig>;
   trace: TraceSink;
   drops?: Partial<Record<DropReason, number>> | undefined;
   /** The host-wide budget of ACKs answering unacceptable segments (ConnectionOptions.challengeBudget). */
@@ -58,11 +62,45 @@ export interface TcbInit {
   label: string;
 }
 
+/** The TCB's boolean fields, in the order of their bits in Tcb's flags word. */
+const FLAGS = [
+  'tracing',
+  'passive',
+  'finished',
+  'finQueued',
+  'irsKnown',
+  'readClosed',
+  'userClosed',
+  'wsOk',
+  'peerOfferedWs',
+  'peerOfferedTs',
+  'tsOk',
+  'peerOfferedSack',
+  'sackOk',
+  'ackNow',
+  'pingpong',
+  'rttTiming',
+  'probeArmed',
+  'probeSent',
+  'rearmProbe',
+  'restartRtx',
+  'restartUserTimeout',
+  'restartFinWait2',
+  'ackDelayed',
+  'keepalive',
+  'nagle',
+] as const;
+const TRACING = 1 << FLAGS.indexOf('tracing');
+const KEEPALIVE = 1 << FLAGS.indexOf('keepalive');
+const NAGLE = 1 << FLAGS.indexOf('nagle');
+
 export class Tcb {
-  readonly cfg: TcpConfig;
+  /**
+   * Settings. Usually the endpoint's shared, frozen config (config.ts); setOption() gives the
+   * connection a private copy before changing anything (writableCfg()).
+   */
+  cfg: Readonly<TcpConfig>;
   readonly trace: TraceSink;
-  /** False with the no-op sink: then no trace objects are built at all (hot path). */
-  readonly tracing: boolean;
   /** Drop counters by reason, if the owner wants them (ConnectionOptions.drops). */
   readonly dropCounts: Partial<Record<DropReason, number>> | undefined;
   /** Shared by the endpoint's connections: ACKs answering unacceptable segments, host-wide (RFC 5961 §7). */
@@ -74,84 +112,226 @@ export class Tcb {
   readonly tsOffset: number;
 
   state: TcpState = TcpState.Closed;
+
+  // --- flags: every boolean of the TCB, as bits of one word (see FLAGS and the static block) ---
+  /** False with the no-op sink: then no trace objects are built at all (hot path). */
+  declare readonly tracing: boolean;
   /** Opened with listen(): a RST in SYN-RECEIVED returns to LISTEN (RFC 9293 §3.10.7.4 second). */
-  passive = false;
+  declare passive: boolean;
   /** 'closed' was emitted: the object is finished. */
-  finished = false;
+  declare finished: boolean;
+  /** The user closed the sending direction: a FIN follows the last queued byte. */
+  declare finQueued: boolean;
+  declare irsKnown: boolean;
+  /** close() was called: arriving data is acknowledged and discarded. */
+  declare readClosed: boolean;
+  /** close() (not just shutdown()) was called: the FIN-WAIT-2 timeout applies. */
+  declare userClosed: boolean;
+  declare wsOk: boolean;
+  /** The peer offered these on its SYN (we only answer with what was offered). */
+  declare peerOfferedWs: boolean;
+  declare peerOfferedTs: boolean;
+  declare tsOk: boolean;
+  /** SACK (RFC 2018): the peer's SYN carried SACK-permitted; both SYNs did (negotiated). */
+  declare peerOfferedSack: boolean;
+  declare sackOk: boolean;
+  declare ackNow: boolean;
+  /** Quick-ACK mode: the connection is interactive (see quickAcks). */
+  declare pingpong: boolean;
+  /** Karn's rule: one segment timed at a time, forgotten when anything is retransmitted. */
+  declare rttTiming: boolean;
+  /** Tail loss probe (RFC 8985 §7): the retransmit timer is armed as the probe timeout (PTO). */
+  declare probeArmed: boolean;
+  /** A probe was sent and no ACK has advanced SND.UNA since (one probe per tail: TLPRxtOut). */
+  declare probeSent: boolean;
+  /** New data went out or SND.UNA advanced: the PTO is to be re-derived from now. */
+  declare rearmProbe: boolean;
+  /** SND.UNA advanced, or a loss probe went out: the RTO counts again from now. */
+  declare restartRtx: boolean;
+  /** SND.UNA advanced, or the setting changed: the user timeout counts again from now. */
+  declare restartUserTimeout: boolean;
+  /** The FIN-WAIT-2 timeout setting changed: it counts again from now. */
+  declare restartFinWait2: boolean;
+  /** Received data waits for an ACK we may delay; any ACK we send settles it. */
+  declare ackDelayed: boolean;
+  /** Keepalive on for this connection (RFC 1122 §4.2.3.6). */
+  declare keepalive: boolean;
+  /** Nagle's algorithm on for this connection. */
+  declare nagle: boolean;
+  #flags = 0;
+
+  static {
+    // One accessor pair per flag on the prototype; a flag costs one bit of #flags instead of a
+    // field (8 bytes) in every TCB.
+    FLAGS.forEach((name, i) => {
+      const bit = 1 << i;
+      Object.defineProperty(Tcb.prototype, name, {
+        configurable: true,
+        get(this: Tcb): boolean {
+          return (this.#flags & bit) !== 0;
+        },
+        set(this: Tcb, v: boolean) {
+          this.#flags = v ? this.#flags | bit : this.#flags & ~bit;
+        },
+      });
+    });
+  }
+
+  // --- sequence numbers ---
+  // Each is an unsigned 32-bit value, kept as the signed 32-bit integer with the same bits: V8 then
+  // stores it in the TCB itself (a small integer) rather than in a boxed number of its own, which a
+  // field holding values of 2^31 and up needs. The accessors give back the unsigned value.
+  #iss = 0;
+  #sndUna = 0;
+  #sndNxt = 0;
+  #sndMax = 0;
+  #sndWl1 = 0;
+  #sndWl2 = 0;
+  #sndQueueSeq = 0;
+  #irs = 0;
+  #rcvNxt = 0;
+  #rcvAdvRight = 0;
+  #tsRecent = 0;
+  #lastAckSent = 0;
+  #highRxt = 0;
+  #rttSeq = 0;
+  #sndSml = 0;
 
   // --- send sequence variables (RFC 9293 §3.3.1) ---
-  readonly iss: number;
-  sndUna: number;
-  sndNxt: number;
+  get iss(): number {
+    return this.#iss >>> 0;
+  }
+  get sndUna(): number {
+    return this.#sndUna >>> 0;
+  }
+  set sndUna(v: number) {
+    this.#sndUna = v | 0;
+  }
+  get sndNxt(): number {
+    return this.#sndNxt >>> 0;
+  }
+  set sndNxt(v: number) {
+    this.#sndNxt = v | 0;
+  }
   /** Highest sequence number sent + 1 (see the file comment). */
-  sndMax: number;
+  get sndMax(): number {
+    return this.#sndMax >>> 0;
+  }
+  set sndMax(v: number) {
+    this.#sndMax = v | 0;
+  }
+  get sndWl1(): number {
+    return this.#sndWl1 >>> 0;
+  }
+  set sndWl1(v: number) {
+    this.#sndWl1 = v | 0;
+  }
+  get sndWl2(): number {
+    return this.#sndWl2 >>> 0;
+  }
+  set sndWl2(v: number) {
+    this.#sndWl2 = v | 0;
+  }
+  /** Sequence number of byte 0 of sndQueue (the first unacknowledged data byte). */
+  get sndQueueSeq(): number {
+    return this.#sndQueueSeq >>> 0;
+  }
+  set sndQueueSeq(v: number) {
+    this.#sndQueueSeq = v | 0;
+  }
+  /** End of the last segment shorter than the MSS we sent (Minshall's Nagle, output.ts). */
+  get sndSml(): number {
+    return this.#sndSml >>> 0;
+  }
+  set sndSml(v: number) {
+    this.#sndSml = v | 0;
+  }
+  /** RFC 6675 HighRxt: one past the highest byte retransmitted in the current SACK recovery. */
+  get highRxt(): number {
+    return this.#highRxt >>> 0;
+  }
+  set highRxt(v: number) {
+    this.#highRxt = v | 0;
+  }
+  /** The sequence number whose ACK ends the RTT measurement in progress (rttTiming). */
+  get rttSeq(): number {
+    return this.#rttSeq >>> 0;
+  }
+  set rttSeq(v: number) {
+    this.#rttSeq = v | 0;
+  }
+
+  // --- receive sequence variables ---
+  get irs(): number {
+    return this.#irs >>> 0;
+  }
+  set irs(v: number) {
+    this.#irs = v | 0;
+  }
+  get rcvNxt(): number {
+    return this.#rcvNxt >>> 0;
+  }
+  set rcvNxt(v: number) {
+    this.#rcvNxt = v | 0;
+  }
+  /** Right edge we advertised (RCV.NXT + RCV.WND when it was sent); never moved left. */
+  get rcvAdvRight(): number {
+    return this.#rcvAdvRight >>> 0;
+  }
+  set rcvAdvRight(v: number) {
+    this.#rcvAdvRight = v | 0;
+  }
+  /** RFC 7323 TS.Recent: the peer's TSval to echo. */
+  get tsRecent(): number {
+    return this.#tsRecent >>> 0;
+  }
+  set tsRecent(v: number) {
+    this.#tsRecent = v | 0;
+  }
+  /** RCV.NXT as our last ACK carried it (RFC 7323 Last.ACK.sent). */
+  get lastAckSent(): number {
+    return this.#lastAckSent >>> 0;
+  }
+  set lastAckSent(v: number) {
+    this.#lastAckSent = v | 0;
+  }
+
   /** Peer's window, already scaled. */
   sndWnd = 0;
-  sndWl1 = 0;
-  sndWl2 = 0;
   /** Largest window the peer ever offered (SWS sender rule, RFC 5961 §5 ACK bound). */
   maxSndWnd = 0;
   /** Unacknowledged + unsent bytes; byte 0 has sequence number sndQueueSeq. */
   readonly sndQueue: ByteQueue;
-  sndQueueSeq: number;
-  /** The user closed the sending direction: a FIN follows the last queued byte. */
-  finQueued = false;
 
   // --- receive sequence variables ---
-  irs = 0;
-  irsKnown = false;
-  rcvNxt = 0;
-  /** Right edge we advertised (RCV.NXT + RCV.WND when it was sent); never moved left. */
-  rcvAdvRight = 0;
   /** In-order bytes the user has not read yet. */
   readonly recvQueue: ByteQueue;
-  readonly reasm = new Reassembly();
-  /** close() was called: arriving data is acknowledged and discarded. */
-  readClosed = false;
-  /** close() (not just shutdown()) was called: the FIN-WAIT-2 timeout applies. */
-  userClosed = false;
 
   // --- options (RFC 9293 §3.7.1, RFC 7323) ---
   peerMss: number;
   /** Effective send MSS: min(peer MSS, our MSS) minus option bytes in use. */
   sndMss: number;
-  wsOk = false;
   sndWscale = 0;
   rcvWscale = 0;
-  /** The peer offered these on its SYN (we only answer with what was offered). */
-  peerOfferedWs = false;
-  peerOfferedTs = false;
-  tsOk = false;
-  tsRecent = 0;
-  lastAckSent = 0;
-  /** SACK (RFC 2018): the peer's SYN carried SACK-permitted; both SYNs did (negotiated). */
-  peerOfferedSack = false;
-  sackOk = false;
-  /** Receiver: sequence numbers of recent out-of-order arrivals, most recent first (sack.ts). */
-  readonly sackRecent: number[] = [];
-  /** Sender: what the peer reported as held above SND.UNA (RFC 6675 scoreboard). */
-  readonly scoreboard = new Scoreboard();
-  /** RFC 6675 HighRxt: one past the highest byte retransmitted in the current SACK recovery. */
-  highRxt = 0;
+  // Made on first use (reasm, sackRecent, scoreboard below): most connections never see
+  // out-of-order data or a SACK block.
+  #reasm: Reassembly | undefined = undefined;
+  #sackRecent: number[] | undefined = undefined;
+  #scoreboard: Scoreboard | undefined = undefined;
 
   // --- acknowledgment owed ---
-  ackNow = false;
   /** RFC 5961 §7 limiter: start of the current one-second window and challenge ACKs sent in it. */
-  challengeWindowStart = Number.NEGATIVE_INFINITY;
+  challengeWindowStart: Instant | undefined = undefined;
   challengeCount = 0;
   /** In-order bytes received since our last ACK (delayed ACK: ACK every second full segment). */
   unackedBytes = 0;
   /** Quick-ACK mode (cfg.quickAck): ACKs still to send at once, ping-pong (interactive) mode. */
   quickAcks = 0;
-  pingpong = false;
   /** When in-order data last arrived (undefined before any: Linux's lrcvtime with ato still 0). */
   lastDataRecv: number | undefined = undefined;
 
   // --- retransmission ---
   readonly rto: RtoEstimator;
-  /** Karn's rule: one segment timed at a time, forgotten when anything is retransmitted. */
-  rttTiming = false;
-  rttSeq = 0;
   rttTime = 0;
   /** Consecutive retransmission timeouts without progress (R2 / synRetries). */
   retries = 0;
@@ -159,53 +339,34 @@ export class Tcb {
   persistBackoff = 0;
   cc: CongestionControl;
   dupAcks = 0;
-  /** Tail loss probe (RFC 8985 §7): the retransmit timer is armed as the probe timeout (PTO). */
-  probeArmed = false;
-  /** A probe was sent and no ACK has advanced SND.UNA since (one probe per tail: TLPRxtOut). */
-  probeSent = false;
-  /** New data went out or SND.UNA advanced: the PTO is to be re-derived from now. */
-  rearmProbe = false;
 
   // --- timers that must start over (marks schedule.ts reads and settles; see there) ---
-  /** SND.UNA advanced, or a loss probe went out: the RTO counts again from now. */
-  restartRtx = false;
-  /** SND.UNA advanced, or the setting changed: the user timeout counts again from now. */
-  restartUserTimeout = false;
-  /** The FIN-WAIT-2 timeout setting changed: it counts again from now. */
-  restartFinWait2 = false;
-  /** Received data waits for an ACK we may delay; any ACK we send settles it. */
-  ackDelayed = false;
   /** When TIME-WAIT began, or last restarted for a retransmitted FIN: 2MSL runs from here. */
   timeWaitStart = 0;
   /** When data or a FIN was last sent (RFC 5681 §4.1 idle restart); undefined before the first. */
   lastSendTime: number | undefined = undefined;
 
-  // --- keepalive (RFC 1122 §4.2.3.6) ---
-  keepalive: boolean;
-  keepaliveIdle: number;
-  keepaliveInterval: number;
-  keepaliveCount: number;
+  // --- keepalive (RFC 1122 §4.2.3.6); idle, interval and count are read from cfg (see below) ---
   keepaliveProbes = 0;
   /** Start of the current idle period: last segment from the peer (or keepalive enabled). */
   idleSince = 0;
   /** When the last keepalive probe of this idle period went out. */
   lastProbeAt = 0;
 
-  nagle: boolean;
-  /** End of the last segment shorter than the MSS we sent (Minshall's Nagle, output.ts). */
-  sndSml = 0;
-
   readonly timers: TimerTable;
 
   // --- output of the current call ---
   now: Instant = 0;
-  segs: Segment[] = [];
-  events: ConnEvent[] = [];
+  /** Segments of this call; NO_SEGMENTS (shared, frozen) until the first push(). */
+  segs: Segment[] = NO_SEGMENTS;
+  /** Events of this call; NO_EVENTS (shared, frozen) until the first emit(). */
+  events: ConnEvent[] = NO_EVENTS;
 
   constructor(init: TcbInit) {
     this.cfg = init.cfg;
     this.trace = init.trace;
-    this.tracing = init.trace !== NO_TRACE;
+    this.#flags =
+      (init.trace !== NO_TRACE ? TRACING : 0) | (init.cfg.keepalive ? KEEPALIVE : 0) | (init.cfg.nagle ? NAGLE : 0);
     this.dropCounts = init.drops;
     this.challengeBudget = init.challengeBudget;
     this.endpoint = init.endpoint;
@@ -213,26 +374,21 @@ export class Tcb {
     this.localPort = init.localPort;
     this.remotePort = init.remotePort;
     this.tsOffset = init.tsOffset;
-    this.iss = init.iss >>> 0;
-    this.sndUna = this.iss;
-    this.sndNxt = this.iss;
-    this.sndMax = this.iss;
-    this.sndSml = this.iss;
-    this.sndQueueSeq = seqAdd(this.iss, 1);
+    this.#iss = init.iss | 0;
+    this.#sndUna = this.#iss;
+    this.#sndNxt = this.#iss;
+    this.#sndMax = this.#iss;
+    this.#sndSml = this.#iss;
+    this.#sndQueueSeq = seqAdd(this.iss, 1) | 0;
     this.sndQueue = new ByteQueue(init.cfg.sendBuffer);
     this.recvQueue = new ByteQueue(init.cfg.recvBuffer);
     this.peerMss = init.cfg.defaultPeerMss;
     this.sndMss = Math.min(init.cfg.mss, init.cfg.defaultPeerMss);
-    this.rto = new RtoEstimator({ rtoInitial: init.cfg.rtoInitial, rtoMin: init.cfg.rtoMin, rtoMax: init.cfg.rtoMax });
+    this.rto = new RtoEstimator(init.cfg);
     this.cc = createCongestionControl(init.cfg.congestionControl, {
       mss: this.sndMss,
       initialCwndSegments: init.cfg.initialCwndSegments,
     });
-    this.keepalive = init.cfg.keepalive;
-    this.keepaliveIdle = init.cfg.keepaliveIdle;
-    this.keepaliveInterval = init.cfg.keepaliveInterval;
-    this.keepaliveCount = init.cfg.keepaliveCount;
-    this.nagle = init.cfg.nagle;
     // With the no-op sink the table gets no observer at all: nothing is called per timer change.
     this.timers = new TimerTable(
       this.tracing
@@ -248,6 +404,63 @@ export class Tcb {
             })
         : undefined,
     );
+  }
+
+  // --- settings a connection may change (copy-on-write of cfg) ---
+
+  /** cfg, as a private copy the caller may change (the shared config is copied on first use). */
+  writableCfg(): TcpConfig {
+    if (isSharedConfig(this.cfg)) this.cfg = ownConfig(this.cfg);
+    return this.cfg as TcpConfig;
+  }
+
+  get keepaliveIdle(): number {
+    return this.cfg.keepaliveIdle;
+  }
+  set keepaliveIdle(v: number) {
+    if (v !== this.cfg.keepaliveIdle) this.writableCfg().keepaliveIdle = v;
+  }
+  get keepaliveInterval(): number {
+    return this.cfg.keepaliveInterval;
+  }
+  set keepaliveInterval(v: number) {
+    if (v !== this.cfg.keepaliveInterval) this.writableCfg().keepaliveInterval = v;
+  }
+  get keepaliveCount(): number {
+    return this.cfg.keepaliveCount;
+  }
+  set keepaliveCount(v: number) {
+    if (v !== this.cfg.keepaliveCount) this.writableCfg().keepaliveCount = v;
+  }
+
+  // --- parts made on first use ---
+
+  /** Out-of-order receive queue (reassembly.ts). */
+  get reasm(): Reassembly {
+    this.#reasm ??= new Reassembly();
+    return this.#reasm;
+  }
+  /** Receiver: sequence numbers of recent out-of-order arrivals, most recent first (sack.ts). */
+  get sackRecent(): number[] {
+    this.#sackRecent ??= [];
+    return this.#sackRecent;
+  }
+  /** Sender: what the peer reported as held above SND.UNA (RFC 6675 scoreboard). */
+  get scoreboard(): Scoreboard {
+    this.#scoreboard ??= new Scoreboard();
+    return this.#scoreboard;
+  }
+  /** Out-of-order bytes held (0 without making a queue). */
+  get reassemblyBytes(): number {
+    return this.#reasm === undefined ? 0 : this.#reasm.bytes;
+  }
+  /** Bytes on the scoreboard (0 without making one). */
+  get sackedBytes(): number {
+    return this.#scoreboard === undefined ? 0 : this.#scoreboard.bytes;
+  }
+  /** Forgets what the peer SACKed (RFC 2018 §8 reneging), without making a scoreboard. */
+  clearScoreboard(): void {
+    this.#scoreboard?.clear();
   }
 
   // --- derived values (never mutate) ---
@@ -312,8 +525,8 @@ export class Tcb {
     switch (to) {
       case TcpState.Closed:
         this.sndQueue.consume(this.sndQueue.length);
-        this.reasm.clear();
-        this.scoreboard.clear();
+        this.#reasm?.clear();
+        this.#scoreboard?.clear();
         this.ackNow = false;
         this.ackDelayed = false;
         this.finished = true;
@@ -330,7 +543,7 @@ export class Tcb {
         this.ackNow = false;
         this.ackDelayed = false;
         this.sndUna = this.sndNxt = this.sndMax = this.iss;
-        this.reasm.clear();
+        this.#reasm?.clear();
         break;
       case TcpState.SynSent:
       case TcpState.SynReceived:
@@ -363,6 +576,7 @@ export class Tcb {
       const evs = this.events;
       for (let i = 0; i < evs.length; i++) if (evs[i]?.type === ev.type) return;
     }
+    if (this.events === NO_EVENTS) this.events = [];
     this.events.push(ev);
     if (this.tracing) this.trace({ type: 'event', t: this.now, endpoint: this.endpoint, conn: this.label, event: ev });
   }
@@ -429,6 +643,7 @@ export class Tcb {
 
   /** Queues `seg` for this call's Output and traces it. */
   push(seg: Segment): void {
+    if (this.segs === NO_SEGMENTS) this.segs = [];
     this.segs.push(seg);
     if (!this.tracing) return;
     const relSeq = seqDiff(seg.seq, this.iss);
@@ -438,9 +653,12 @@ export class Tcb {
 
   /** Takes what the current call produced. */
   takeOutput(): { segments: Segment[]; events: ConnEvent[] } {
-    const out = { segments: this.segs, events: this.events };
-    this.segs = [];
-    this.events = [];
+    const out = {
+      segments: this.segs === NO_SEGMENTS ? [] : this.segs,
+      events: this.events === NO_EVENTS ? [] : this.events,
+    };
+    this.segs = NO_SEGMENTS;
+    this.events = NO_EVENTS;
     return out;
   }
 }

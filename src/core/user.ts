@@ -5,6 +5,7 @@
 
 import { UsageError } from '../base/errors.js';
 import { unreachable } from '../base/unreachable.js';
+import type { TcpConfig } from './config.js';
 import { keepaliveHeard } from './keepalive.js';
 import { sendRst, windowUpdateDue } from './output.js';
 import { TcpState } from './state.js';
@@ -253,6 +254,14 @@ const INTEGER_OPTIONS: Record<string, readonly [number, number]> = {
 };
 
 /**
+ * Sets one field of the connection's config. The config is shared with the endpoint's other
+ * connections until one changes a setting: only then does this connection take a copy of its own.
+ */
+function setCfg<K extends ConnectionOptionName & keyof TcpConfig>(tcb: Tcb, key: K, value: TcpConfig[K]): void {
+  if (tcb.cfg[key] !== value) tcb.writableCfg()[key] = value;
+}
+
+/**
  * Changes one per-connection setting (the socket layer's setsockopt after the connection exists).
  * Throws UsageError ERR_INVALID_ARG_VALUE for an unknown name or a bad value, and
  * ERR_TCP_INVALID_STATE for `mss` once our SYN may have gone out. A new userTimeout or
@@ -268,7 +277,6 @@ export function setOption(tcb: Tcb, name: string, value: unknown): void {
       throw new UsageError('ERR_INVALID_ARG_VALUE', `${name} must be an integer in [${range[0]}, ${range[1]}]`);
     }
   }
-  const cfg = tcb.cfg;
   switch (name as ConnectionOptionName) {
     case 'keepalive':
       setKeepalive(tcb, value as boolean);
@@ -292,15 +300,15 @@ export function setOption(tcb: Tcb, name: string, value: unknown): void {
           'the MSS is announced on the SYN: set it before connect() or listen()',
         );
       }
-      cfg.mss = value as number;
-      tcb.sndMss = Math.min(cfg.mss, cfg.defaultPeerMss);
+      setCfg(tcb, 'mss', value as number);
+      tcb.sndMss = Math.min(tcb.cfg.mss, tcb.cfg.defaultPeerMss);
       return;
     case 'userTimeout':
-      cfg.userTimeout = value as number;
+      setCfg(tcb, 'userTimeout', value as number);
       tcb.restartUserTimeout = true;
       return;
     case 'finWait2Timeout':
-      cfg.finWait2Timeout = value as number;
+      setCfg(tcb, 'finWait2Timeout', value as number);
       tcb.restartFinWait2 = true;
       return;
     case 'delayedAck':
@@ -308,12 +316,12 @@ export function setOption(tcb: Tcb, name: string, value: unknown): void {
     case 'tailLossProbe':
     case 'rstOnCloseWithUnread':
     case 'rstOnDataAfterClose':
-      cfg[name as 'delayedAck'] = value as boolean;
+      setCfg(tcb, name as 'delayedAck', value as boolean);
       return;
     case 'delayedAckTimeout':
     case 'retries2':
     case 'synRetries':
-      cfg[name as 'retries2'] = value as number;
+      setCfg(tcb, name as 'retries2', value as number);
       return;
     default:
       throw new UsageError('ERR_INVALID_ARG_VALUE', `unknown option ${name}`);
