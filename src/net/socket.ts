@@ -146,16 +146,53 @@ export class Socket extends Duplex {
   resetAndClosing = false;
 
   #id: ConnId | undefined;
-  /** connect() or accept gave this socket a "handle" (as Node's TCP handle). */
-  #hasHandle = false;
-  #handleClosed = false;
   #local: Address | undefined;
   #remote: Address | undefined;
-  #reading = false;
-  #pulling = false;
-  #finReceived = false;
-  #eofPushed = false;
-  #dead = false;
+  // The socket's booleans, as bits of one word (a field each would cost 8 bytes per socket).
+  #bits = 0;
+  /** connect() or accept gave this socket a "handle" (as Node's TCP handle). */
+  get #hasHandle(): boolean {
+    return (this.#bits & 1) !== 0;
+  }
+  set #hasHandle(v: boolean) {
+    this.#bits = v ? this.#bits | 1 : this.#bits & ~1;
+  }
+  get #handleClosed(): boolean {
+    return (this.#bits & 2) !== 0;
+  }
+  set #handleClosed(v: boolean) {
+    this.#bits = v ? this.#bits | 2 : this.#bits & ~2;
+  }
+  get #reading(): boolean {
+    return (this.#bits & 4) !== 0;
+  }
+  set #reading(v: boolean) {
+    this.#bits = v ? this.#bits | 4 : this.#bits & ~4;
+  }
+  get #pulling(): boolean {
+    return (this.#bits & 8) !== 0;
+  }
+  set #pulling(v: boolean) {
+    this.#bits = v ? this.#bits | 8 : this.#bits & ~8;
+  }
+  get #finReceived(): boolean {
+    return (this.#bits & 16) !== 0;
+  }
+  set #finReceived(v: boolean) {
+    this.#bits = v ? this.#bits | 16 : this.#bits & ~16;
+  }
+  get #eofPushed(): boolean {
+    return (this.#bits & 32) !== 0;
+  }
+  set #eofPushed(v: boolean) {
+    this.#bits = v ? this.#bits | 32 : this.#bits & ~32;
+  }
+  get #dead(): boolean {
+    return (this.#bits & 64) !== 0;
+  }
+  set #dead(v: boolean) {
+    this.#bits = v ? this.#bits | 64 : this.#bits & ~64;
+  }
   #heldError: SysErrorCode | undefined;
   #pendingWrite: PendingWrite | undefined;
   #bytesRead = 0;
@@ -167,7 +204,8 @@ export class Socket extends Duplex {
   #cancelTimer: (() => void) | undefined;
   #connectAddress: Address | undefined;
   #peerCache: Address | undefined;
-  readonly #inbox: ConnEvent[] = [];
+  /** Events noted for the next #service(); undefined while none wait (no array held when idle). */
+  #inbox: ConnEvent[] | undefined;
 
   constructor(options: SocketOptions = {}) {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'object', options);
@@ -564,18 +602,28 @@ export class Socket extends Duplex {
       this.#local = addrs.local;
       this.#remote = addrs.remote;
     }
-    // Events are noted while the network runs and reported to the application in a turn of their
-    // own (see scheduler.ts), as a kernel queues readiness for the next poll.
-    const on = (ev: ConnEvent): void => {
-      if (!REPORTED.has(ev.type) || this.#id !== id || this.#handleClosed) return;
+    // A bound method rather than a closure: one small object per socket.
+    host.watch(id, this.#note.bind(this, id));
+  }
+
+  /**
+   * Events are noted while the network runs and reported to the application in a turn of their
+   * own (see scheduler.ts), as a kernel queues readiness for the next poll.
+   */
+  #note(id: ConnId, ev: ConnEvent): void {
+    if (!REPORTED.has(ev.type) || this.#id !== id || this.#handleClosed) return;
+    if (this.#inbox === undefined) {
+      this.#inbox = [ev];
+      this._ctx.driver.notify(() => this.#service());
+    } else {
       this.#inbox.push(ev);
-      if (this.#inbox.length === 1) this._ctx.driver.notify(() => this.#service());
-    };
-    host.watch(id, on);
+    }
   }
 
   #service(): void {
-    const events = this.#inbox.splice(0);
+    const events = this.#inbox;
+    this.#inbox = undefined;
+    if (events === undefined) return;
     for (const ev of events) {
       if (this.#handleClosed) return;
       this.#onEvent(ev);
@@ -587,6 +635,7 @@ export class Socket extends Duplex {
       case 'connected':
         if (!this.connecting) return; // an accepted socket starts connected
         this.connecting = false;
+        this.#connectAddress = undefined; // only a failing connect names it
         this.#applySettings();
         this.#touch();
         this.emit('connect');
