@@ -31,6 +31,8 @@ export class CorePair {
           return x / 2147483648;
         },
         config: cfg,
+        // The memory rows hold a million TIME-WAIT records, past the default limit of 262,144.
+        limits: { timeWait: Number.POSITIVE_INFINITY },
         strict: true,
       });
     };

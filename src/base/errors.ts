@@ -18,6 +18,7 @@ export type UsageErrorCode =
   | 'ERR_SOCKET_CLOSED'
   | 'EADDRINUSE'
   | 'EADDRNOTAVAIL'
+  | 'ENOBUFS'
   | 'ERR_UNKNOWN_SCENARIO';
 
 export type TcpErrorCode = ConnErrorCode | UsageErrorCode;
@@ -38,6 +39,7 @@ const MESSAGES: Record<TcpErrorCode, string> = {
   ERR_SOCKET_CLOSED: 'socket is closed',
   EADDRINUSE: 'address already in use',
   EADDRNOTAVAIL: 'address not available',
+  ENOBUFS: 'no room: the host holds its limit of connections',
   ERR_UNKNOWN_SCENARIO: 'unknown scenario',
 };
 

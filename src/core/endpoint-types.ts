@@ -43,12 +43,37 @@ export interface EndpointOptions {
    * Default 1000; 0 for no host-wide limit. Each connection also has config.challengeAckLimit.
    */
   challengeAckHostLimit?: number;
+  /** Caps on what the endpoint holds (HostLimits; each hit is counted in stats.limits). */
+  limits?: Partial<HostLimits>;
   /**
    * Rethrow an exception raised while handling a packet or a timeout (a bug in the core) instead of
    * aborting the connection it reached. Default false; tests and the simulator set it.
    */
   strict?: boolean;
 }
+
+/**
+ * What one endpoint may hold at once, so that a flood or a leak stays bounded:
+ * - connections: live connections, half-open ones included. connect() throws ENOBUFS at the limit;
+ *   a SYN (or an ACK bringing a SYN cookie back) at a listener is dropped ('connection-limit').
+ *   Default 1,048,576.
+ * - timeWait: TIME-WAIT records; at the limit the oldest is reclaimed (ended early) to make room
+ *   for the new one. Default 262,144 (Linux's tcp_max_tw_buckets on a machine of this size).
+ * - orphans: connections closed by the user but not done with the close (FIN-WAIT-1, FIN-WAIT-2,
+ *   CLOSING, LAST-ACK). At the limit, close() resets the connection instead, as Linux does past
+ *   tcp_max_orphans. Default 65,536.
+ */
+export interface HostLimits {
+  connections: number;
+  timeWait: number;
+  orphans: number;
+}
+
+export const DEFAULT_HOST_LIMITS: Readonly<HostLimits> = Object.freeze({
+  connections: 1_048_576,
+  timeWait: 262_144,
+  orphans: 65_536,
+});
 
 export interface KeepaliveOptions {
   idle?: Duration;

@@ -61,17 +61,19 @@ import { decodePacket, type Packet } from '../wire/ip.js';
 import { has, RST, type Segment, SYN } from '../wire/segment.js';
 import { seqAdd } from '../wire/seq.js';
 import { AddressCache } from './address-cache.js';
+import { ChallengeBudget, DEFAULT_HOST_CHALLENGE_ACK_LIMIT } from './challenge-budget.js';
 import { resolveConfig, type TcpConfig } from './config.js';
 import { Connection, type ConnectionOptionName, type ConnectionOptionValues, type Output } from './connection.js';
 import { type ConnectionRow, entryRow, listenerRow } from './connection-rows.js';
-import { ChallengeBudget, DEFAULT_HOST_CHALLENGE_ACK_LIMIT } from './challenge-budget.js';
 import { CrashGuard } from './crash-guard.js';
 import type { DeadlineHeap } from './deadline-heap.js';
 import {
   type ConnId,
+  DEFAULT_HOST_LIMITS,
   type EndpointOptions,
   type EndpointOutput,
   emptyOutput,
+  type HostLimits,
   type KeepaliveOptions,
   type ListenerId,
 } from './endpoint-types.js';
@@ -83,7 +85,6 @@ import { checkPortRange, DEFAULT_EPHEMERAL_PORTS, pickEphemeralPort } from './po
 import { TcpState } from './state.js';
 import { Counters, type EndpointStats } from './stats.js';
 import { COOKIE_STEP_MS, checkCookie, cookieCandidate, encodeTsOptions, makeCookie, rebuildSyn } from './syn-cookie.js';
-
 import type { Instant } from './time.js';
 import type { TimeWaitRecord } from './time-wait.js';
 import { reopenIss, type TimeWaitEnd, type TimeWaitEntry, type TimeWaitTable } from './time-wait-table.js';
@@ -112,11 +113,10 @@ export class Endpoint {
   readonly #random: () => number;
   /** ACKs answering unacceptable segments, host-wide (challenge-budget.ts). */
   readonly #challengeBudget: ChallengeBudget;
-  /**
-   * The user's sink (NO_TRACE for none). Drops are counted straight into #stats.drops, by the
-   * connections and by the endpoint's parts, so without a sink no trace event is built at all (the
-   * hot path stays allocation-light).
-   */
+  /** What the endpoint may hold at once (EndpointOptions.limits). */
+  readonly #limits: Readonly<HostLimits>;
+  /** Live entries counted as orphans (HostLimits.orphans). */
+  #orphans = 0;
   /**
    * The user's sink (NO_TRACE for none). Drops are counted straight into #stats.drops, by the
    * connections and by the endpoint's parts, so without a sink no trace event is built at all (the
@@ -152,10 +152,10 @@ export class Endpoint {
     this.#local = new Set(this.#addresses);
     this.#random = opts.random;
     this.#trace = opts.trace ?? NO_TRACE;
+    this.#limits = hostLimits(opts.limits);
     this.#challengeBudget = new ChallengeBudget(opts.challengeAckHostLimit ?? DEFAULT_HOST_CHALLENGE_ACK_LIMIT, (w) =>
       this.#isn.challengeDraw(w),
     );
-
     this.#tracing = this.#trace !== NO_TRACE;
     this.#guard = new CrashGuard(this.name, this.#trace, this.#stats);
     this.#entries = new EntryTable(this.name, this.#trace, this.#stats, this.#listeners);
@@ -263,6 +263,10 @@ export class Endpoint {
 
     const local: Address = { addr: laddr, port: lport };
     const rem: Address = { addr: raddr, port: remote.port };
+    if (this.#entries.liveCount >= this.#limits.connections) {
+      this.#stats.limits.connections++;
+      throw new UsageError('ENOBUFS', `the host holds its limit of ${this.#limits.connections} connections`);
+    }
     const e = this.#create(local, rem, cfg, this.#isn.isn(local, rem, now), undefined);
     this.#stats.activeOpens++;
     const out = emptyOutput();
@@ -455,6 +459,17 @@ export class Endpoint {
     const o = e.conn.close(now);
     e.userClosed = true;
     this.#absorb(e, o, out);
+    if (!e.orphan && this.#entries.holds(e) && isOrphanState(e.conn.state)) {
+      if (this.#orphans >= this.#limits.orphans) {
+        // Too many orphans: reset this one now, after its FIN (Linux does the same past tcp_max_orphans).
+        this.#stats.limits.orphans++;
+        e.aborted = true;
+        this.#absorb(e, e.conn.abort(now), out);
+      } else {
+        e.orphan = true;
+        this.#orphans++;
+      }
+    }
     return out;
   }
 
@@ -569,6 +584,7 @@ export class Endpoint {
       this.#drop(now, label, answer === 'reset' ? 'listen-bad' : answer, seg);
       return;
     }
+    if (this.#atConnectionLimit(now, label, seg)) return;
     let iss = this.#isn.isn(local, remote, now);
     if (issFloor !== undefined) iss = reopenIss(iss, issFloor);
     const e = this.#create(local, remote, l.config, iss, l.id);
@@ -655,6 +671,7 @@ export class Endpoint {
       return false;
     }
     this.#stats.synCookies.valid++;
+    if (this.#atConnectionLimit(now, tupleLabel(local, remote), seg)) return true;
     this.#stats.passiveOpens++;
     const e = this.#create(local, remote, l.config, cookie, l.id);
     this.#absorb(e, e.conn.openFromCookie(rebuildSyn(seg, mss), seg, now), out);
@@ -804,6 +821,7 @@ export class Endpoint {
   #settle(e: LiveEntry, closed: boolean, out: EndpointOutput): void {
     const state = e.conn.state;
     const halfOpen = e.listener !== undefined;
+    if (e.orphan && (closed || !isOrphanState(state))) this.#unorphan(e);
     if (closed || state === TcpState.Closed || (halfOpen && state === TcpState.Listen)) {
       // A connection the user knows must end with 'closed'; the Connection emits it, but if it
       // ever reaches CLOSED silently we still tell the user once.
@@ -816,7 +834,13 @@ export class Endpoint {
     // Swap the object for its record once nothing is left for the user to read (unread data stays
     // readable from the object until then; its own TIME-WAIT timer runs meanwhile).
     if (state === TcpState.TimeWait && e.conn.recvQueued === 0) {
-      this.#entries.toTimeWait(e);
+      this.#makeRoomForTimeWait(out);
+      const tw = this.#entries.toTimeWait(e);
+      // With a limit of 0 records, none is kept: the connection ends here, as if 2MSL had passed.
+      if (this.#timeWait.size > this.#limits.timeWait) {
+        this.#stats.limits.timeWait++;
+        this.#endTimeWait(tw, this.#now, 'reclaimed', out);
+      }
       return;
     }
     this.#deadlines.schedule(e, e.conn.nextDeadline());
@@ -843,7 +867,33 @@ export class Endpoint {
     if (victim === undefined) return;
     if (owed.rst) this.#transmit(victim.local, victim.remote, owed.rst, out);
     for (const event of owed.events) out.events.push({ type: 'conn', conn: victim.id, event });
+    if (victim.kind === 'live' && victim.orphan) this.#unorphan(victim);
     this.#entries.unlink(victim);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Host limits (HostLimits)
+
+  /** At the limit of live connections: count it, drop `seg` ('connection-limit') and say so. */
+  #atConnectionLimit(now: Instant, label: string, seg: Segment): boolean {
+    if (this.#entries.liveCount < this.#limits.connections) return false;
+    this.#stats.limits.connections++;
+    this.#drop(now, label, 'connection-limit', seg);
+    return true;
+  }
+
+  /** Before a record joins a full TIME-WAIT table, the one that expires first is ended early. */
+  #makeRoomForTimeWait(out: EndpointOutput): void {
+    if (this.#timeWait.size < this.#limits.timeWait) return;
+    const oldest = this.#timeWait.oldest();
+    if (oldest === undefined) return;
+    this.#stats.limits.timeWait++;
+    this.#endTimeWait(oldest, this.#now, 'reclaimed', out);
+  }
+
+  #unorphan(e: LiveEntry): void {
+    e.orphan = false;
+    this.#orphans--;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -868,4 +918,23 @@ export class Endpoint {
 
 function concatOutput(a: Output, b: Output): Output {
   return { segments: [...a.segments, ...b.segments], events: [...a.events, ...b.events] };
+}
+
+/** The states of a connection the user has closed that still finishes its close (Linux's orphans). */
+function isOrphanState(s: TcpState): boolean {
+  return s === TcpState.FinWait1 || s === TcpState.FinWait2 || s === TcpState.Closing || s === TcpState.LastAck;
+}
+
+/** The endpoint's limits: the defaults, overridden where given; each a non-negative integer or Infinity. */
+function hostLimits(given: Partial<HostLimits> | undefined): Readonly<HostLimits> {
+  const limits = { ...DEFAULT_HOST_LIMITS, ...(given ?? {}) };
+  for (const [name, v] of Object.entries(limits)) {
+    if (typeof v !== 'number' || v < 0 || !(Number.isInteger(v) || v === Number.POSITIVE_INFINITY)) {
+      throw new UsageError(
+        'ERR_INVALID_ARG_VALUE',
+        `limits.${name}=${String(v)} must be a non-negative integer or Infinity`,
+      );
+    }
+  }
+  return Object.freeze(limits);
 }

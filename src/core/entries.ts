@@ -47,6 +47,8 @@ export interface LiveEntry {
   userClosed: boolean;
   /** abort() was called: unread bytes are discarded, not kept. */
   aborted: boolean;
+  /** Counted among the endpoint's orphans (closed by the user, close not finished). */
+  orphan: boolean;
 }
 
 /**
@@ -88,6 +90,7 @@ export function liveEntry(
     listener,
     deadline: undefined,
     userClosed: false,
+    orphan: false,
     aborted: false,
   };
 }
@@ -122,6 +125,11 @@ export class EntryTable {
     this.#listeners = listeners;
     this.#stats = stats;
     this.timeWait = new TimeWaitTable(name, trace, stats);
+  }
+
+  /** Live connections holding a tuple (half-open ones included). */
+  get liveCount(): number {
+    return this.#live.size;
   }
 
   /** An id for a new connection: never reused. */

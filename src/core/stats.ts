@@ -55,6 +55,12 @@ export interface EndpointStats {
     valid: number;
     invalid: number;
   };
+  /** Host limits hit (EndpointOptions.limits): connections refused, TIME-WAIT records reclaimed, orphans reset. */
+  limits: {
+    connections: number;
+    timeWait: number;
+    orphans: number;
+  };
   /** Every traced drop of this endpoint and its connections, by reason (every reason present). */
   drops: Record<DropReason, number>;
   /** Exceptions caught by the crash guard (non-strict mode). */
@@ -84,6 +90,7 @@ export class Counters implements EndpointStats {
   };
   readonly timeWait = { created: 0, expired: 0, reused: 0 };
   readonly synCookies = { sent: 0, valid: 0, invalid: 0 };
+  readonly limits = { connections: 0, timeWait: 0, orphans: 0 };
   internalErrors = 0;
   /** Shared with every Connection of the endpoint, which counts its own drops here. */
   readonly drops: Record<DropReason, number> = zeroDrops();
@@ -125,6 +132,7 @@ export class Counters implements EndpointStats {
       failed: { ...this.failed },
       timeWait: { ...this.timeWait },
       synCookies: { ...this.synCookies },
+      limits: { ...this.limits },
       internalErrors: this.internalErrors,
       drops: { ...this.drops },
     };
@@ -143,6 +151,7 @@ function zeroDrops(): Record<DropReason, number> {
     'no-connection': 0,
     'rst-to-nothing': 0,
     'listen-overflow': 0,
+    'connection-limit': 0,
     'listen-bad': 0,
     'syn-sent-bad-ack': 0,
     'syn-sent-no-syn': 0,

@@ -100,7 +100,7 @@ export type TimeWaitOwed = Segment | 'close' | 'reopen' | undefined;
  * Causes of TIME-WAIT -> CLOSED for a record, spelled as the Connection spells them (connection.ts,
  * arrive.ts, user.ts), so traces read the same whichever held TIME-WAIT.
  */
-export type TimeWaitEnd = '2MSL timeout' | 'RST in TIME-WAIT' | 'SYN reuses the tuple' | 'ABORT';
+export type TimeWaitEnd = '2MSL timeout' | 'RST in TIME-WAIT' | 'SYN reuses the tuple' | 'ABORT' | 'reclaimed'; // ended early to make room: the host holds its limit of records (HostLimits.timeWait)
 
 /**
  * When a new incarnation reuses a tuple in TIME-WAIT, our new ISN must lie beyond anything the old
@@ -211,6 +211,12 @@ export class TimeWaitTable {
   /** The earliest expiry of any record. */
   nextExpiry(): Instant | undefined {
     return this.#rows.nextExpiry();
+  }
+
+  /** The record that expires first (the one to reclaim when the table is full), if any. */
+  oldest(): TimeWaitEntry | undefined {
+    const row = this.#rows.peekDue(Number.POSITIVE_INFINITY);
+    return row < 0 ? undefined : new Held(this.#rows, row);
   }
 
   /**

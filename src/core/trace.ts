@@ -19,6 +19,7 @@ export type DropReason =
   | 'no-connection' // no connection or listener: answered with RST where the RFC says so
   | 'rst-to-nothing' // a RST that matched nothing (never answered)
   | 'listen-overflow' // SYN queue or accept backlog full
+  | 'connection-limit' // a SYN (or SYN-cookie ACK) at a listener while the host holds its limit of connections
   | 'listen-bad' // ACK or other non-SYN at a listener (answered with RST), or a SYN with data we ignore
   | 'syn-sent-bad-ack' // SYN-SENT: unacceptable ACK (RST sent unless the segment had RST)
   | 'syn-sent-no-syn' // SYN-SENT: neither SYN nor RST
@@ -26,7 +27,7 @@ export type DropReason =
   | 'rst-out-of-window' // RST outside the window: ignored
   | 'rst-challenge' // RST in window but not exact: challenge ACK (RFC 5961 §3)
   | 'syn-challenge' // SYN in a synchronized state: challenge ACK (RFC 5961 §4)
-  | 'challenge-ack-limit' // would get a challenge ACK (RFC 5961 §3-§5) but the per-connection limit was reached (§7): dropped silently
+  | 'challenge-ack-limit' // would get an ACK (challenge, or to an unacceptable SYN or pure ACK) but the connection's or the host's budget is spent (RFC 5961 §7): dropped silently
   | 'no-ack' // synchronized state, ACK bit off
   | 'ack-too-new' // acknowledges something not yet sent: ACK sent
   | 'ack-too-old' // ACK below SND.UNA in SYN-RECEIVED: RST sent

@@ -15,6 +15,7 @@ export type SysErrorCode =
   | 'EADDRINUSE'
   | 'EADDRNOTAVAIL'
   | 'ECONNABORTED'
+  | 'ENOBUFS'
   | 'ENOTFOUND';
 
 export interface SystemError extends Error {

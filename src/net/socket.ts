@@ -585,7 +585,7 @@ export class Socket extends Duplex {
       id = userCall(this._ctx, () => host.connect(remote, opts));
     } catch (e) {
       const code = (e as { code?: string }).code;
-      if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL') {
+      if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'ENOBUFS') {
         this.destroy(systemError(code, 'connect', remote.addr, remote.port));
         return;
       }
