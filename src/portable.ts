@@ -23,10 +23,12 @@ export {
   type EndpointStats,
   type ListenerId,
 } from './core/endpoint.js';
+export { DEFAULT_HOST_LIMITS, type HostLimits } from './core/endpoint-types.js';
 export type { ConnEvent, ConnEventType } from './core/events.js';
 export { IsnGenerator, siphash24 } from './core/isn.js';
 export { RtoEstimator } from './core/rto.js';
 export * from './core/state.js';
+export { formatStats, statsLines } from './core/stats.js';
 
 // core: the sans-IO protocol
 export * from './core/time.js';

@@ -43,7 +43,7 @@ Usage:
   finack packetdrill <file|dir>...   run packetdrill scripts against finack in virtual time
   finack serve --tun <if> ...        a finack server on a TUN device, reachable from the kernel
   finack connect --tun <if> ...      a finack client on a TUN device: stdin out, what arrives to stdout
-  finack connections                 the connection table of a running serve/connect instance
+  finack connections --pid <pid>     the connection table of a running serve/connect (--stats: counters too)
   finack --help                      this help
   finack --version                   the version
 

@@ -13,12 +13,15 @@
 // timeout on connect), 2 usage error. src/cli/main.ts loads this file only for these commands.
 
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { TcpError } from '../base/errors.js';
 import type { TcpConfig } from '../core/config.js';
 import type { ConnectionRow } from '../core/endpoint.js';
+import { formatStats } from '../core/stats.js';
 import { PcapFileWriter } from '../drivers/pcap-file.js';
 import { checkAddress, parseCidr, TunDevice } from '../drivers/tun/device.js';
 import { type TunConnection, TunDriver, type TunFaults } from '../drivers/tun/driver.js';
@@ -428,7 +431,10 @@ function lifetime(io: TunCliIo, stack: Stack, onStop: () => void): { stopped: Pr
     onStop();
     resolve();
   };
-  const usr2 = (): void => io.stderr(formatConnections(stack.driver.connections()));
+  const usr2 = (): void => {
+    io.stderr(formatConnections(stack.driver.connections()));
+    if (takeStatsRequest(process.pid)) io.stderr(formatStats(stack.driver.endpoint.stats));
+  };
   stack.onFailure = stop;
   const handleSignals = io.signals ?? false;
   if (handleSignals) {
@@ -700,15 +706,40 @@ export async function runConnect(argv: readonly string[], io: TunCliIo = process
   }
 }
 
-/** `finack connections --pid <pid>`: asks a running serve/connect to print its table on its stderr. */
+/**
+ * `finack connections --pid <pid> [--stats]`: asks a running serve/connect to print its table on
+ * its stderr (SIGUSR2), and with --stats its counters too (nstat-like, core/stats.ts). A signal
+ * carries no argument, so --stats first leaves a request file that the handler takes.
+ */
 export function runConnections(argv: readonly string[], io: TunCliIo): number {
   try {
-    const { values } = parseArgs({ args: [...argv], options: { pid: { type: 'string' } }, strict: true });
+    const { values } = parseArgs({
+      args: [...argv],
+      options: { pid: { type: 'string' }, stats: { type: 'boolean' } },
+      strict: true,
+    });
     const pid = intOption('pid', required(values, 'pid'), 1, 2 ** 31 - 1);
+    if (values.stats === true) writeFileSync(statsRequestPath(pid), 'stats\n');
     process.kill(pid, 'SIGUSR2');
-    io.stdout(`asked process ${pid} to print its connection table on its stderr\n`);
+    const what = values.stats === true ? 'connection table and counters' : 'connection table';
+    io.stdout(`asked process ${pid} to print its ${what} on its stderr\n`);
     return 0;
   } catch (err) {
     return failure(err, io);
+  }
+}
+
+/** Where `finack connections --stats` asks process `pid` for its counters. */
+export function statsRequestPath(pid: number): string {
+  return join(tmpdir(), `finack-${pid}.stats-request`);
+}
+
+/** True (and the request gone) when someone asked this process for its counters. */
+function takeStatsRequest(pid: number): boolean {
+  try {
+    rmSync(statsRequestPath(pid));
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -139,6 +139,56 @@ export class Counters implements EndpointStats {
   }
 }
 
+/**
+ * The counters as (name, value) lines in the manner of `nstat -az`: the names of the Linux MIB
+ * counters where one means the same (TcpActiveOpens, TcpExtSyncookiesSent, ...), FinackDrop* for
+ * each drop reason and FinackLimit* for the host limits. Every counter is listed, zeros too.
+ */
+export function statsLines(s: EndpointStats): [string, number][] {
+  const lines: [string, number][] = [
+    ['TcpActiveOpens', s.activeOpens],
+    ['TcpPassiveOpens', s.passiveOpens],
+    ['TcpInSegs', s.segmentsReceived],
+    ['TcpOutSegs', s.segmentsSent],
+    ['TcpRetransSegs', s.retransmissions],
+    ['TcpInRsts', s.rstsReceived],
+    ['TcpOutRsts', s.rstsSent],
+    ['TcpInCsumErrors', s.drops.checksum],
+    ['TcpExtSyncookiesSent', s.synCookies.sent],
+    ['TcpExtSyncookiesRecv', s.synCookies.valid],
+    ['TcpExtSyncookiesFailed', s.synCookies.invalid],
+    ['TcpExtPAWSEstab', s.drops.paws],
+    ['TcpExtTCPChallengeACK', s.drops['rst-challenge'] + s.drops['syn-challenge']],
+    ['TcpExtTCPACKSkippedChallenge', s.drops['challenge-ack-limit']],
+    ['TcpExtListenOverflows', s.drops['listen-overflow']],
+    ['TcpExtTW', s.timeWait.expired],
+    ['TcpExtTWRecycled', s.timeWait.reused],
+    ['FinackAccepted', s.accepted],
+    ['FinackTimeWaitEntered', s.timeWait.created],
+    ['FinackInternalErrors', s.internalErrors],
+  ];
+  for (const [code, n] of Object.entries(s.failed)) lines.push([`FinackFailed${code}`, n]);
+  for (const [name, n] of Object.entries(s.limits)) lines.push([`FinackLimit${capitalised(name)}`, n]);
+  for (const [reason, n] of Object.entries(s.drops)) lines.push([`FinackDrop${camel(reason)}`, n]);
+  return lines;
+}
+
+/** statsLines as text, one counter per line, names padded to one column. */
+export function formatStats(s: EndpointStats): string {
+  const lines = statsLines(s);
+  const width = Math.max(...lines.map(([k]) => k.length));
+  return `${lines.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join('\n')}\n`;
+}
+
+function capitalised(w: string): string {
+  return w.charAt(0).toUpperCase() + w.slice(1);
+}
+
+/** 'rst-out-of-window' -> 'RstOutOfWindow'. */
+function camel(reason: string): string {
+  return reason.split('-').map(capitalised).join('');
+}
+
 /** Every DropReason at 0. Spelled out so that a reason added to the union without a counter fails to compile. */
 function zeroDrops(): Record<DropReason, number> {
   return {

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Endpoint, type EndpointStats } from '../../src/core/endpoint.js';
+import { formatStats, statsLines } from '../../src/core/stats.js';
 import { ACK, FIN, RST, SYN } from '../../src/wire/segment.js';
 import { seqAdd } from '../../src/wire/seq.js';
 import { A_ADDR, B_ADDR, MSL, Pair, secret, seg } from './endpoint-pair.js';
@@ -217,4 +218,27 @@ describe('Endpoint: stats', () => {
     s.timeWait.created = 99;
     assert.deepEqual(nonZero(p.a.stats), {});
   });
+});
+
+test('statsLines / formatStats: every counter once, by the nstat name where Linux has one', () => {
+  const p = new Pair();
+  const { ca } = p.establish();
+  p.take('a', p.a.send(ca, new Uint8Array(10), p.now));
+  p.flush();
+  const s = p.a.stats;
+  const lines = statsLines(s);
+  const names = lines.map(([k]) => k);
+  assert.equal(new Set(names).size, names.length, 'names are unique');
+  const value = (k: string): number | undefined => lines.find(([n]) => n === k)?.[1];
+  assert.equal(value('TcpActiveOpens'), 1);
+  assert.equal(value('TcpOutSegs'), s.segmentsSent);
+  assert.equal(value('TcpInSegs'), s.segmentsReceived);
+  assert.equal(value('TcpExtSyncookiesSent'), 0);
+  // Every drop reason and every limit has its line.
+  assert.equal(names.filter((n) => n.startsWith('FinackDrop')).length, Object.keys(s.drops).length);
+  assert.equal(value('FinackDropRstOutOfWindow'), s.drops['rst-out-of-window']);
+  assert.equal(names.filter((n) => n.startsWith('FinackLimit')).length, 3);
+  const text = formatStats(s);
+  assert.equal(text.split('\n').length, lines.length + 1);
+  assert.match(text, /^TcpActiveOpens +1$/m);
 });

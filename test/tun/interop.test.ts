@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { test } from 'node:test';
-import { sourcePattern } from '../../src/cli/tun.js';
+import { runConnections, sourcePattern } from '../../src/cli/tun.js';
 import {
   eventually,
   FINACK,
@@ -159,6 +159,18 @@ s.on('error', (e) => { console.log('ERROR', e.code); process.exit(3); });
     await serve.until((p) => /LISTEN .*198\.51\.100\.2:9/.test(p.stderr.slice(before)), 5000, 'the connection table');
     assert.match(serve.stderr.slice(before), /FIN-WAIT-2/);
     assert.match(serve.stderr.slice(before), /LISTEN .*198\.51\.100\.2:9/);
+    // `finack connections --stats`: the table again, and the counters (one passive open so far).
+    const asked = serve.stderr.length;
+    const out: string[] = [];
+    const rc = runConnections(['--pid', String(serve.child.pid), '--stats'], {
+      stdout: (t) => out.push(t),
+      stderr: (t) => out.push(t),
+      signals: false,
+    });
+    assert.equal(rc, 0, out.join(''));
+    await serve.until((p) => /TcpPassiveOpens +1\n/.test(p.stderr.slice(asked)), 5000, 'the counters');
+    assert.match(serve.stderr.slice(asked), /TcpActiveOpens +0\n/);
+    assert.match(serve.stderr.slice(asked), /FinackDropChecksum +0\n/);
     client.child.stdin?.write('go\n');
     await client.until((p) => p.stdout.includes('CLOSED'), 10_000, 'the client to close');
     await serveDone(serve);
