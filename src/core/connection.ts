@@ -17,7 +17,7 @@ import { resolveConfig, type TcpConfig } from './config.js';
 import type { ConnEvent } from './events.js';
 import { onKeepaliveTimer } from './keepalive.js';
 import { persistProbe, sendProbe, transmit } from './output.js';
-import { schedule } from './schedule.js';
+import { nothingDue, schedule } from './schedule.js';
 import { TcpState } from './state.js';
 import { Tcb } from './tcb.js';
 import type { Duration, Instant } from './time.js';
@@ -203,6 +203,10 @@ export class Connection {
   handleTimeout(now: Instant): Output {
     this.#begin(now);
     const tcb = this.#tcb;
+    if (nothingDue(tcb, now)) {
+      this.#lastNow = now; // as #finish, whose transmit() and schedule() would do nothing (schedule.ts)
+      return tcb.takeOutput();
+    }
     for (const kind of TIMER_KINDS) {
       if (tcb.finished) break;
       if (tcb.timers.take(kind, now)) this.#onTimer(kind);

@@ -1,15 +1,26 @@
 // The endpoint's timers: one deadline per entry (a live connection or a TIME-WAIT record), the one it
-// reported last, kept in a binary min-heap of (deadline, id) with lazy invalidation.
+// reported last, kept as (deadline, id) items with lazy invalidation in two ordered structures:
 //
-// A change pushes a new item and leaves the old one in place; an item is stale when its entry is
-// gone from the entry map or no longer has that deadline, and is discarded when it reaches the top.
-// next() is O(1) plus the stale items it discards, O(log h) each; schedule() is O(log h). When
-// stale items make the heap more than twice the number of entries (plus a slack of 64), it is
-// rebuilt from the entries in O(n), so h stays O(n) and the cost amortises to O(log n) per change.
-// takeDue(now) pops the k due items: O(k log h).
+//   run    a FIFO of items in ascending order: an item no earlier than the run's last one is
+//          appended, and the run is consumed from its head. O(1) both ways.
+//   heap   a binary min-heap for every other item. O(log h).
+//
+// The earliest item is the smaller of the run's head and the heap's top. Timers are mostly armed
+// at now + a duration, so deadlines mostly arrive in order and most items go to the run: when
+// many entries share a deadline (every keepalive connection made in the same instant, probed and
+// re-armed together), each is served and re-armed in O(1), where a heap alone costs O(log n) for
+// every one of them.
+//
+// A change adds a new item and leaves the old one in place; an item is stale when its entry is gone
+// from the entry map or no longer has that deadline, and is discarded when it reaches the front.
+// next() is O(1) plus the stale items it discards; schedule() is O(1) into the run, O(log h) into
+// the heap. When stale items make the two hold more than twice the number of entries (plus a
+// slack of 64), they are rebuilt from the entries in O(n log n), so h stays O(n) and the cost
+// amortises to O(log n) per change. takeDue(now) takes the k due items: O(k log h) at most.
 //
 // Items are ordered by deadline, then by id, so entries due at the same instant are served in the
-// order they were made (ids only grow). The heap is two parallel number arrays: no object per item.
+// order they were made (ids only grow). Each structure is two parallel number arrays: no object
+// per item.
 
 import type { Instant } from './time.js';
 
@@ -23,10 +34,17 @@ export interface Scheduled {
 /** Stale items allowed beyond twice the number of entries before the heap is rebuilt. */
 const REBUILD_SLACK = 64;
 
+/** Consumed run items kept before the run's arrays are shifted down (amortised O(1)). */
+const RUN_COMPACT = 1024;
+
 export class DeadlineHeap<E extends Scheduled> {
   readonly #entries: ReadonlyMap<number, E>;
   readonly #at: number[] = [];
   readonly #id: number[] = [];
+  readonly #runAt: number[] = [];
+  readonly #runId: number[] = [];
+  /** The run's first unconsumed item. */
+  #head = 0;
 
   /** `entries` is the owner's map from id to entry: an id missing from it makes its items stale. */
   constructor(entries: ReadonlyMap<number, E>) {
@@ -35,28 +53,30 @@ export class DeadlineHeap<E extends Scheduled> {
 
   /** Items held, stale ones included (for tests: it stays O(entries)). */
   get size(): number {
-    return this.#at.length;
+    return this.#at.length + this.#runAt.length - this.#head;
   }
 
-  /** Sets `e`'s deadline (undefined: none). O(log h); nothing when it is unchanged. */
+  /** Sets `e`'s deadline (undefined: none). O(1) or O(log h); nothing when it is unchanged. */
   schedule(e: E, deadline: Instant | undefined): void {
     if (e.deadline === deadline) return;
     e.deadline = deadline;
     if (deadline === undefined) return;
-    this.#push(deadline, e.id);
-    if (this.#at.length > 2 * this.#entries.size + REBUILD_SLACK) this.#rebuild();
+    this.#insert(deadline, e.id);
+    if (this.size > 2 * this.#entries.size + REBUILD_SLACK) this.#rebuild();
   }
 
   /** The earliest deadline of any entry, discarding the stale items above it. */
   next(): Instant | undefined {
-    const at = this.#at;
-    const ids = this.#id;
-    while (at.length > 0) {
-      const e = this.#entries.get(ids[0] as number);
-      if (e !== undefined && e.deadline === at[0]) return at[0];
-      this.#pop();
+    for (;;) {
+      const fromRun = this.#runFirst();
+      if (fromRun === undefined) return undefined;
+      const i = this.#head;
+      const at = fromRun ? (this.#runAt[i] as number) : (this.#at[0] as number);
+      const id = fromRun ? (this.#runId[i] as number) : (this.#id[0] as number);
+      const e = this.#entries.get(id);
+      if (e !== undefined && e.deadline === at) return at;
+      this.#remove(fromRun);
     }
-    return undefined;
   }
 
   /**
@@ -65,12 +85,15 @@ export class DeadlineHeap<E extends Scheduled> {
    */
   takeDue(now: Instant): E[] {
     const due: E[] = [];
-    const a = this.#at;
-    const ids = this.#id;
-    while (a.length > 0 && (a[0] as number) <= now) {
-      const at = a[0] as number;
-      const e = this.#entries.get(ids[0] as number);
-      this.#pop();
+    for (;;) {
+      const fromRun = this.#runFirst();
+      if (fromRun === undefined) break;
+      const i = this.#head;
+      const at = fromRun ? (this.#runAt[i] as number) : (this.#at[0] as number);
+      if (at > now) break;
+      const id = fromRun ? (this.#runId[i] as number) : (this.#id[0] as number);
+      this.#remove(fromRun);
+      const e = this.#entries.get(id);
       if (e === undefined || e.deadline !== at) continue; // stale item
       e.deadline = undefined;
       due.push(e);
@@ -78,10 +101,54 @@ export class DeadlineHeap<E extends Scheduled> {
     return due;
   }
 
+  /** Where the earliest item is: true the run, false the heap, undefined nowhere. */
+  #runFirst(): boolean | undefined {
+    const h = this.#head;
+    const inRun = h < this.#runAt.length;
+    if (this.#at.length === 0) return inRun ? true : undefined;
+    if (!inRun) return false;
+    return !less(this.#at[0] as number, this.#id[0] as number, this.#runAt[h] as number, this.#runId[h] as number);
+  }
+
+  #remove(fromRun: boolean): void {
+    if (!fromRun) {
+      this.#pop();
+      return;
+    }
+    const h = ++this.#head;
+    const ra = this.#runAt;
+    const ri = this.#runId;
+    if (h === ra.length) {
+      ra.length = 0;
+      ri.length = 0;
+      this.#head = 0;
+    } else if (h >= RUN_COMPACT && 2 * h >= ra.length) {
+      ra.copyWithin(0, h);
+      ri.copyWithin(0, h);
+      ra.length -= h;
+      ri.length -= h;
+      this.#head = 0;
+    }
+  }
+
+  #insert(at: number, id: number): void {
+    const ra = this.#runAt;
+    const n = ra.length;
+    if (n === this.#head || !less(at, id, ra[n - 1] as number, this.#runId[n - 1] as number)) {
+      ra.push(at);
+      this.#runId.push(id);
+    } else {
+      this.#push(at, id);
+    }
+  }
+
   #rebuild(): void {
     this.#at.length = 0;
     this.#id.length = 0;
-    for (const e of this.#entries.values()) if (e.deadline !== undefined) this.#push(e.deadline, e.id);
+    this.#runAt.length = 0;
+    this.#runId.length = 0;
+    this.#head = 0;
+    for (const e of this.#entries.values()) if (e.deadline !== undefined) this.#insert(e.deadline, e.id);
   }
 
   #push(at: number, id: number): void {

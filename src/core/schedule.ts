@@ -16,10 +16,11 @@
 // A deadline is always measured from an instant at or before now, and a timer that fired is armed
 // again only from now: a late call of handleTimeout (an event-loop stall) counts as one expiry.
 
-import { seqDiff } from '../wire/seq.js';
+import { seqDiff, seqLt } from '../wire/seq.js';
 import { keepaliveDeadline } from './keepalive.js';
 import { dataState, TcpState } from './state.js';
 import type { Tcb } from './tcb.js';
+import type { Instant } from './time.js';
 
 /** Re-derives every timer from the TCB after an input was processed and output sent. */
 export function schedule(tcb: Tcb): void {
@@ -87,6 +88,19 @@ export function schedule(tcb: Tcb): void {
   // The receive path marks an ACK it may delay; any ACK we send settles it (output.ts).
   if (tcb.ackDelayed) t.ensure('delayed-ack', now + tcb.cfg.delayedAckTimeout);
   else t.clear('delayed-ack');
+}
+
+/**
+ * True when handleTimeout(now) has nothing to do: no timer is due at `now`, and nothing is owed
+ * that transmit() would send. Every call ends with transmit() and schedule(), and run again on an
+ * unchanged TCB neither sends nor arms anything (what could go was sent, what must run is armed),
+ * so the TCB is as the last call left it; only setNoDelay() changes it between calls, and Nagle
+ * matters only while unsent bytes wait (then the full path runs). Connection.handleTimeout then
+ * returns at once, with nothing to send and no event.
+ */
+export function nothingDue(tcb: Tcb, now: Instant): boolean {
+  const next = tcb.timers.earliest();
+  return (next === undefined || next > now) && !seqLt(tcb.sndNxt, tcb.sndDataEnd);
 }
 
 /**

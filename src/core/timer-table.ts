@@ -2,6 +2,10 @@
 // table only answers "when is the next thing due" and "which kinds are due now".
 // Storage is a plain object with one property per kind (undefined = not armed) rather than a Map:
 // schedule() touches several kinds for every segment, and a fixed-shape object is cheaper to read.
+// The earliest deadline is cached: a change that can only bring it forward updates it, one that may
+// push it back (the earliest kind cleared, taken or re-armed later) marks it for a rescan of the
+// seven kinds at the next earliest(). So earliest() is O(1) after the usual changes, and take()
+// answers "not due" from the cache without reading the kind.
 
 import type { Instant } from './time.js';
 import { TIMER_KINDS, type TimerInfo, type TimerKind } from './timers.js';
@@ -19,6 +23,10 @@ export class TimerTable {
     'time-wait': undefined,
     'user-timeout': undefined,
   };
+  /** The earliest deadline armed (undefined: none), unless #rescan. */
+  #min: Instant | undefined = undefined;
+  /** #min may be earlier than the earliest deadline armed: rescan before answering. */
+  #rescan = false;
   /** undefined: nobody traces (the hot path then makes no call per change). */
   readonly #observe: TimerObserver | undefined;
 
@@ -28,8 +36,13 @@ export class TimerTable {
 
   /** Arms (or re-arms) `kind` for `deadline`. Re-arming at the same instant is not traced again. */
   set(kind: TimerKind, deadline: Instant): void {
-    if (this.#d[kind] === deadline) return;
+    const old = this.#d[kind];
+    if (old === deadline) return;
     this.#d[kind] = deadline;
+    if (!this.#rescan) {
+      if (this.#min === undefined || deadline < this.#min) this.#min = deadline;
+      else if (old === this.#min) this.#rescan = true;
+    }
     this.#observe?.(kind, 'armed', deadline);
   }
 
@@ -42,6 +55,7 @@ export class TimerTable {
     const d = this.#d[kind];
     if (d === undefined) return;
     this.#d[kind] = undefined;
+    if (d === this.#min) this.#rescan = true;
     this.#observe?.(kind, 'cancelled', d);
   }
 
@@ -59,19 +73,24 @@ export class TimerTable {
 
   /** Removes `kind` if it is due at `now`; returns whether it was (and traces 'fired'). */
   take(kind: TimerKind, now: Instant): boolean {
+    if (!this.#rescan && (this.#min === undefined || this.#min > now)) return false; // nothing is due
     const d = this.#d[kind];
     if (d === undefined || d > now) return false;
     this.#d[kind] = undefined;
+    if (d === this.#min) this.#rescan = true;
     this.#observe?.(kind, 'fired', d);
     return true;
   }
 
   earliest(): Instant | undefined {
+    if (!this.#rescan) return this.#min;
     let best: Instant | undefined;
     for (const kind of TIMER_KINDS) {
       const d = this.#d[kind];
       if (d !== undefined && (best === undefined || d < best)) best = d;
     }
+    this.#min = best;
+    this.#rescan = false;
     return best;
   }
 

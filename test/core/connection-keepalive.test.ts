@@ -3,7 +3,9 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { has, RST } from '../../src/wire/segment.js';
 import { inState, L, R, s } from '../harness/conn.js';
+import { B_ADDR, Pair, TEST_CONFIG } from './endpoint-pair.js';
 
 const IDLE = 7_200_000;
 const INTERVAL = 75_000;
@@ -105,4 +107,48 @@ test('FIN-WAIT-2 after shutdown(): keepalive probes the peer and gives up when i
     .expectSend({ seq: s(L, 2), ctl: 'RST,ACK' })
     .expectState('CLOSED')
     .expectEvents('error ETIMEDOUT', 'closed');
+});
+
+test('an endpoint of 300 connections made in one instant: every probe and abort exactly on time, in id order', () => {
+  const n = 300;
+  const p = new Pair({ config: { ...TEST_CONFIG, keepalive: true } });
+  for (let i = 0; i < 3; i++) p.b.listen({ port: 80 + i }, { backlog: n });
+  const ids: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const { conn, out } = p.a.connect({ addr: B_ADDR, port: 80 + (i % 3) }, p.now);
+    ids.push(conn);
+    p.take('a', out);
+  }
+  p.flush();
+  const ports = ids.map((id) => p.a.connection(id)?.localPort);
+  p.sent.length = 0;
+  p.filter = (x) => x.from !== 'a'; // the peer is gone: nothing A sends arrives
+  p.at(IDLE + 11 * INTERVAL);
+  const fromA = p.sent.filter((x) => x.from === 'a');
+  const instants = [...new Set(fromA.map((x) => x.t))];
+  assert.deepEqual(
+    instants,
+    Array.from({ length: 11 }, (_, k) => IDLE + k * INTERVAL),
+  );
+  for (const t of instants) {
+    const at = fromA.filter((x) => x.t === t);
+    assert.deepEqual(
+      at.map((x) => x.pkt.seg.srcPort),
+      ports,
+      `at ${t}: one segment per connection, in id order`,
+    );
+    const abort = t === IDLE + 10 * INTERVAL;
+    assert.ok(
+      at.every((x) => has(x.pkt.seg, RST) === abort && x.pkt.seg.payload.length === 0),
+      `at ${t}: ${abort ? 'RST' : 'probe'}`,
+    );
+  }
+  for (const id of ids) {
+    assert.deepEqual(p.connEvents('a', id).slice(-2), ['error', 'closed']);
+    const err = p.events.a.find(
+      ({ ev }) => ev.type === 'conn' && ev.conn === id && ev.event.type === 'error' && ev.event.code === 'ETIMEDOUT',
+    );
+    assert.equal(err?.t, IDLE + 10 * INTERVAL);
+  }
+  assert.equal(p.a.nextDeadline(), undefined);
 });

@@ -1,5 +1,6 @@
 // The endpoint's deadline heap (deadline-heap.ts): one deadline per entry, lazy invalidation,
-// ordered by deadline then id, rebuilt when stale items pile up.
+// ordered by deadline then id, rebuilt when stale items pile up; items armed in order go to its
+// run (a FIFO), the others to its binary heap, and the two are merged when served.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -160,6 +161,78 @@ describe('DeadlineHeap', () => {
         assert.equal(heap.next(), expected, `step ${step}`);
       } else {
         now += rand(200);
+        const expected = [...entries.values()]
+          .filter((e) => e.deadline !== undefined && e.deadline <= now)
+          .sort((x, y) => (x.deadline as number) - (y.deadline as number) || x.id - y.id)
+          .map((e) => e.name);
+        assert.deepEqual(names(heap.takeDue(now)), expected, `step ${step}`);
+      }
+    }
+  });
+
+  test('a batch at one instant (the run): served by id, re-armed in order, served again; size stays n', () => {
+    const { heap, add } = setup();
+    const n = 5_000;
+    const items: Item[] = [];
+    for (let id = 1; id <= n; id++) items.push(add(id));
+    // Made in the same instant, armed together (as keepalive connections are).
+    for (const e of items) heap.schedule(e, 7_200_000);
+    let t = 7_200_000;
+    for (let round = 0; round < 11; round++) {
+      assert.equal(heap.next(), t);
+      assert.deepEqual(heap.takeDue(t - 1), []);
+      const due = heap.takeDue(t);
+      assert.equal(due.length, n);
+      assert.ok(
+        due.every((e, i) => e.id === i + 1),
+        `round ${round}: served by id`,
+      );
+      for (const e of due) heap.schedule(e, t + 75_000);
+      assert.equal(heap.size, n);
+      t += 75_000;
+    }
+    // One entry re-armed earlier than the rest (it goes to the heap): it comes first; one re-armed
+    // later moves behind the others of its new instant.
+    heap.schedule(items[2499] as Item, t - 10);
+    heap.schedule(items[0] as Item, t + 1);
+    assert.equal(heap.next(), t - 10);
+    assert.deepEqual(names(heap.takeDue(t - 10)), ['e2500']);
+    const due = heap.takeDue(t + 1);
+    assert.equal(due.length, n - 1);
+    assert.equal(due[0]?.name, 'e2');
+    assert.equal(due.at(-1)?.name, 'e1');
+    assert.equal(heap.next(), undefined);
+    assert.equal(heap.size, 0);
+  });
+
+  test('against a plain model with deadlines mostly in order (run and heap mixed, seeded)', () => {
+    let seed = 987;
+    const rand = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const { entries, heap, add } = setup();
+    for (let id = 1; id <= 300; id++) add(id);
+    let now = 0;
+    for (let step = 0; step < 40_000; step++) {
+      const op = rand(20);
+      if (op < 14) {
+        const e = entries.get(1 + rand(300)) as Item;
+        // Mostly now + a fixed timeout (in order), sometimes shorter or longer, sometimes none.
+        const r = rand(10);
+        const d = r === 0 ? undefined : r === 1 ? now + rand(1_000) : r === 2 ? now + 200 : now + 1_000 + rand(3);
+        heap.schedule(e, d);
+        assert.ok(heap.size <= 2 * entries.size + 64, `step ${step}: size ${heap.size}`);
+      } else if (op < 17) {
+        const expected = [...entries.values()]
+          .filter((e) => e.deadline !== undefined)
+          .reduce<Instant | undefined>(
+            (m, e) => (m === undefined || (e.deadline as number) < m ? e.deadline : m),
+            undefined,
+          );
+        assert.equal(heap.next(), expected, `step ${step}`);
+      } else {
+        now += rand(150);
         const expected = [...entries.values()]
           .filter((e) => e.deadline !== undefined && e.deadline <= now)
           .sort((x, y) => (x.deadline as number) - (y.deadline as number) || x.id - y.id)

@@ -124,3 +124,53 @@ test('only core/schedule.ts arms or clears the timer table', () => {
   }
   assert.deepEqual(writers, []);
 });
+
+test('handleTimeout with nothing due changes nothing: no segment, event, timer, trace or state', () => {
+  const cases: [string, ConnTest][] = [];
+  for (const state of [
+    'CLOSED',
+    'LISTEN',
+    'SYN-SENT',
+    'ESTABLISHED',
+    'CLOSE-WAIT',
+    'FIN-WAIT-2',
+    'TIME-WAIT',
+  ] as const) {
+    cases.push([state, inState(state, { config: { keepalive: true } })]);
+  }
+  const inFlight = inState('ESTABLISHED', { config: { userTimeout: 60_000 } });
+  inFlight.send('abc').expectSend({ len: 3 });
+  cases.push(['ESTABLISHED, data in flight', inFlight]);
+  const delayed = inState('ESTABLISHED', { config: { quickAck: false } });
+  delayed.receive({ seq: R + 1, ack: s(L, 1), payload: 'x' });
+  delayed.clear();
+  cases.push(['ESTABLISHED, an ACK delayed', delayed]);
+  for (const [name, t] of cases) {
+    const next = t.conn.nextDeadline();
+    const timers = t.conn.timers();
+    const info = t.conn.info();
+    const traces = t.traces.length;
+    const last = next === undefined ? t.now + 10_000_000 : next - 1;
+    for (const at of [t.now, t.now + 1, last]) {
+      if (at < t.now) continue;
+      t.late(at).expectNothing().expectNoEvents();
+    }
+    assert.deepEqual(t.conn.timers(), timers, name);
+    assert.deepEqual(t.conn.info(), info, name);
+    assert.equal(t.traces.length, traces, `${name}: traced`);
+    assert.equal(t.conn.nextDeadline(), next, name);
+    // The call still counts as the latest time: going back is refused.
+    assert.throws(() => t.conn.handleTimeout(last - 1), { code: 'ERR_TCP_TIME_BACKWARDS' }, name);
+  }
+});
+
+test('setNoDelay(true) between calls: the byte Nagle held goes at the next handleTimeout, due or not', () => {
+  const t = inState('ESTABLISHED');
+  t.send('a').expectSend({ seq: s(L, 1), len: 1 });
+  t.send('b').expectNothing(); // Nagle: a small segment is unacknowledged
+  const due = t.conn.nextDeadline();
+  assert.ok(due !== undefined && due > t.now + 10);
+  t.conn.setNoDelay(true);
+  t.at(t.now + 10).expectNothing();
+  t.tick().expectSend({ seq: s(L, 2), len: 1, payload: 'b' });
+});
