@@ -23,8 +23,8 @@ export {
   type EndpointStats,
   type ListenerId,
 } from './core/endpoint.js';
-export { DEFAULT_HOST_LIMITS, type HostLimits } from './core/endpoint-types.js';
 export type { ConnEvent, ConnEventType } from './core/events.js';
+export { DEFAULT_HOST_LIMITS, type HostLimits } from './core/host-limits.js';
 export { IsnGenerator, siphash24 } from './core/isn.js';
 export { RtoEstimator } from './core/rto.js';
 export * from './core/state.js';

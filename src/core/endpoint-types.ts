@@ -4,6 +4,7 @@
 import type { Packet } from '../wire/ip.js';
 import type { TcpConfig } from './config.js';
 import type { ConnEvent } from './events.js';
+import type { HostLimits } from './host-limits.js';
 import type { Duration } from './time.js';
 import type { TraceSink } from './trace.js';
 import type { Address } from './tuple.js';
@@ -51,29 +52,6 @@ export interface EndpointOptions {
    */
   strict?: boolean;
 }
-
-/**
- * What one endpoint may hold at once, so that a flood or a leak stays bounded:
- * - connections: live connections, half-open ones included. connect() throws ENOBUFS at the limit;
- *   a SYN (or an ACK bringing a SYN cookie back) at a listener is dropped ('connection-limit').
- *   Default 1,048,576.
- * - timeWait: TIME-WAIT records; at the limit the oldest is reclaimed (ended early) to make room
- *   for the new one. Default 262,144 (Linux's tcp_max_tw_buckets on a machine of this size).
- * - orphans: connections closed by the user but not done with the close (FIN-WAIT-1, FIN-WAIT-2,
- *   CLOSING, LAST-ACK). At the limit, close() resets the connection instead, as Linux does past
- *   tcp_max_orphans. Default 65,536.
- */
-export interface HostLimits {
-  connections: number;
-  timeWait: number;
-  orphans: number;
-}
-
-export const DEFAULT_HOST_LIMITS: Readonly<HostLimits> = Object.freeze({
-  connections: 1_048_576,
-  timeWait: 262_144,
-  orphans: 65_536,
-});
 
 export interface KeepaliveOptions {
   idle?: Duration;

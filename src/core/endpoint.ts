@@ -9,17 +9,7 @@
 //   4. nothing: answer with a RST as RFC 9293 §3.10.7.1 says (never a RST to a RST).
 // A packet whose destination is not one of our addresses is dropped first ('not-local').
 //
-// Where a connection lives over its life:
-//
-//   connect() ------------------------------------------+
-//                                                       v
-//   SYN at a listener --> half-open --'connected'--> live --'time-wait'--> record --2MSL--> gone
-//                         (SYN queue;  + 'accept'     |   (object kept until          ('closed')
-//                          no events)                 |    everything is read)
-//                                                     +--'closed'--> gone
-//                                                     |
-//                                                     +--'closed', bytes unread--> unread --> gone
-//                                                          (read() -> null, close(), abort())
+// Where a connection lives over its life, and why bytes received outlive its TCB: entries.ts.
 //
 // A half-open connection belongs to its listener: the user has not seen its id, so its events are
 // held back; it disappears quietly if it fails before the handshake completes (as in Linux). Its
@@ -28,20 +18,6 @@
 //
 // Addresses are opaque strings; IPv6 text is put in canonical form (tuple.ts), so any spelling of
 // an address names the same socket.
-//
-// Unread data is never lost. A connection may reach CLOSED gracefully (2MSL expiry, the ACK of our
-// FIN in LAST-ACK, a RST in TIME-WAIT without RFC 1337, a SYN reusing its tuple) with bytes it
-// received and acknowledged still waiting to be read. Its 'closed' event comes when the TCB
-// reaches CLOSED, as always: that is the protocol's close, and the network is done with the tuple.
-// Reading stays possible after it. The endpoint keeps the Connection (state CLOSED) as an 'unread'
-// entry, found by id only: it is out of the tuple table, so to the network the tuple is free (its
-// segments meet a listener or a RST as for any closed tuple, and a new connection may take it),
-// and it has no deadline. read() returns the bytes; the first read() that finds nothing returns
-// null and forgets the entry, as do close() and abort() (which discard what is left). So a user
-// sees, e.g.: ... 'peer-fin', 'time-wait', 'closed', then read() -> bytes ..., read() -> null.
-// Failures (RST, timeouts) flush the queue (RFC 9293 §3.10.7.4, second) and abort() discards it,
-// so they leave no entry. Likewise a Connection in TIME-WAIT with unread bytes stays the object,
-// not a record, until they are read (it does its own TIME-WAIT duties meanwhile).
 //
 // The parts, each in a file of its own:
 //   entries.ts          the entry kinds (live, TIME-WAIT record, unread) and the table of them: by
@@ -58,8 +34,7 @@
 
 import { UsageError } from '../base/errors.js';
 import { decodePacket, type Packet } from '../wire/ip.js';
-import { has, RST, type Segment, SYN } from '../wire/segment.js';
-import { seqAdd } from '../wire/seq.js';
+import { has, RST, type Segment } from '../wire/segment.js';
 import { AddressCache } from './address-cache.js';
 import { ChallengeBudget, DEFAULT_HOST_CHALLENGE_ACK_LIMIT } from './challenge-budget.js';
 import { resolveConfig, type TcpConfig } from './config.js';
@@ -67,24 +42,25 @@ import { Connection, type ConnectionOptionName, type ConnectionOptionValues, typ
 import { type ConnectionRow, entryRow, listenerRow } from './connection-rows.js';
 import { CrashGuard } from './crash-guard.js';
 import type { DeadlineHeap } from './deadline-heap.js';
+import type { CallContext } from './endpoint-calls.js';
+import * as calls from './endpoint-calls.js';
 import {
   type ConnId,
-  DEFAULT_HOST_LIMITS,
   type EndpointOptions,
   type EndpointOutput,
   emptyOutput,
-  type HostLimits,
   type KeepaliveOptions,
   type ListenerId,
 } from './endpoint-types.js';
 import { type Entry, EntryTable, type LiveEntry, liveEntry } from './entries.js';
+import { HostLimiter, isOrphanState } from './host-limits.js';
 import { IsnGenerator } from './isn.js';
 import type { Listener, ListenOptions } from './listener.js';
 import { ListenerTable, listenerAnswer, resetFor, resetRelAck } from './listener-table.js';
 import { checkPortRange, DEFAULT_EPHEMERAL_PORTS, pickEphemeralPort } from './ports.js';
 import { TcpState } from './state.js';
 import { Counters, type EndpointStats } from './stats.js';
-import { COOKIE_STEP_MS, checkCookie, cookieCandidate, encodeTsOptions, makeCookie, rebuildSyn } from './syn-cookie.js';
+import { cookieSynAck, returnedCookie } from './syn-cookie.js';
 import type { Instant } from './time.js';
 import type { TimeWaitRecord } from './time-wait.js';
 import { reopenIss, type TimeWaitEnd, type TimeWaitEntry, type TimeWaitTable } from './time-wait-table.js';
@@ -113,10 +89,8 @@ export class Endpoint {
   readonly #random: () => number;
   /** ACKs answering unacceptable segments, host-wide (challenge-budget.ts). */
   readonly #challengeBudget: ChallengeBudget;
-  /** What the endpoint may hold at once (EndpointOptions.limits). */
-  readonly #limits: Readonly<HostLimits>;
-  /** Live entries counted as orphans (HostLimits.orphans). */
-  #orphans = 0;
+  /** What the endpoint may hold at once (EndpointOptions.limits), and its orphans. */
+  readonly #limiter: HostLimiter;
   /**
    * The user's sink (NO_TRACE for none). Drops are counted straight into #stats.drops, by the
    * connections and by the endpoint's parts, so without a sink no trace event is built at all (the
@@ -141,6 +115,8 @@ export class Endpoint {
   readonly #timeWait: TimeWaitTable;
   readonly #deadlines: DeadlineHeap<Entry>;
   readonly #guard: CrashGuard;
+  /** What the user calls of endpoint-calls.ts may do to the endpoint. */
+  readonly #calls: CallContext;
 
   constructor(opts: EndpointOptions) {
     if (!Array.isArray(opts.addresses) || opts.addresses.length === 0) {
@@ -152,7 +128,7 @@ export class Endpoint {
     this.#local = new Set(this.#addresses);
     this.#random = opts.random;
     this.#trace = opts.trace ?? NO_TRACE;
-    this.#limits = hostLimits(opts.limits);
+    this.#limiter = new HostLimiter(opts.limits);
     this.#challengeBudget = new ChallengeBudget(opts.challengeAckHostLimit ?? DEFAULT_HOST_CHALLENGE_ACK_LIMIT, (w) =>
       this.#isn.challengeDraw(w),
     );
@@ -167,6 +143,13 @@ export class Endpoint {
     checkPortRange(this.#ports);
     this.#partial = { ...opts.config };
     this.#cfg = resolveConfig(this.#partial);
+    this.#calls = {
+      absorb: (e, o, out) => this.#absorb(e, o, out),
+      endTimeWait: (tw, now, cause, out) => this.#endTimeWait(tw, now, cause, out),
+      entries: this.#entries,
+      limiter: this.#limiter,
+      stats: this.#stats,
+    };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -263,9 +246,9 @@ export class Endpoint {
 
     const local: Address = { addr: laddr, port: lport };
     const rem: Address = { addr: raddr, port: remote.port };
-    if (this.#entries.liveCount >= this.#limits.connections) {
+    if (this.#entries.liveCount >= this.#limiter.limits.connections) {
       this.#stats.limits.connections++;
-      throw new UsageError('ENOBUFS', `the host holds its limit of ${this.#limits.connections} connections`);
+      throw new UsageError('ENOBUFS', `the host holds its limit of ${this.#limiter.limits.connections} connections`);
     }
     const e = this.#create(local, rem, cfg, this.#isn.isn(local, rem, now), undefined);
     this.#stats.activeOpens++;
@@ -359,7 +342,9 @@ export class Endpoint {
     const out = emptyOutput();
     // Collect first, then serve: a connection that reports a deadline <= now again is served on
     // the next call, not in a loop here.
-    for (const e of this.#entries.takeDue(now)) {
+    const due = this.#entries.takeDue(now);
+    for (let i = 0; i < due.length; i++) {
+      const e = due[i] as Entry;
       if (!this.#entries.holds(e)) continue; // replaced or removed while serving an earlier one
       try {
         this.#serveTimeout(e, now, out);
@@ -387,19 +372,11 @@ export class Endpoint {
   }
 
   // ---------------------------------------------------------------------------------------------
-  // User calls on one connection
+  // User calls on one connection: what each does for each kind of entry is in endpoint-calls.ts.
 
   send(conn: ConnId, data: Uint8Array, now: Instant): EndpointOutput & { accepted: number } {
     this.#tick(now);
-    const e = this.#entries.entry(conn);
-    // RFC 9293 §3.10.2: SEND in TIME-WAIT is an error ("connection closing"); once CLOSED the
-    // connection does not exist for sending (only its unread bytes are left).
-    if (e.kind === 'time-wait') throw new UsageError('ERR_TCP_CLOSING');
-    if (e.kind === 'unread') throw new UsageError('ERR_TCP_NOT_CONNECTED');
-    const o = e.conn.send(data, now);
-    const out = emptyOutput();
-    this.#absorb(e, o, out);
-    return { ...out, accepted: o.accepted };
+    return calls.send(this.#calls, this.#entries.entry(conn), data, now);
   }
 
   /**
@@ -409,91 +386,28 @@ export class Endpoint {
    */
   read(conn: ConnId, now: Instant, max?: number): EndpointOutput & { data: Uint8Array | null } {
     this.#tick(now);
-    const e = this.#entries.entry(conn);
-    // A record only exists once everything received was read (see #settle): nothing to give. As
-    // the object does, reading after close() is an error.
-    if (e.kind === 'time-wait') {
-      if (e.userClosed) throw new UsageError('ERR_TCP_CLOSING', 'close() was called: no more reading');
-      return { ...emptyOutput(), data: null };
-    }
-    if (e.kind === 'unread') {
-      if (e.conn.recvQueued === 0) {
-        this.#entries.forget(e);
-        return { ...emptyOutput(), data: null };
-      }
-      // CLOSED: the object sends nothing and reports nothing; only the bytes come back.
-      return { ...emptyOutput(), data: e.conn.read(now, max).data };
-    }
-    const o = e.conn.read(now, max);
-    const out = emptyOutput();
-    this.#absorb(e, o, out);
-    return { ...out, data: o.data };
+    return calls.read(this.#calls, this.#entries.entry(conn), now, max);
   }
 
   shutdown(conn: ConnId, now: Instant): EndpointOutput {
     this.#tick(now);
-    const e = this.#entries.entry(conn);
-    // RFC 9293 §3.10.4: CLOSE (our half-close) in TIME-WAIT is an error ("connection closing").
-    if (e.kind === 'time-wait') throw new UsageError('ERR_TCP_CLOSING');
-    if (e.kind === 'unread') throw new UsageError('ERR_TCP_NOT_CONNECTED');
-    const out = emptyOutput();
-    this.#absorb(e, e.conn.shutdown(now), out);
-    return out;
+    return calls.shutdown(this.#calls, this.#entries.entry(conn), now);
   }
 
+  /** CLOSE; past the orphan limit (HostLimits.orphans) the connection is reset after its FIN. */
   close(conn: ConnId, now: Instant): EndpointOutput {
     this.#tick(now);
-    const e = this.#entries.entry(conn);
-    const out = emptyOutput();
-    if (e.kind === 'time-wait') {
-      // As the object in TIME-WAIT: close() after shutdown() only stops reading; twice is an error.
-      if (e.userClosed) throw new UsageError('ERR_TCP_CLOSING');
-      e.userClosed = true;
-      return out;
-    }
-    if (e.kind === 'unread') {
-      // Already closed ('closed' was emitted): the user is done with the bytes left. Forget them.
-      this.#entries.forget(e);
-      return out;
-    }
-    const o = e.conn.close(now);
-    e.userClosed = true;
-    this.#absorb(e, o, out);
-    if (!e.orphan && this.#entries.holds(e) && isOrphanState(e.conn.state)) {
-      if (this.#orphans >= this.#limits.orphans) {
-        // Too many orphans: reset this one now, after its FIN (Linux does the same past tcp_max_orphans).
-        this.#stats.limits.orphans++;
-        e.aborted = true;
-        this.#absorb(e, e.conn.abort(now), out);
-      } else {
-        e.orphan = true;
-        this.#orphans++;
-      }
-    }
-    return out;
+    return calls.close(this.#calls, this.#entries.entry(conn), now);
   }
 
   abort(conn: ConnId, now: Instant): EndpointOutput {
     this.#tick(now);
-    const e = this.#entries.entry(conn);
-    const out = emptyOutput();
-    // RFC 9293 §3.10.5: ABORT in TIME-WAIT deletes the TCB without sending anything.
-    if (e.kind === 'time-wait') this.#endTimeWait(e, now, 'ABORT', out);
-    else if (e.kind === 'unread') this.#entries.forget(e);
-    else {
-      const o = e.conn.abort(now);
-      e.aborted = true;
-      this.#absorb(e, o, out);
-    }
-    return out;
+    return calls.abort(this.#calls, this.#entries.entry(conn), now);
   }
 
   setKeepalive(conn: ConnId, enable: boolean, opts: KeepaliveOptions | undefined, now: Instant): EndpointOutput {
     this.#tick(now);
-    const e = this.#entries.entry(conn);
-    const out = emptyOutput();
-    if (e.kind === 'live') this.#absorb(e, e.conn.setKeepalive(enable, opts, now), out);
-    return out;
+    return calls.liveOnly(this.#calls, this.#entries.entry(conn), (c) => c.setKeepalive(enable, opts, now));
   }
 
   /**
@@ -509,10 +423,7 @@ export class Endpoint {
     now: Instant,
   ): EndpointOutput {
     this.#tick(now);
-    const e = this.#entries.entry(conn);
-    const out = emptyOutput();
-    if (e.kind === 'live') this.#absorb(e, e.conn.setOption(name, value, now), out);
-    return out;
+    return calls.liveOnly(this.#calls, this.#entries.entry(conn), (c) => c.setOption(name, value, now));
   }
 
   setNoDelay(conn: ConnId, noDelay: boolean): void {
@@ -595,11 +506,7 @@ export class Endpoint {
     this.#absorb(e, concatOutput(opened, answered), out);
   }
 
-  /**
-   * The SYN queue is full: answer the SYN with a SYN cookie and keep nothing (syn-cookie.ts). The
-   * SYN,ACK is the one a half-open connection would send, made by a Connection that is then let go,
-   * with the peer's options folded into its TSval.
-   */
+  /** The SYN queue is full: answer the SYN with a SYN cookie and keep nothing (syn-cookie.ts). */
   #sendCookie(
     l: Listener,
     local: Address,
@@ -609,50 +516,25 @@ export class Endpoint {
     label: string,
     out: EndpointOutput,
   ): void {
-    const cfg = l.config;
-    const iss = makeCookie(this.#isn, local, remote, seg.seq, seg.options.mss ?? cfg.defaultPeerMss, now);
-    const scratch = new Connection({
-      localPort: local.port,
-      remotePort: 0,
-      iss,
+    const scratch = {
       tsOffset: this.#isn.tsOffset(local, remote),
-      config: cfg,
       drops: this.#stats.drops,
       endpoint: this.name,
       label,
-    });
-    scratch.listen(now);
-    // Window scale and SACK permission can come back only through the timestamps (syn-cookie.ts):
-    // without them, the SYN,ACK must not promise either (as Linux clears them).
-    const promised =
-      seg.options.ts !== undefined && cfg.timestamps
-        ? seg
-        : { ...seg, options: { ...seg.options, wscale: undefined, sackPermitted: undefined } };
-    for (const s of scratch.handleSegment(promised, now).segments) {
-      const ts = s.options.ts;
-      const synAck =
-        ts !== undefined && has(s, SYN)
-          ? {
-              ...s,
-              options: {
-                ...s.options,
-                ts: { val: encodeTsOptions(ts.val, seg.options, cfg.sackPermitted), ecr: ts.ecr },
-              },
-            }
-          : s;
+    };
+    for (const synAck of cookieSynAck(this.#isn, l.config, local, remote, seg, now, scratch)) {
       this.#transmit(local, remote, synAck, out);
-      if (this.#tracing) {
+      if (this.#tracing)
         this.#trace({ t: now, endpoint: this.name, conn: label, type: 'send', seg: synAck, relSeq: 0, relAck: 1 });
-      }
     }
     l.cookieSentAt = now;
     this.#stats.synCookies.sent++;
   }
 
   /**
-   * An ACK at a listener that sent SYN cookies lately: if it brings one of them back, the
-   * connection is made now, ESTABLISHED, and handed over like any completed handshake. False when
-   * it does not (the caller then resets it, as for any stray ACK).
+   * An ACK at a listener: if it brings back one of the listener's SYN cookies, the connection is
+   * made now, ESTABLISHED, and handed over like any completed handshake. False when it does not
+   * (the caller then resets it, as for any stray ACK).
    */
   #cookieReturned(
     l: Listener,
@@ -662,19 +544,17 @@ export class Endpoint {
     now: Instant,
     out: EndpointOutput,
   ): boolean {
-    if (l.cookieSentAt === undefined || now - l.cookieSentAt > 2 * COOKIE_STEP_MS) return false;
-    const cookie = cookieCandidate(seg);
-    if (cookie === undefined) return false;
-    const mss = checkCookie(this.#isn, local, remote, seqAdd(seg.seq, -1), cookie, now);
-    if (mss === undefined) {
+    const back = returnedCookie(this.#isn, l.cookieSentAt, local, remote, seg, now);
+    if (back === undefined) return false;
+    if (back === 'bad') {
       this.#stats.synCookies.invalid++;
       return false;
     }
     this.#stats.synCookies.valid++;
     if (this.#atConnectionLimit(now, tupleLabel(local, remote), seg)) return true;
     this.#stats.passiveOpens++;
-    const e = this.#create(local, remote, l.config, cookie, l.id);
-    this.#absorb(e, e.conn.openFromCookie(rebuildSyn(seg, mss), seg, now), out);
+    const e = this.#create(local, remote, l.config, back.iss, l.id);
+    this.#absorb(e, e.conn.openFromCookie(back.syn, seg, now), out);
     return true;
   }
 
@@ -821,7 +701,7 @@ export class Endpoint {
   #settle(e: LiveEntry, closed: boolean, out: EndpointOutput): void {
     const state = e.conn.state;
     const halfOpen = e.listener !== undefined;
-    if (e.orphan && (closed || !isOrphanState(state))) this.#unorphan(e);
+    if (e.orphan && (closed || !isOrphanState(state))) this.#limiter.release(e);
     if (closed || state === TcpState.Closed || (halfOpen && state === TcpState.Listen)) {
       // A connection the user knows must end with 'closed'; the Connection emits it, but if it
       // ever reaches CLOSED silently we still tell the user once.
@@ -837,7 +717,7 @@ export class Endpoint {
       this.#makeRoomForTimeWait(out);
       const tw = this.#entries.toTimeWait(e);
       // With a limit of 0 records, none is kept: the connection ends here, as if 2MSL had passed.
-      if (this.#timeWait.size > this.#limits.timeWait) {
+      if (this.#timeWait.size > this.#limiter.limits.timeWait) {
         this.#stats.limits.timeWait++;
         this.#endTimeWait(tw, this.#now, 'reclaimed', out);
       }
@@ -867,7 +747,7 @@ export class Endpoint {
     if (victim === undefined) return;
     if (owed.rst) this.#transmit(victim.local, victim.remote, owed.rst, out);
     for (const event of owed.events) out.events.push({ type: 'conn', conn: victim.id, event });
-    if (victim.kind === 'live' && victim.orphan) this.#unorphan(victim);
+    if (victim.kind === 'live') this.#limiter.release(victim);
     this.#entries.unlink(victim);
   }
 
@@ -876,7 +756,7 @@ export class Endpoint {
 
   /** At the limit of live connections: count it, drop `seg` ('connection-limit') and say so. */
   #atConnectionLimit(now: Instant, label: string, seg: Segment): boolean {
-    if (this.#entries.liveCount < this.#limits.connections) return false;
+    if (this.#entries.liveCount < this.#limiter.limits.connections) return false;
     this.#stats.limits.connections++;
     this.#drop(now, label, 'connection-limit', seg);
     return true;
@@ -884,16 +764,11 @@ export class Endpoint {
 
   /** Before a record joins a full TIME-WAIT table, the one that expires first is ended early. */
   #makeRoomForTimeWait(out: EndpointOutput): void {
-    if (this.#timeWait.size < this.#limits.timeWait) return;
+    if (this.#timeWait.size < this.#limiter.limits.timeWait) return;
     const oldest = this.#timeWait.oldest();
     if (oldest === undefined) return;
     this.#stats.limits.timeWait++;
     this.#endTimeWait(oldest, this.#now, 'reclaimed', out);
-  }
-
-  #unorphan(e: LiveEntry): void {
-    e.orphan = false;
-    this.#orphans--;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -918,23 +793,4 @@ export class Endpoint {
 
 function concatOutput(a: Output, b: Output): Output {
   return { segments: [...a.segments, ...b.segments], events: [...a.events, ...b.events] };
-}
-
-/** The states of a connection the user has closed that still finishes its close (Linux's orphans). */
-function isOrphanState(s: TcpState): boolean {
-  return s === TcpState.FinWait1 || s === TcpState.FinWait2 || s === TcpState.Closing || s === TcpState.LastAck;
-}
-
-/** The endpoint's limits: the defaults, overridden where given; each a non-negative integer or Infinity. */
-function hostLimits(given: Partial<HostLimits> | undefined): Readonly<HostLimits> {
-  const limits = { ...DEFAULT_HOST_LIMITS, ...(given ?? {}) };
-  for (const [name, v] of Object.entries(limits)) {
-    if (typeof v !== 'number' || v < 0 || !(Number.isInteger(v) || v === Number.POSITIVE_INFINITY)) {
-      throw new UsageError(
-        'ERR_INVALID_ARG_VALUE',
-        `limits.${name}=${String(v)} must be a non-negative integer or Infinity`,
-      );
-    }
-  }
-  return Object.freeze(limits);
 }

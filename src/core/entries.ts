@@ -1,5 +1,5 @@
 // What the endpoint holds for each connection id: an entry of one of three kinds, for the three
-// places a connection lives after its creation (see the diagram at the top of endpoint.ts):
+// places a connection lives after its creation (the diagram below):
 //   - live: the Connection object, by id and by tuple (a listener's half-open ones among them);
 //   - time-wait: only its TIME-WAIT record, by id and by tuple (time-wait-table.ts);
 //   - unread: the Connection, CLOSED with received bytes still unread, by id only.
@@ -14,6 +14,32 @@
 // both; a tuple key is in at most one of the live map and the table, and an unread entry in
 // neither (to the network its tuple is free). Deadlines come from both: the heap of the live
 // entries and the table's, merged in (deadline, id) order (takeDue, nextDeadline).
+//
+// Where a connection lives over its life:
+//
+//   connect() ------------------------------------------+
+//                                                       v
+//   SYN at a listener --> half-open --'connected'--> live --'time-wait'--> record --2MSL--> gone
+//                         (SYN queue;  + 'accept'     |   (object kept until          ('closed')
+//                          no events)                 |    everything is read)
+//                                                     +--'closed'--> gone
+//                                                     |
+//                                                     +--'closed', bytes unread--> unread --> gone
+//                                                          (read() -> null, close(), abort())
+//
+// Unread data is never lost. A connection may reach CLOSED gracefully (2MSL expiry, the ACK of our
+// FIN in LAST-ACK, a RST in TIME-WAIT without RFC 1337, a SYN reusing its tuple) with bytes it
+// received and acknowledged still waiting to be read. Its 'closed' event comes when the TCB
+// reaches CLOSED, as always: that is the protocol's close, and the network is done with the tuple.
+// Reading stays possible after it. The endpoint keeps the Connection (state CLOSED) as an 'unread'
+// entry, found by id only: it is out of the tuple table, so to the network the tuple is free (its
+// segments meet a listener or a RST as for any closed tuple, and a new connection may take it),
+// and it has no deadline. read() returns the bytes; the first read() that finds nothing returns
+// null and forgets the entry, as do close() and abort() (which discard what is left). So a user
+// sees, e.g.: ... 'peer-fin', 'time-wait', 'closed', then read() -> bytes ..., read() -> null.
+// Failures (RST, timeouts) flush the queue (RFC 9293 §3.10.7.4, second) and abort() discards it,
+// so they leave no entry. Likewise a Connection in TIME-WAIT with unread bytes stays the object,
+// not a record, until they are read (it does its own TIME-WAIT duties meanwhile).
 
 import { UsageError } from '../base/errors.js';
 import type { TcpConfig } from './config.js';
@@ -206,10 +232,15 @@ export class EntryTable {
     for (;;) {
       const t = this.nextDeadline();
       if (t === undefined || t > now) return due;
-      const live = this.deadlines.takeDue(t);
       const records = this.timeWait.takeDue(t);
+      if (records.length === 0) {
+        this.deadlines.takeDue(t, due); // nothing to merge: straight into `due`
+        continue;
+      }
+      const live = this.deadlines.takeDue(t);
       let i = 0;
-      for (const e of live) {
+      for (let j = 0; j < live.length; j++) {
+        const e = live[j] as Entry;
         while (i < records.length && (records[i] as TimeWaitEntry).id < e.id) due.push(records[i++] as TimeWaitEntry);
         due.push(e);
       }

@@ -3,19 +3,9 @@
 // (tcb.ackNow, a queued FIN, bytes in sndQueue); transmit() turns that into segments, and then
 // schedule() re-derives every timer deadline from the result.
 
-import {
-  ACK,
-  FIN,
-  makeSegment,
-  NO_OPTIONS,
-  PSH,
-  RST,
-  type Segment,
-  SYN,
-  segLen,
-  type TcpOptions,
-} from '../wire/segment.js';
+import { ACK, FIN, makeSegment, NO_OPTIONS, PSH, RST, type Segment, SYN, type TcpOptions } from '../wire/segment.js';
 import { seqAdd, seqDiff, seqGt, seqLt, seqMax } from '../wire/seq.js';
+import { resetFor } from './listener-table.js';
 import { sackBlocks } from './sack.js';
 import { dataState, TcpState } from './state.js';
 import type { Tcb } from './tcb.js';
@@ -208,22 +198,11 @@ export function sendRst(tcb: Tcb): void {
 }
 
 /**
- * The RST that answers a segment which does not belong to a connection (RFC 9293 §3.5.2 / §3.10.7.1):
- * if it had ACK, <SEQ=SEG.ACK><CTL=RST>; else <SEQ=0><ACK=SEG.SEQ+SEG.LEN><CTL=RST,ACK>.
+ * The RST that answers a segment which does not belong to a connection (RFC 9293 §3.5.2 / §3.10.7.1),
+ * built as the endpoint builds it for a stray (listener-table.ts resetFor).
  */
 export function replyRst(tcb: Tcb, seg: Segment): void {
-  const rst =
-    seg.flags & ACK
-      ? makeSegment({ srcPort: seg.dstPort, dstPort: seg.srcPort, seq: seg.ack, flags: RST, options: {} })
-      : makeSegment({
-          srcPort: seg.dstPort,
-          dstPort: seg.srcPort,
-          seq: 0,
-          ack: seqAdd(seg.seq, segLen(seg)),
-          flags: RST | ACK,
-          options: {},
-        });
-  tcb.push(rst);
+  tcb.push(resetFor(seg));
 }
 
 /** SYN (SYN-SENT) or SYN,ACK (SYN-RECEIVED), always at ISS. */

@@ -20,6 +20,8 @@
 
 import { ACK, makeSegment, RST, type Segment, SYN, type TcpOptions } from '../wire/segment.js';
 import { seqAdd } from '../wire/seq.js';
+import type { TcpConfig } from './config.js';
+import { Connection, type ConnectionOptions } from './connection.js';
 import type { Address, IsnGenerator } from './isn.js';
 import type { Instant } from './time.js';
 
@@ -124,4 +126,54 @@ export function rebuildSyn(ack: Segment, mss: number): Segment {
 export function cookieCandidate(seg: Segment): number | undefined {
   if ((seg.flags & (ACK | SYN | RST)) !== ACK) return undefined;
   return seqAdd(seg.ack, -1);
+}
+
+/**
+ * The SYN,ACK that answers `syn` with a cookie: the one a half-open connection would send, made
+ * by a Connection that is let go at once, with the peer's options folded into its TSval. Window
+ * scale and SACK permission come back only through the timestamps, so without them the SYN,ACK
+ * promises neither (as Linux clears them). `scratch` names the connection for counts and traces.
+ */
+export function cookieSynAck(
+  isn: IsnGenerator,
+  cfg: TcpConfig,
+  local: Address,
+  remote: Address,
+  syn: Segment,
+  now: Instant,
+  scratch: Pick<ConnectionOptions, 'tsOffset' | 'drops' | 'endpoint' | 'label'>,
+): Segment[] {
+  const iss = makeCookie(isn, local, remote, syn.seq, syn.options.mss ?? cfg.defaultPeerMss, now);
+  const conn = new Connection({ ...scratch, localPort: local.port, remotePort: 0, iss, config: cfg });
+  conn.listen(now);
+  const promised =
+    syn.options.ts !== undefined && cfg.timestamps
+      ? syn
+      : { ...syn, options: { ...syn.options, wscale: undefined, sackPermitted: undefined } };
+  return conn.handleSegment(promised, now).segments.map((s) => {
+    const ts = s.options.ts;
+    if (ts === undefined || !(s.flags & SYN)) return s;
+    const val = encodeTsOptions(ts.val, syn.options, cfg.sackPermitted);
+    return { ...s, options: { ...s.options, ts: { val, ecr: ts.ecr } } };
+  });
+}
+
+/**
+ * What an ACK at a listener brings back: undefined when it is not to be looked at as a cookie
+ * (the listener sent none in the last two steps, or the segment is not a bare third segment),
+ * 'bad' when it fails the check, else the connection's ISS and the peer's SYN rebuilt.
+ */
+export function returnedCookie(
+  isn: IsnGenerator,
+  cookieSentAt: Instant | undefined,
+  local: Address,
+  remote: Address,
+  ack: Segment,
+  now: Instant,
+): { iss: number; syn: Segment } | 'bad' | undefined {
+  if (cookieSentAt === undefined || now - cookieSentAt > 2 * COOKIE_STEP_MS) return undefined;
+  const cookie = cookieCandidate(ack);
+  if (cookie === undefined) return undefined;
+  const mss = checkCookie(isn, local, remote, seqAdd(ack.seq, -1), cookie, now);
+  return mss === undefined ? 'bad' : { iss: cookie, syn: rebuildSyn(ack, mss) };
 }
