@@ -19,31 +19,40 @@
 // socket still reads is a 'read' error at once (ECONNRESET, ETIMEDOUT); once the peer's FIN was read
 // nobody reads, so it waits for the next write, which fails with EPIPE (Linux sets EPIPE for a reset
 // in CLOSE-WAIT, and a write to a dead socket gives EPIPE).
+//
+// The options and connect()'s arguments are normalised and checked in socket-args.ts.
 
 import diagnosticsChannel from 'node:diagnostics_channel';
 import { isIP } from 'node:net';
-import { Duplex, type DuplexOptions } from 'node:stream';
+import { Duplex } from 'node:stream';
 import type { ConnId } from '../core/endpoint.js';
 import type { ConnEvent } from '../core/events.js';
 import type { TcpStateName } from '../core/state.js';
 import { SECOND } from '../core/time.js';
 import type { Address } from '../core/tuple.js';
 import { familyOf, type NetContext, userCall } from './context.js';
-import {
-  invalidArgType,
-  invalidArgValue,
-  lookupError,
-  nodeError,
-  type SysErrorCode,
-  systemError,
-  validatePort,
-} from './errors.js';
+import { invalidArgType, invalidArgValue, lookupError, nodeError, type SysErrorCode, systemError } from './errors.js';
 import type { NetConnectOptions } from './host.js';
+import {
+  abortError,
+  type Callback,
+  checkConnectOptions,
+  connectTarget,
+  duplexOptions,
+  kAccepted,
+  normalizeConnectArgs,
+  resolveName,
+  type SocketOptions,
+  socketContext,
+} from './socket-args.js';
 
-/** @internal how a host-bound Socket class passes its context. */
-export const kContext: unique symbol = Symbol('finack.net.context');
-/** @internal how a Server hands an accepted connection to a new Socket. */
-export const kAccepted: unique symbol = Symbol('finack.net.accepted');
+export {
+  kAccepted,
+  kContext,
+  normalizeConnectArgs,
+  type SocketOptions,
+  type TcpSocketConnectOpts,
+} from './socket-args.js';
 
 /**
  * Published as node:net publishes 'net.client.socket' and 'net.server.socket': a connecting socket
@@ -65,36 +74,6 @@ const REPORTED: ReadonlySet<ConnEvent['type']> = new Set([
 /** Node reads at most 64 KiB per read callback. */
 const READ_CHUNK = 64 * 1024;
 
-export interface SocketOptions {
-  allowHalfOpen?: boolean;
-  readable?: boolean;
-  writable?: boolean;
-  highWaterMark?: number;
-  readableHighWaterMark?: number;
-  writableHighWaterMark?: number;
-  noDelay?: boolean;
-  keepAlive?: boolean;
-  keepAliveInitialDelay?: number;
-  signal?: AbortSignal;
-  /** Ignored, accepted for compatibility with code that passes Node's own options. */
-  fd?: unknown;
-  [kContext]?: NetContext;
-  [kAccepted]?: { id: ConnId; pauseOnCreate: boolean };
-}
-
-export interface TcpSocketConnectOpts {
-  port: number | string;
-  host?: string;
-  localAddress?: string;
-  localPort?: number;
-  family?: number;
-  noDelay?: boolean;
-  keepAlive?: boolean;
-  keepAliveInitialDelay?: number;
-  timeout?: number;
-  path?: undefined;
-}
-
 /** What a Socket needs of the Server that accepted it. */
 export interface ServerLike {
   _connections: number;
@@ -107,28 +86,9 @@ export interface AddressInfo {
   port: number;
 }
 
-type Callback = (err?: Error | null) => void;
-
 interface PendingWrite {
   data: Uint8Array;
   cb: Callback;
-}
-
-/** Node's normalizeArgs for connect(): [options, cb]. */
-export function normalizeConnectArgs(args: unknown[]): [Record<string, unknown>, Callback | undefined] {
-  if (args.length === 0) return [{}, undefined];
-  const last = args[args.length - 1];
-  const cb = typeof last === 'function' ? (last as Callback) : undefined;
-  const a0 = args[0];
-  if (a0 !== null && typeof a0 === 'object') return [{ ...(a0 as Record<string, unknown>) }, cb];
-  const opts: Record<string, unknown> = {};
-  if (typeof a0 === 'string' && Number.isNaN(Number(a0))) {
-    opts.path = a0; // a pipe name in Node; not supported here
-  } else {
-    opts.port = a0;
-    if (args.length > 1 && typeof args[1] === 'string') opts.host = args[1];
-  }
-  return [opts, cb];
 }
 
 export class Socket extends Duplex {
@@ -208,25 +168,8 @@ export class Socket extends Duplex {
   #inbox: ConnEvent[] | undefined;
 
   constructor(options: SocketOptions = {}) {
-    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'object', options);
-    const ctx = options[kContext];
-    if (ctx === undefined) {
-      throw invalidArgValue('options', 'Socket', 'must be made through a host: use host.net.Socket');
-    }
-    const allowHalfOpen = Boolean(options.allowHalfOpen);
-    const duplexOpts: DuplexOptions = {
-      allowHalfOpen,
-      emitClose: false,
-      autoDestroy: true,
-      decodeStrings: false,
-    };
-    const extra = duplexOpts as DuplexOptions & { readable?: boolean; writable?: boolean };
-    if (options.readable === false) extra.readable = false;
-    if (options.writable === false) extra.writable = false;
-    if (options.highWaterMark !== undefined) duplexOpts.highWaterMark = options.highWaterMark;
-    if (options.readableHighWaterMark !== undefined) duplexOpts.readableHighWaterMark = options.readableHighWaterMark;
-    if (options.writableHighWaterMark !== undefined) duplexOpts.writableHighWaterMark = options.writableHighWaterMark;
-    super(duplexOpts);
+    const ctx = socketContext(options);
+    super(duplexOptions(options));
     this._ctx = ctx;
     if (options.noDelay) this.#noDelay = true;
     if (options.keepAlive) this.#keepAlive = { enable: true, delay: options.keepAliveInitialDelay ?? 0 };
@@ -330,31 +273,13 @@ export class Socket extends Duplex {
 
   connect(...args: unknown[]): this {
     const [options, cb] = normalizeConnectArgs(args);
-    if (options.path !== undefined && options.path !== null) {
-      throw invalidArgValue('options.path', options.path, 'is not supported: finack has no IPC pipes');
-    }
-    if (options.port === undefined) {
-      throw nodeError('ERR_MISSING_ARGS', 'The "options" or "port" or "path" argument must be specified');
-    }
+    checkConnectOptions(options);
     if (this.write !== Socket.prototype.write) this.write = Socket.prototype.write;
     if (this.destroyed) {
       throw nodeError('ERR_SOCKET_CLOSED', 'Socket is closed'); // reuse after destroy is not supported
     }
     if (this.#hasHandle) throw invalidArgValue('socket', 'connected', 'is already connecting or connected');
-    const host = options.host ?? 'localhost';
-    if (typeof host !== 'string') throw invalidArgType('options.host', 'string', host);
-    const { localAddress, localPort } = options;
-    if (localAddress !== undefined && (typeof localAddress !== 'string' || isIP(localAddress) === 0)) {
-      throw nodeError('ERR_INVALID_IP_ADDRESS', `Invalid IP address: ${String(localAddress)}`);
-    }
-    if (localPort !== undefined && (typeof localPort !== 'number' || Number.isNaN(localPort))) {
-      throw invalidArgType('options.localPort', 'number', localPort);
-    }
-    const port = options.port;
-    if (typeof port !== 'number' && typeof port !== 'string') {
-      throw invalidArgType('options.port', 'number or string', port);
-    }
-    const portNum = validatePort(port);
+    const { host, localAddress, localPort, port } = connectTarget(options);
     if (options.timeout !== undefined) this.setTimeout(options.timeout as number);
     if (options.noDelay) this.#noDelay = true;
     if (options.keepAlive) {
@@ -365,7 +290,6 @@ export class Socket extends Duplex {
     this.#hasHandle = true;
     this.connecting = true;
     const ctx = this._ctx;
-    const localIp = localAddress as string | undefined;
     // As Node: an IP literal is connected to on the next tick; a name is looked up first.
     process.nextTick(() => {
       if (!this.connecting || this.destroyed) return;
@@ -381,7 +305,7 @@ export class Socket extends Duplex {
         this.emit('lookup', null, addr, isIP(addr), host);
         if (!this.connecting || this.destroyed) return;
       }
-      this.#open({ addr, port: portNum }, localIp, localPort as number | undefined);
+      this.#open({ addr, port }, localAddress, localPort);
     });
     return this;
   }
@@ -801,17 +725,4 @@ function writeAfterFIN(this: Socket, chunk: unknown, encoding?: unknown, cb?: un
   if (typeof callback === 'function') process.nextTick(callback as (e: Error) => void, er);
   this.destroy(er);
   return false;
-}
-
-function abortError(): Error {
-  const e = new Error('The operation was aborted') as Error & { code: string };
-  e.name = 'AbortError';
-  e.code = 'ABORT_ERR';
-  return e;
-}
-
-/** Names a finack host can resolve: 'localhost' is the host itself (its first address). */
-function resolveName(ctx: NetContext, name: string): string | undefined {
-  if (name === 'localhost') return ctx.host.addresses[0];
-  return undefined;
 }
