@@ -8,6 +8,7 @@
 // stops at the time limit says so and counts as a failure, so a slow machine cannot pass quietly.
 
 import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
 export interface ToolOptions {
@@ -253,4 +254,10 @@ export function serveBatches<R>(run: BatchRunner<R>): boolean {
     port.postMessage({ index, result: run(index, batchSeed(job.baseSeed, index)) });
   });
   return true;
+}
+
+/** Is the module at `url` the script node was started with (not imported by another)? */
+export function isEntry(url: string): boolean {
+  const script = process.argv[1];
+  return isMainThread && script !== undefined && pathToFileURL(script).href === url;
 }
