@@ -41,10 +41,12 @@ export class DeadlineHeap<E extends Scheduled> {
   readonly #entries: ReadonlyMap<number, E>;
   readonly #at: number[] = [];
   readonly #id: number[] = [];
+  // The run is runAt/runId[head, tail). The arrays keep their length when items are consumed, so
+  // a run that empties and fills again (a batch re-armed) writes in place and allocates nothing.
   readonly #runAt: number[] = [];
   readonly #runId: number[] = [];
-  /** The run's first unconsumed item. */
   #head = 0;
+  #tail = 0;
 
   /** `entries` is the owner's map from id to entry: an id missing from it makes its items stale. */
   constructor(entries: ReadonlyMap<number, E>) {
@@ -53,7 +55,7 @@ export class DeadlineHeap<E extends Scheduled> {
 
   /** Items held, stale ones included (for tests: it stays O(entries)). */
   get size(): number {
-    return this.#at.length + this.#runAt.length - this.#head;
+    return this.#at.length + this.#tail - this.#head;
   }
 
   /** Sets `e`'s deadline (undefined: none). O(1) or O(log h); nothing when it is unchanged. */
@@ -81,10 +83,10 @@ export class DeadlineHeap<E extends Scheduled> {
 
   /**
    * Every entry whose deadline is <= now, earliest first, each with its deadline cleared (it has
-   * none until it is scheduled again). Stale items on the way are discarded.
+   * none until it is scheduled again), appended to `due` (a new array by default), which is
+   * returned. Stale items on the way are discarded.
    */
-  takeDue(now: Instant): E[] {
-    const due: E[] = [];
+  takeDue(now: Instant, due: E[] = []): E[] {
     for (;;) {
       const fromRun = this.#runFirst();
       if (fromRun === undefined) break;
@@ -104,7 +106,7 @@ export class DeadlineHeap<E extends Scheduled> {
   /** Where the earliest item is: true the run, false the heap, undefined nowhere. */
   #runFirst(): boolean | undefined {
     const h = this.#head;
-    const inRun = h < this.#runAt.length;
+    const inRun = h < this.#tail;
     if (this.#at.length === 0) return inRun ? true : undefined;
     if (!inRun) return false;
     return !less(this.#at[0] as number, this.#id[0] as number, this.#runAt[h] as number, this.#runId[h] as number);
@@ -116,38 +118,41 @@ export class DeadlineHeap<E extends Scheduled> {
       return;
     }
     const h = ++this.#head;
-    const ra = this.#runAt;
-    const ri = this.#runId;
-    if (h === ra.length) {
-      ra.length = 0;
-      ri.length = 0;
+    const t = this.#tail;
+    if (h === t) {
       this.#head = 0;
-    } else if (h >= RUN_COMPACT && 2 * h >= ra.length) {
-      ra.copyWithin(0, h);
-      ri.copyWithin(0, h);
-      ra.length -= h;
-      ri.length -= h;
+      this.#tail = 0;
+    } else if (h >= RUN_COMPACT && 2 * h >= t) {
+      this.#runAt.copyWithin(0, h, t);
+      this.#runId.copyWithin(0, h, t);
       this.#head = 0;
+      this.#tail = t - h;
     }
   }
 
   #insert(at: number, id: number): void {
     const ra = this.#runAt;
-    const n = ra.length;
-    if (n === this.#head || !less(at, id, ra[n - 1] as number, this.#runId[n - 1] as number)) {
-      ra.push(at);
-      this.#runId.push(id);
-    } else {
+    const ri = this.#runId;
+    const t = this.#tail;
+    if (t !== this.#head && less(at, id, ra[t - 1] as number, ri[t - 1] as number)) {
       this.#push(at, id);
+      return;
     }
+    if (t < ra.length) {
+      ra[t] = at;
+      ri[t] = id;
+    } else {
+      ra.push(at);
+      ri.push(id);
+    }
+    this.#tail = t + 1;
   }
 
   #rebuild(): void {
     this.#at.length = 0;
     this.#id.length = 0;
-    this.#runAt.length = 0;
-    this.#runId.length = 0;
     this.#head = 0;
+    this.#tail = 0;
     for (const e of this.#entries.values()) if (e.deadline !== undefined) this.#insert(e.deadline, e.id);
   }
 

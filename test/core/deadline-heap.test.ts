@@ -241,4 +241,17 @@ describe('DeadlineHeap', () => {
       }
     }
   });
+
+  test('takeDue(now, due) appends to the array given and returns it', () => {
+    const { heap, add } = setup();
+    const a = add(1);
+    const b = add(2);
+    heap.schedule(b, 10);
+    heap.schedule(a, 20);
+    const due: Item[] = [{ id: 99, deadline: undefined, name: 'before' }];
+    assert.equal(heap.takeDue(20, due), due);
+    assert.deepEqual(names(due), ['before', 'e2', 'e1']);
+    assert.deepEqual(heap.takeDue(30, due), due);
+    assert.equal(due.length, 3);
+  });
 });
