@@ -468,7 +468,12 @@ function fixChecksum(b: Uint8Array): void {
   const src = b.subarray(v6 ? 8 : 12, v6 ? 24 : 16);
   const dst = b.subarray(v6 ? 24 : 16, v6 ? 40 : 20);
   const tcp = b.subarray(ihl);
-  const sum = tcpChecksum(src, dst, tcp);
+  let sum: number;
+  try {
+    sum = tcpChecksum(src, dst, tcp);
+  } catch {
+    return; // a mutated version nibble: no checksum to make right
+  }
   b[ihl + 16] = sum >> 8;
   b[ihl + 17] = sum & 0xff;
 }

@@ -1,0 +1,15 @@
+// The short attack run (tools/attack.ts --quick): 20,000 blind segments, a 10,000-SYN flood with 100
+// real clients, 30 RSTs into TIME-WAIT; the full run is `npm run attack`.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { runTool } from './run-tool.js';
+
+test('attack --quick: no reset, no injected byte, no lockout; every client through the flood; TIME-WAIT kept', () => {
+  const r = runTool('attack', ['--quick']);
+  assert.equal(r.failed, 0, `${r.stdout}\n${r.stderr}`);
+  assert.ok(r.passed >= 10, r.stdout);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /forged segments sent: 20,000/);
+  assert.match(r.stdout, /connected \/ failed: 100 \/ 0/);
+});
