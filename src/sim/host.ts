@@ -312,6 +312,7 @@ export class SimConn {
 
   /** RST (if synchronized) and CLOSED; unsent data is discarded. */
   abort(): void {
+    this.#readClosed = true; // as after close(): a 'readable' still queued finds nothing to read
     this.#unsent.length = 0;
     this.#unsentBytes = 0;
     this.#afterDrain = undefined;

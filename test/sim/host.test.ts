@@ -334,3 +334,25 @@ test('property: over seeded loss, duplication, reordering and jitter, data arriv
     { seed: FC_SEED, numRuns: 30 },
   );
 });
+
+test('abort() in the accept handler, with data on the handshake ACK, leaves nothing to read and throws nothing', () => {
+  // One output of the server then holds 'accept', 'connected' and 'readable': the handle must not
+  // read the aborted connection when 'readable' comes after abort().
+  const sim = new SimNetwork({ seed: 3 });
+  const client = sim.host(CLIENT, { name: 'client' });
+  const server = sim.host(SERVER, { name: 'server' });
+  let aborted = 0;
+  server.listen(80).onAccept = (s) => {
+    s.abort();
+    aborted++;
+  };
+  const c = client.connect({ addr: SERVER, port: 80 });
+  c.write('early bytes'); // queued in SYN-SENT, sent with the ACK of the SYN,ACK
+  sim.runFor(1_000);
+  assert.equal(aborted, 1);
+  const s = server.conns()[0];
+  assert.ok(s);
+  assert.deepEqual(s.received, []);
+  assert.equal(s.state, 'CLOSED');
+  assert.ok(c.saw('error'), 'the client was reset');
+});
