@@ -576,8 +576,8 @@ export class Tcb {
       const evs = this.events;
       for (let i = 0; i < evs.length; i++) if (evs[i]?.type === ev.type) return;
     }
-    if (this.events === NO_EVENTS) this.events = [];
-    this.events.push(ev);
+    if (this.events === NO_EVENTS) this.events = [ev];
+    else this.events.push(ev);
     if (this.tracing) this.trace({ type: 'event', t: this.now, endpoint: this.endpoint, conn: this.label, event: ev });
   }
 
@@ -643,8 +643,9 @@ export class Tcb {
 
   /** Queues `seg` for this call's Output and traces it. */
   push(seg: Segment): void {
-    if (this.segs === NO_SEGMENTS) this.segs = [];
-    this.segs.push(seg);
+    // An array literal of one: a push onto [] would allocate room for 17.
+    if (this.segs === NO_SEGMENTS) this.segs = [seg];
+    else this.segs.push(seg);
     if (!this.tracing) return;
     const relSeq = seqDiff(seg.seq, this.iss);
     const relAck = has(seg, ACK) && this.irsKnown ? seqDiff(seg.ack, this.irs) : 0;
