@@ -262,6 +262,9 @@ export function transmit(tcb: Tcb): void {
  */
 function sendData(tcb: Tcb, force: boolean): void {
   const fin = tcb.finQueued && finState(tcb.state);
+  // No byte waits at or after SND.NXT and no FIN is owed: nothing to send, so no options to build
+  // (the common case of a call that only ACKs or serves a timer).
+  if (!fin && seqDiff(tcb.sndNxt, tcb.sndQueueSeq) >= tcb.sndQueue.length) return;
   const sack = tcb.sackOk && !tcb.scoreboard.isEmpty;
   // What the congestion window is measured against: FlightSize, or RFC 6675's pipe with SACK.
   let flight = flightEstimate(tcb);
