@@ -574,7 +574,8 @@ function processText(tcb: Tcb, seq0: number, payload: Uint8Array, fin0: boolean,
   }
   let delivered = deliver(tcb, data);
   if (delivered < data.length) fin = false;
-  if (!tcb.reasm.isEmpty || tcb.reasm.finSeq !== undefined) {
+  const held = tcb.reasmIfMade;
+  if (held !== undefined && (!held.isEmpty || held.finSeq !== undefined)) {
     // Data at RCV.NXT while later data is held fills all or part of the hole before it: ACK at
     // once (RFC 5681 §4.2), also when the new segment covered the held bytes itself (then take()
     // only discards them) or stopped short of them (the peer learns of the progress at once).

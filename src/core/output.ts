@@ -109,7 +109,7 @@ function build(tcb: Tcb, seq: number, flags: number, payload: Uint8Array = EMPTY
  * takes fewer (see sackBlockLimit).
  */
 function segOptions(tcb: Tcb, hasAck: boolean): TcpOptions {
-  if (tcb.sackOk && hasAck && !tcb.reasm.isEmpty) {
+  if (tcb.sackOk && hasAck && tcb.holdsOutOfOrder) {
     const max = sackBlockLimit(tcb);
     if (max > 0) {
       const sack = sackBlocks(tcb.reasm, tcb.sackRecent, max);
@@ -265,7 +265,7 @@ function sendData(tcb: Tcb, force: boolean): void {
   // No byte waits at or after SND.NXT and no FIN is owed: nothing to send, so no options to build
   // (the common case of a call that only ACKs or serves a timer).
   if (!fin && seqDiff(tcb.sndNxt, tcb.sndQueueSeq) >= tcb.sndQueue.length) return;
-  const sack = tcb.sackOk && !tcb.scoreboard.isEmpty;
+  const sack = tcb.sackOk && tcb.hasSacked;
   // What the congestion window is measured against: FlightSize, or RFC 6675's pipe with SACK.
   let flight = flightEstimate(tcb);
   // Nothing arrives during this call, so every segment it sends carries the same options, and the
@@ -360,7 +360,7 @@ function sendData(tcb: Tcb, force: boolean): void {
  */
 function flightEstimate(tcb: Tcb): number {
   const seqFlight = seqDiff(tcb.sndNxt, tcb.sndUna);
-  if (!tcb.sackOk || (tcb.scoreboard.isEmpty && !tcb.cc.inRecovery)) return seqFlight;
+  if (!tcb.sackOk || (!tcb.hasSacked && !tcb.cc.inRecovery)) return seqFlight;
   if (tcb.cc.inRecovery) return tcb.scoreboard.pipe(tcb.sndUna, tcb.sndMax, tcb.highRxt, tcb.sndMss);
   return seqFlight - tcb.scoreboard.sackedBetween(tcb.sndUna, tcb.sndNxt);
 }

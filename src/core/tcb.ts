@@ -454,6 +454,18 @@ export class Tcb {
   get reassemblyBytes(): number {
     return this.#reasm === undefined ? 0 : this.#reasm.bytes;
   }
+  /** The out-of-order queue if one was made (undefined: nothing was ever held). */
+  get reasmIfMade(): Reassembly | undefined {
+    return this.#reasm;
+  }
+  /** Is out-of-order data held? (false without making a queue) */
+  get holdsOutOfOrder(): boolean {
+    return this.#reasm !== undefined && !this.#reasm.isEmpty;
+  }
+  /** Has the peer SACKed anything above SND.UNA? (false without making a scoreboard) */
+  get hasSacked(): boolean {
+    return this.#scoreboard !== undefined && !this.#scoreboard.isEmpty;
+  }
   /** Bytes on the scoreboard (0 without making one). */
   get sackedBytes(): number {
     return this.#scoreboard === undefined ? 0 : this.#scoreboard.bytes;
