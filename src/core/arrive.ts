@@ -77,7 +77,7 @@ function arriveListen(tcb: Tcb, seg: Segment): void {
   if (has(seg, SYN)) {
     if (tcb.remotePort === 0) {
       tcb.remotePort = seg.srcPort;
-      if (tcb.label.endsWith('>0')) tcb.label = `${tcb.localPort}>${seg.srcPort}`;
+      if (tcb.hasOwnLabel && tcb.label.endsWith('>0')) tcb.label = `${tcb.localPort}>${seg.srcPort}`;
     }
     learnIrs(tcb, seg, 0);
     negotiate(tcb, seg);

@@ -19,7 +19,7 @@ import { onKeepaliveTimer } from './keepalive.js';
 import { persistProbe, sendProbe, transmit } from './output.js';
 import { nothingDue, schedule } from './schedule.js';
 import { TcpState } from './state.js';
-import { Tcb } from './tcb.js';
+import { Tcb, type TcbShared } from './tcb.js';
 import type { Duration, Instant } from './time.js';
 import type { TimeWaitRecord } from './time-wait.js';
 import { TIMER_KINDS, type TimerInfo, type TimerKind } from './timers.js';
@@ -64,6 +64,11 @@ export interface ConnectionOptions {
   challengeBudget?: ChallengeBudget;
   /** Name put in TraceEvent.endpoint (default ''). */
   endpoint?: string;
+  /**
+   * trace, drops, challengeBudget and endpoint as one object that many connections share (an
+   * endpoint makes one for all of its own); when given, those four options are not read.
+   */
+  shared?: TcbShared;
   /** 4-tuple label put in TraceEvent.conn (default `${localPort}>${remotePort}`). */
   label?: string;
 }
@@ -114,7 +119,6 @@ export interface ConnectionInfo {
 
 export class Connection {
   readonly #tcb: Tcb;
-  #lastNow: Instant | undefined;
 
   constructor(opts: ConnectionOptions) {
     for (const k of ['localPort', 'remotePort', 'iss'] as const) {
@@ -130,22 +134,24 @@ export class Connection {
       iss: opts.iss,
       tsOffset: opts.tsOffset ?? 0,
       cfg,
-      trace: opts.trace ?? NO_TRACE,
-      drops: opts.drops,
-      challengeBudget: opts.challengeBudget,
-      endpoint: opts.endpoint ?? '',
-      label: opts.label ?? `${opts.localPort}>${opts.remotePort}`,
+      shared: opts.shared ?? {
+        trace: opts.trace ?? NO_TRACE,
+        drops: opts.drops,
+        challengeBudget: opts.challengeBudget,
+        endpoint: opts.endpoint ?? '',
+      },
+      label: opts.label,
     });
   }
 
   // --- user calls ---
 
   connect(now: Instant): Output {
-    return this.#run(now, () => user.openActive(this.#tcb));
+    return run(this.#tcb, now, () => user.openActive(this.#tcb));
   }
 
   listen(now: Instant): Output {
-    return this.#run(now, () => user.openPassive(this.#tcb));
+    return run(this.#tcb, now, () => user.openPassive(this.#tcb));
   }
 
   /**
@@ -154,7 +160,7 @@ export class Connection {
    * cookie back. The connection is ESTABLISHED afterwards unless `ack` itself says otherwise.
    */
   openFromCookie(syn: Segment, ack: Segment, now: Instant): Output {
-    return this.#run(now, () => {
+    return run(this.#tcb, now, () => {
       user.openPassive(this.#tcb);
       arriveCookieSyn(this.#tcb, syn);
       arrive(this.#tcb, ack);
@@ -163,7 +169,7 @@ export class Connection {
 
   send(data: Uint8Array, now: Instant): SendOutput {
     let accepted = 0;
-    const out = this.#run(now, () => {
+    const out = run(this.#tcb, now, () => {
       accepted = user.send(this.#tcb, data);
     });
     return { segments: out.segments, events: out.events, accepted };
@@ -171,47 +177,47 @@ export class Connection {
 
   read(now: Instant, max?: number): ReadOutput {
     let data: Uint8Array | null = null;
-    const out = this.#run(now, () => {
+    const out = run(this.#tcb, now, () => {
       data = user.receive(this.#tcb, max);
     });
     return { segments: out.segments, events: out.events, data };
   }
 
   shutdown(now: Instant): Output {
-    return this.#run(now, () => user.shutdown(this.#tcb));
+    return run(this.#tcb, now, () => user.shutdown(this.#tcb));
   }
 
   close(now: Instant): Output {
-    return this.#run(now, () => user.close(this.#tcb));
+    return run(this.#tcb, now, () => user.close(this.#tcb));
   }
 
   abort(now: Instant): Output {
-    return this.#run(now, () => user.abort(this.#tcb));
+    return run(this.#tcb, now, () => user.abort(this.#tcb));
   }
 
   // --- network and time ---
 
-  // The two network/time inputs are the hot path: no closure per call (see #begin/#finish). They
+  // The two network/time inputs are the hot path: no closure per call (see begin/finish). They
   // never throw on what the network sends, so there is no state to restore.
   handleSegment(seg: Segment, now: Instant): Output {
-    this.#begin(now);
+    begin(this.#tcb, now);
     arrive(this.#tcb, seg);
-    return this.#finish(now);
+    return finish(this.#tcb, now);
   }
 
   /** Serves every timer due at `now`, in TIMER_KINDS order. Early or repeated calls do nothing. */
   handleTimeout(now: Instant): Output {
-    this.#begin(now);
     const tcb = this.#tcb;
+    begin(tcb, now);
     if (nothingDue(tcb, now)) {
-      this.#lastNow = now; // as #finish, whose transmit() and schedule() would do nothing (schedule.ts)
+      tcb.lastNow = now; // as finish(), whose transmit() and schedule() would do nothing (schedule.ts)
       return tcb.takeOutput();
     }
     for (const kind of TIMER_KINDS) {
       if (tcb.finished) break;
-      if (tcb.timers.take(kind, now)) this.#onTimer(kind);
+      if (tcb.timers.take(kind, now)) onTimer(tcb, kind);
     }
-    return this.#finish(now);
+    return finish(tcb, now);
   }
 
   nextDeadline(): Instant | undefined {
@@ -292,8 +298,8 @@ export class Connection {
     opts?: { idle?: Duration; interval?: Duration; count?: number },
     now?: Instant,
   ): Output {
-    const at = now ?? this.#lastNow ?? 0;
-    return this.#run(at, () => user.setKeepalive(this.#tcb, enable, opts));
+    const at = now ?? this.#tcb.lastNow ?? 0;
+    return run(this.#tcb, at, () => user.setKeepalive(this.#tcb, enable, opts));
   }
 
   /**
@@ -302,8 +308,8 @@ export class Connection {
    * for an unknown name or a bad value. Returns what the change makes due (e.g. a keepalive probe).
    */
   setOption<K extends ConnectionOptionName>(name: K, value: ConnectionOptionValues[K], now?: Instant): Output {
-    const at = now ?? this.#lastNow ?? 0;
-    return this.#run(at, () => user.setOption(this.#tcb, name, value));
+    const at = now ?? this.#tcb.lastNow ?? 0;
+    return run(this.#tcb, at, () => user.setOption(this.#tcb, name, value));
   }
 
   setNoDelay(noDelay: boolean): void {
@@ -316,107 +322,103 @@ export class Connection {
     if (this.#tcb.state !== TcpState.TimeWait) throw new UsageError('ERR_TCP_INVALID_STATE');
     return timeWaitRecordOf(this.#tcb);
   }
+}
 
-  // --- internals ---
+// --- internals: functions over the TCB (module functions, not #methods: no brand field per object) ---
 
-  /** begin -> input -> transmit + schedule -> Output. A throwing input changes nothing. */
-  #run(now: Instant, input: () => void): Output {
-    const tcb = this.#tcb;
-    const prevNow = tcb.now;
-    this.#begin(now);
-    try {
-      input();
-    } catch (e) {
-      tcb.now = prevNow;
-      throw e;
-    }
-    return this.#finish(now);
+/** begin -> input -> transmit + schedule -> Output. A throwing input changes nothing. */
+function run(tcb: Tcb, now: Instant, input: () => void): Output {
+  const prevNow = tcb.now;
+  begin(tcb, now);
+  try {
+    input();
+  } catch (e) {
+    tcb.now = prevNow;
+    throw e;
   }
+  return finish(tcb, now);
+}
 
-  /** Checks `now` (finite, not going back) and sets the TCB's clock for this call. */
-  #begin(now: Instant): void {
-    if (typeof now !== 'number' || !Number.isFinite(now)) {
-      throw new UsageError('ERR_INVALID_ARG_TYPE', 'now must be a finite number');
-    }
-    if (this.#lastNow !== undefined && now < this.#lastNow) throw new UsageError('ERR_TCP_TIME_BACKWARDS');
-    this.#tcb.now = now;
+/** Checks `now` (finite, not going back) and sets the TCB's clock for this call. */
+function begin(tcb: Tcb, now: Instant): void {
+  if (typeof now !== 'number' || !Number.isFinite(now)) {
+    throw new UsageError('ERR_INVALID_ARG_TYPE', 'now must be a finite number');
   }
+  if (tcb.lastNow !== undefined && now < tcb.lastNow) throw new UsageError('ERR_TCP_TIME_BACKWARDS');
+  tcb.now = now;
+}
 
-  /** Sends what is owed, re-derives the timers, hands back this call's segments and events. */
-  #finish(now: Instant): Output {
-    const tcb = this.#tcb;
-    this.#lastNow = now;
-    if (!tcb.finished) transmit(tcb);
-    schedule(tcb);
-    return tcb.takeOutput();
-  }
+/** Sends what is owed, re-derives the timers, hands back this call's segments and events. */
+function finish(tcb: Tcb, now: Instant): Output {
+  tcb.lastNow = now;
+  if (!tcb.finished) transmit(tcb);
+  schedule(tcb);
+  return tcb.takeOutput();
+}
 
-  /** One handler per timer kind (RFC 9293 §3.10.8 and the documents named there). */
-  #onTimer(kind: TimerKind): void {
-    const tcb = this.#tcb;
-    switch (kind) {
-      case 'time-wait':
-        // RFC 9293 §3.10.8: 2MSL passed in TIME-WAIT: delete the TCB.
-        tcb.transition(TcpState.Closed, '2MSL timeout');
-        return;
-      case 'user-timeout':
-        // RFC 9293 §3.10.8 / RFC 5482: data stayed unacknowledged too long. Like Linux, no RST.
-        tcb.fail('ETIMEDOUT', 'user timeout');
-        return;
-      case 'fin-wait-2':
-        // Linux tcp_fin_timeout: an orphaned FIN-WAIT-2 is dropped silently (no segment is sent).
-        tcb.transition(TcpState.Closed, 'FIN-WAIT-2 timeout');
-        return;
-      case 'retransmit':
-        this.#onRetransmitTimeout();
-        return;
-      case 'persist':
-        persistProbe(tcb);
-        tcb.persistBackoff++;
-        return;
-      case 'keepalive':
-        onKeepaliveTimer(tcb);
-        return;
-      case 'delayed-ack':
-        tcb.ackDelayed = false;
-        tcb.ackNow = true;
-        // Linux (tcp_delack_timer_handler): the timer fired, so no reply carried the ACK: leave
-        // ping-pong mode (not in CLOSE-WAIT, where no reply data is expected to matter).
-        if (tcb.state !== TcpState.CloseWait && tcb.state !== TcpState.LastAck) tcb.pingpong = false;
-        return;
-      default:
-        unreachable(kind, 'timer');
-    }
-  }
-
-  /**
-   * RFC 6298 §5.4-§5.7: retransmit the earliest unacknowledged segment (go back to SND.UNA), double
-   * the RTO, restart the timer. After synRetries (SYN) or retries2 (data, FIN) retransmissions the
-   * next expiry gives up with ETIMEDOUT (RFC 9293 §3.8.3 R2). Like Linux, no RST is sent then: the
-   * peer is presumed unreachable.
-   */
-  #onRetransmitTimeout(): void {
-    const tcb = this.#tcb;
-    if (tcb.sndNxt === tcb.sndUna && tcb.sndMax === tcb.sndUna) return;
-    if (tcb.probeArmed) {
-      sendProbe(tcb); // RFC 8985: the timer was the tail loss probe's PTO, not the RTO
+/** One handler per timer kind (RFC 9293 §3.10.8 and the documents named there). */
+function onTimer(tcb: Tcb, kind: TimerKind): void {
+  switch (kind) {
+    case 'time-wait':
+      // RFC 9293 §3.10.8: 2MSL passed in TIME-WAIT: delete the TCB.
+      tcb.transition(TcpState.Closed, '2MSL timeout');
       return;
-    }
-    const limit = tcb.synAcked ? tcb.cfg.retries2 : tcb.cfg.synRetries;
-    if (tcb.retries >= limit) {
-      tcb.fail('ETIMEDOUT', tcb.synAcked ? 'retransmissions exhausted' : 'SYN retransmissions exhausted');
+    case 'user-timeout':
+      // RFC 9293 §3.10.8 / RFC 5482: data stayed unacknowledged too long. Like Linux, no RST.
+      tcb.fail('ETIMEDOUT', 'user timeout');
       return;
-    }
-    tcb.retries++;
-    // SACK: the scoreboard survives one timeout (as in Linux; go-back-N then skips what the peer
-    // holds). A second timeout in a row may mean the receiver reneged on what it SACKed, which RFC
-    // 2018 §8 allows: forget the scoreboard and resend everything.
-    if (tcb.retries >= 2) tcb.clearScoreboard();
-    tcb.rto.backoff();
-    tcb.rttTiming = false; // Karn's rule
-    tcb.dupAcks = 0;
-    if (tcb.synAcked) tcb.cc.onTimeout({ flightSize: tcb.flightSize, sndNxt: tcb.sndMax, mss: tcb.sndMss });
-    if (!tcb.synAcked) tcb.totalRetransmits++; // data and FIN are counted as transmit() resends them
-    tcb.sndNxt = tcb.sndUna; // go-back-N from SND.UNA; transmit() resends what the window allows
+    case 'fin-wait-2':
+      // Linux tcp_fin_timeout: an orphaned FIN-WAIT-2 is dropped silently (no segment is sent).
+      tcb.transition(TcpState.Closed, 'FIN-WAIT-2 timeout');
+      return;
+    case 'retransmit':
+      onRetransmitTimeout(tcb);
+      return;
+    case 'persist':
+      persistProbe(tcb);
+      tcb.persistBackoff++;
+      return;
+    case 'keepalive':
+      onKeepaliveTimer(tcb);
+      return;
+    case 'delayed-ack':
+      tcb.ackDelayed = false;
+      tcb.ackNow = true;
+      // Linux (tcp_delack_timer_handler): the timer fired, so no reply carried the ACK: leave
+      // ping-pong mode (not in CLOSE-WAIT, where no reply data is expected to matter).
+      if (tcb.state !== TcpState.CloseWait && tcb.state !== TcpState.LastAck) tcb.pingpong = false;
+      return;
+    default:
+      unreachable(kind, 'timer');
   }
+}
+
+/**
+ * RFC 6298 §5.4-§5.7: retransmit the earliest unacknowledged segment (go back to SND.UNA), double
+ * the RTO, restart the timer. After synRetries (SYN) or retries2 (data, FIN) retransmissions the
+ * next expiry gives up with ETIMEDOUT (RFC 9293 §3.8.3 R2). Like Linux, no RST is sent then: the
+ * peer is presumed unreachable.
+ */
+function onRetransmitTimeout(tcb: Tcb): void {
+  if (tcb.sndNxt === tcb.sndUna && tcb.sndMax === tcb.sndUna) return;
+  if (tcb.probeArmed) {
+    sendProbe(tcb); // RFC 8985: the timer was the tail loss probe's PTO, not the RTO
+    return;
+  }
+  const limit = tcb.synAcked ? tcb.cfg.retries2 : tcb.cfg.synRetries;
+  if (tcb.retries >= limit) {
+    tcb.fail('ETIMEDOUT', tcb.synAcked ? 'retransmissions exhausted' : 'SYN retransmissions exhausted');
+    return;
+  }
+  tcb.retries++;
+  // SACK: the scoreboard survives one timeout (as in Linux; go-back-N then skips what the peer
+  // holds). A second timeout in a row may mean the receiver reneged on what it SACKed, which RFC
+  // 2018 §8 allows: forget the scoreboard and resend everything.
+  if (tcb.retries >= 2) tcb.clearScoreboard();
+  tcb.rto.backoff();
+  tcb.rttTiming = false; // Karn's rule
+  tcb.dupAcks = 0;
+  if (tcb.synAcked) tcb.cc.onTimeout({ flightSize: tcb.flightSize, sndNxt: tcb.sndMax, mss: tcb.sndMss });
+  if (!tcb.synAcked) tcb.totalRetransmits++; // data and FIN are counted as transmit() resends them
+  tcb.sndNxt = tcb.sndUna; // go-back-N from SND.UNA; transmit() resends what the window allows
 }

@@ -52,7 +52,7 @@ import {
   type KeepaliveOptions,
   type ListenerId,
 } from './endpoint-types.js';
-import { type Entry, EntryTable, type LiveEntry, liveEntry } from './entries.js';
+import { type Entry, EntryTable, LiveEntry } from './entries.js';
 import { HostLimiter, isOrphanState } from './host-limits.js';
 import { IsnGenerator } from './isn.js';
 import type { Listener, ListenOptions } from './listener.js';
@@ -61,6 +61,7 @@ import { checkPortRange, DEFAULT_EPHEMERAL_PORTS, pickEphemeralPort } from './po
 import { TcpState } from './state.js';
 import { Counters, type EndpointStats } from './stats.js';
 import { cookieSynAck, returnedCookie } from './syn-cookie.js';
+import type { TcbShared } from './tcb.js';
 import type { Instant } from './time.js';
 import type { TimeWaitRecord } from './time-wait.js';
 import { reopenIss, type TimeWaitEnd, type TimeWaitEntry, type TimeWaitTable } from './time-wait-table.js';
@@ -87,8 +88,8 @@ export class Endpoint {
   readonly #addresses: string[];
   readonly #local: Set<string>;
   readonly #random: () => number;
-  /** ACKs answering unacceptable segments, host-wide (challenge-budget.ts). */
-  readonly #challengeBudget: ChallengeBudget;
+  /** What every connection's TCB shares: trace sink, drop counters, challenge budget, name. */
+  readonly #shared: TcbShared;
   /** What the endpoint may hold at once (EndpointOptions.limits), and its orphans. */
   readonly #limiter: HostLimiter;
   /**
@@ -129,9 +130,9 @@ export class Endpoint {
     this.#random = opts.random;
     this.#trace = opts.trace ?? NO_TRACE;
     this.#limiter = new HostLimiter(opts.limits);
-    this.#challengeBudget = new ChallengeBudget(opts.challengeAckHostLimit ?? DEFAULT_HOST_CHALLENGE_ACK_LIMIT, (w) =>
-      this.#isn.challengeDraw(w),
-    );
+    const budget = opts.challengeAckHostLimit ?? DEFAULT_HOST_CHALLENGE_ACK_LIMIT;
+    const challengeBudget = new ChallengeBudget(budget, (w) => this.#isn.challengeDraw(w));
+    this.#shared = { trace: this.#trace, drops: this.#stats.drops, challengeBudget, endpoint: this.name };
     this.#tracing = this.#trace !== NO_TRACE;
     this.#guard = new CrashGuard(this.name, this.#trace, this.#stats);
     this.#entries = new EntryTable(this.name, this.#trace, this.#stats, this.#listeners);
@@ -645,7 +646,6 @@ export class Endpoint {
   // Live connections: creation, and what each of their outputs does to the endpoint
 
   #create(local: Address, remote: Address, cfg: TcpConfig, iss: number, listener: ListenerId | undefined): LiveEntry {
-    const label = tupleLabel(local, remote);
     const conn = new Connection({
       localPort: local.port,
       // A passive connection starts in LISTEN with no remote port; the SYN supplies it.
@@ -653,13 +653,11 @@ export class Endpoint {
       iss,
       tsOffset: this.#isn.tsOffset(local, remote),
       config: cfg,
-      trace: this.#trace,
-      drops: this.#stats.drops,
-      challengeBudget: this.#challengeBudget,
-      endpoint: this.name,
-      label,
+      shared: this.#shared,
+      // Only traces read a TCB's label: without a sink, no string is made per connection.
+      label: this.#tracing ? tupleLabel(local, remote) : undefined,
     });
-    const e = liveEntry(this.#entries.newId(), local, remote, label, cfg, conn, listener);
+    const e = new LiveEntry(this.#entries.newId(), local, remote, cfg, conn, listener);
     this.#entries.add(e);
     return e;
   }
@@ -669,7 +667,7 @@ export class Endpoint {
    * on (or held back while half-open), and the entry's table position and deadline are updated.
    */
   #absorb(e: LiveEntry, o: Output, out: EndpointOutput): void {
-    for (const seg of o.segments) this.#transmit(e.local, e.remote, seg, out);
+    for (const seg of o.segments) this.#send(e.localAddr, e.remoteAddr, seg, out);
     let closed = false;
     for (const event of o.events) {
       if (event.type === 'closed') closed = true;
@@ -686,7 +684,11 @@ export class Endpoint {
 
   /** The one output path: every segment the endpoint sends is put in `out` here, and counted. */
   #transmit(local: Address, remote: Address, seg: Segment, out: EndpointOutput): void {
-    out.packets.push({ src: local.addr, dst: remote.addr, seg });
+    this.#send(local.addr, remote.addr, seg, out);
+  }
+
+  #send(src: string, dst: string, seg: Segment, out: EndpointOutput): void {
+    out.packets.push({ src, dst, seg });
     this.#stats.sent(seg);
   }
 

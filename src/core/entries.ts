@@ -51,30 +51,69 @@ import type { Counters } from './stats.js';
 import type { Instant } from './time.js';
 import { type TimeWaitEntry, TimeWaitTable } from './time-wait-table.js';
 import type { TraceSink } from './trace.js';
-import { type Address, tupleKey } from './tuple.js';
+import { type Address, tupleKey, tupleLabel } from './tuple.js';
 
 export type { TimeWaitEntry } from './time-wait-table.js';
 
-export interface LiveEntry {
-  kind: 'live';
-  id: ConnId;
+/**
+ * A live connection. Its two ends are kept as four fields, not two Address objects, and its label
+ * is derived when asked for (traces and rows only): an idle connection holds no string but its
+ * tuple key.
+ */
+export class LiveEntry {
+  readonly kind = 'live' as const;
+  readonly id: ConnId;
   /** Its tuple key (tuple.ts). */
-  key: string;
-  local: Address;
-  remote: Address;
-  label: string;
-  cfg: TcpConfig;
+  readonly key: string;
+  readonly localAddr: string;
+  readonly localPort: number;
+  readonly remoteAddr: string;
+  readonly remotePort: number;
+  readonly cfg: TcpConfig;
   conn: Connection;
   /** The listener whose SYN queue holds this connection; undefined once accepted (or if active). */
   listener: ListenerId | undefined;
   /** The deadline the heap holds for this entry (undefined: none). */
-  deadline: Instant | undefined;
+  deadline: Instant | undefined = undefined;
   /** close() was called (a record needs it to answer a second close() as the object would). */
-  userClosed: boolean;
+  userClosed = false;
   /** abort() was called: unread bytes are discarded, not kept. */
-  aborted: boolean;
+  aborted = false;
   /** Counted among the endpoint's orphans (closed by the user, close not finished). */
-  orphan: boolean;
+  orphan = false;
+
+  /** A new live entry: not yet scheduled, not closed or aborted by the user. */
+  constructor(
+    id: ConnId,
+    local: Address,
+    remote: Address,
+    cfg: TcpConfig,
+    conn: Connection,
+    listener: ListenerId | undefined,
+  ) {
+    this.id = id;
+    this.key = tupleKey(local.addr, local.port, remote.addr, remote.port);
+    this.localAddr = local.addr;
+    this.localPort = local.port;
+    this.remoteAddr = remote.addr;
+    this.remotePort = remote.port;
+    this.cfg = cfg;
+    this.conn = conn;
+    this.listener = listener;
+  }
+
+  /** Our end (a new object each time). */
+  get local(): Address {
+    return { addr: this.localAddr, port: this.localPort };
+  }
+  /** The peer's end (a new object each time). */
+  get remote(): Address {
+    return { addr: this.remoteAddr, port: this.remotePort };
+  }
+  /** The trace label (tupleLabel), derived from the two ends. */
+  get label(): string {
+    return tupleLabel(this.local, this.remote);
+  }
 }
 
 /**
@@ -93,33 +132,6 @@ export interface UnreadEntry {
 }
 
 export type Entry = LiveEntry | TimeWaitEntry | UnreadEntry;
-
-/** A new live entry: not yet scheduled, not closed or aborted by the user. */
-export function liveEntry(
-  id: ConnId,
-  local: Address,
-  remote: Address,
-  label: string,
-  cfg: TcpConfig,
-  conn: Connection,
-  listener: ListenerId | undefined,
-): LiveEntry {
-  return {
-    kind: 'live',
-    id,
-    key: tupleKey(local.addr, local.port, remote.addr, remote.port),
-    local,
-    remote,
-    label,
-    cfg,
-    conn,
-    listener,
-    deadline: undefined,
-    userClosed: false,
-    orphan: false,
-    aborted: false,
-  };
-}
 
 /** The entry that replaces a live one once its Connection is CLOSED with bytes unread. */
 export function unreadEntry(e: LiveEntry): UnreadEntry {
@@ -197,8 +209,8 @@ export class EntryTable {
   /** Does a connection still on the network use `port` locally, on `addr` (any address if undefined)? */
   usesPort(addr: string | undefined, port: number): boolean {
     for (const e of this.#byId.values()) {
-      if (e.kind === 'unread') continue; // not on the network any more
-      if (e.local.port === port && (addr === undefined || e.local.addr === addr)) return true;
+      if (e.kind !== 'live') continue; // unread: not on the network any more (records are not here)
+      if (e.localPort === port && (addr === undefined || e.localAddr === addr)) return true;
     }
     return this.timeWait.usesPort(addr, port);
   }

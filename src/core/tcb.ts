@@ -48,18 +48,30 @@ export function wscaleFor(buffer: number): number {
 const NO_SEGMENTS: Segment[] = Object.freeze([]) as unknown as Segment[];
 const NO_EVENTS: ConnEvent[] = Object.freeze([]) as unknown as ConnEvent[];
 
+/**
+ * What the connections of one endpoint share: one object the endpoint makes once, held by every
+ * TCB, rather than a field each for the trace sink, the drop counters, the challenge budget and the
+ * endpoint's name. A Connection made on its own gets one of its own.
+ */
+export interface TcbShared {
+  readonly trace: TraceSink;
+  /** Drop counters by reason, if the owner wants them (ConnectionOptions.drops). */
+  readonly drops: Partial<Record<DropReason, number>> | undefined;
+  /** The host-wide budget of ACKs answering unacceptable segments (ConnectionOptions.challengeBudget). */
+  readonly challengeBudget: ChallengeBudget | undefined;
+  /** Name put in TraceEvent.endpoint. */
+  readonly endpoint: string;
+}
+
 export interface TcbInit {
   localPort: number;
   remotePort: number;
   iss: number;
   tsOffset: number;
   cfg: Readonly<TcpConfig>;
-  trace: TraceSink;
-  drops?: Partial<Record<DropReason, number>> | undefined;
-  /** The host-wide budget of ACKs answering unacceptable segments (ConnectionOptions.challengeBudget). */
-  challengeBudget?: ChallengeBudget | undefined;
-  endpoint: string;
-  label: string;
+  shared: TcbShared;
+  /** The label of its traces; undefined: `${localPort}>${remotePort}`, derived when asked for. */
+  label?: string | undefined;
 }
 
 /** The TCB's boolean fields, in the order of their bits in Tcb's flags word. */
@@ -89,10 +101,13 @@ const FLAGS = [
   'ackDelayed',
   'keepalive',
   'nagle',
+  'tsOffsetInt32',
 ] as const;
 const TRACING = 1 << FLAGS.indexOf('tracing');
 const KEEPALIVE = 1 << FLAGS.indexOf('keepalive');
 const NAGLE = 1 << FLAGS.indexOf('nagle');
+/** tsOffset is a 32-bit unsigned value kept as the signed integer with the same bits (see #tsOffset). */
+const TS_OFFSET_INT32 = 1 << FLAGS.indexOf('tsOffsetInt32');
 
 export class Tcb {
   /**
@@ -100,16 +115,16 @@ export class Tcb {
    * connection a private copy before changing anything (writableCfg()).
    */
   cfg: Readonly<TcpConfig>;
-  readonly trace: TraceSink;
-  /** Drop counters by reason, if the owner wants them (ConnectionOptions.drops). */
-  readonly dropCounts: Partial<Record<DropReason, number>> | undefined;
-  /** Shared by the endpoint's connections: ACKs answering unacceptable segments, host-wide (RFC 5961 §7). */
-  readonly challengeBudget: ChallengeBudget | undefined;
-  readonly endpoint: string;
-  label: string;
+  /** The endpoint's objects every TCB shares (TcbShared). */
+  readonly shared: TcbShared;
+  /** The label given at creation; undefined: derived from the ports (see label). */
+  #label: string | undefined;
   localPort: number;
   remotePort: number;
-  readonly tsOffset: number;
+  /** tsOffset as given, or (TS_OFFSET_INT32) as a signed 32-bit integer: then no boxed number. */
+  readonly #tsOffset: number;
+  /** The `now` of the last call (undefined before the first): time never goes back (connection.ts). */
+  lastNow: Instant | undefined = undefined;
 
   state: TcpState = TcpState.Closed;
 
@@ -158,6 +173,7 @@ export class Tcb {
   declare keepalive: boolean;
   /** Nagle's algorithm on for this connection. */
   declare nagle: boolean;
+  declare readonly tsOffsetInt32: boolean;
   #flags = 0;
 
   static {
@@ -364,16 +380,17 @@ export class Tcb {
 
   constructor(init: TcbInit) {
     this.cfg = init.cfg;
-    this.trace = init.trace;
+    this.shared = init.shared;
+    const tsInt32 = init.tsOffset >>> 0 === init.tsOffset;
     this.#flags =
-      (init.trace !== NO_TRACE ? TRACING : 0) | (init.cfg.keepalive ? KEEPALIVE : 0) | (init.cfg.nagle ? NAGLE : 0);
-    this.dropCounts = init.drops;
-    this.challengeBudget = init.challengeBudget;
-    this.endpoint = init.endpoint;
-    this.label = init.label;
+      (init.shared.trace !== NO_TRACE ? TRACING : 0) |
+      (init.cfg.keepalive ? KEEPALIVE : 0) |
+      (init.cfg.nagle ? NAGLE : 0) |
+      (tsInt32 ? TS_OFFSET_INT32 : 0);
+    this.#label = init.label;
     this.localPort = init.localPort;
     this.remotePort = init.remotePort;
-    this.tsOffset = init.tsOffset;
+    this.#tsOffset = tsInt32 ? init.tsOffset | 0 : init.tsOffset;
     this.#iss = init.iss | 0;
     this.#sndUna = this.#iss;
     this.#sndNxt = this.#iss;
@@ -404,6 +421,38 @@ export class Tcb {
             })
         : undefined,
     );
+  }
+
+  // --- what the endpoint's connections share, and the name in traces ---
+
+  get trace(): TraceSink {
+    return this.shared.trace;
+  }
+  /** Drop counters by reason, if the owner wants them (ConnectionOptions.drops). */
+  get dropCounts(): Partial<Record<DropReason, number>> | undefined {
+    return this.shared.drops;
+  }
+  /** Shared by the endpoint's connections: ACKs answering unacceptable segments, host-wide (RFC 5961 §7). */
+  get challengeBudget(): ChallengeBudget | undefined {
+    return this.shared.challengeBudget;
+  }
+  get endpoint(): string {
+    return this.shared.endpoint;
+  }
+  /** The label of this connection's traces (TraceEvent.conn). */
+  get label(): string {
+    return this.#label ?? `${this.localPort}>${this.remotePort}`;
+  }
+  set label(v: string) {
+    this.#label = v;
+  }
+  /** Was a label given (rather than derived from the ports)? */
+  get hasOwnLabel(): boolean {
+    return this.#label !== undefined;
+  }
+  /** Added to `now` to make our TSval (RFC 7323 §5.4). */
+  get tsOffset(): number {
+    return this.tsOffsetInt32 ? this.#tsOffset >>> 0 : this.#tsOffset;
   }
 
   // --- settings a connection may change (copy-on-write of cfg) ---

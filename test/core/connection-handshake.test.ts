@@ -362,8 +362,7 @@ test('transition(): an edge outside LEGAL_TRANSITIONS is an internal error', asy
     iss: 0,
     tsOffset: 0,
     cfg: resolveConfig(),
-    trace: NO_TRACE,
-    endpoint: '',
+    shared: { trace: NO_TRACE, drops: undefined, challengeBudget: undefined, endpoint: '' },
     label: '',
   });
   assert.throws(
