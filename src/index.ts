@@ -9,9 +9,14 @@ export { TunDriver } from './drivers/tun/driver.js';
 export { TunError } from './drivers/tun/errors.js';
 export {
   ClockDriver,
+  createHttp,
   createNet,
+  FinackAgent,
+  type FinackHttp,
+  FinackHttpServer,
   type FinackNet,
   formatConnections,
+  httpOf,
   type NetDriver,
   type NetHost,
   type NetOptions,

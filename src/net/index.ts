@@ -25,6 +25,7 @@ import { SimHost } from '../sim/host.js';
 import type { NetContext } from './context.js';
 import { invalidArgValue } from './errors.js';
 import { type NetHost, simNetHost, tunNetHost } from './host.js';
+import { createHttp, type FinackHttp } from './http.js';
 import { ClockDriver, driverFor, type NetDriver, type SimDriver, type TimeMode } from './scheduler.js';
 import { type ConnectionListener, Server, type ServerOptions } from './server.js';
 import { kContext, normalizeConnectArgs, Socket, type SocketOptions } from './socket.js';
@@ -38,6 +39,7 @@ export {
   simNetHost,
   tunNetHost,
 } from './host.js';
+export { createHttp, FinackAgent, type FinackHttp, FinackHttpServer, type HttpNet } from './http.js';
 export { ClockDriver, driverFor, type NetDriver, SimDriver, type TimeMode } from './scheduler.js';
 export { type ListenOptions, Server, type ServerOptions } from './server.js';
 export {
@@ -91,6 +93,11 @@ declare module '../sim/host.js' {
      * connections(); the same object on every call (netOf(host)). Added by the net layer.
      */
     readonly net: FinackNet;
+    /**
+     * Node's http over this host (http.ts): an Agent, request/get that never bypass it, and
+     * createServer listening on this host; the same object on every call (httpOf(host)).
+     */
+    readonly http: FinackHttp;
   }
 }
 
@@ -101,6 +108,8 @@ declare module '../drivers/tun/driver.js' {
      * connections()), in real time; the same object on every call (netOf(driver)). Added by the net layer.
      */
     readonly net: FinackNet<TunDriver, NetDriver>;
+    /** Node's http over this device's net API, as SimHost.http (httpOf(driver)). */
+    readonly http: FinackHttp;
   }
 }
 
@@ -123,6 +132,18 @@ export function netOf(host: NetHostLike, opts: NetOptions = {}): FinackNet<NetHo
   const net = createNet(host, opts);
   nets.set(host, net);
   return net;
+}
+
+const httpApis = new WeakMap<NetHostLike, FinackHttp>();
+
+/** host.http: node:http over the net API of a simulated host or TUN driver (one per host). */
+export function httpOf(host: NetHostLike): FinackHttp {
+  let h = httpApis.get(host);
+  if (h === undefined) {
+    h = createHttp(netOf(host));
+    httpApis.set(host, h);
+  }
+  return h;
 }
 
 /** A new net API over `host`. Prefer netOf(), which keeps one per host. */
@@ -201,13 +222,19 @@ export function formatConnections(rows: ConnectionRow[]): string {
   return lines.join('\n');
 }
 
-// The getters the declarations above promise. They replace the ones sim/host.ts and
+// The getters the declarations above promise (net and http). They replace the ones sim/host.ts and
 // drivers/tun/driver.ts install, which throw to say that this layer is not loaded.
 for (const cls of [SimHost, TunDriver]) {
   Object.defineProperty(cls.prototype, 'net', {
     configurable: true,
     get(this: NetHostLike) {
       return netOf(this);
+    },
+  });
+  Object.defineProperty(cls.prototype, 'http', {
+    configurable: true,
+    get(this: NetHostLike) {
+      return httpOf(this);
     },
   });
 }
