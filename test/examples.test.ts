@@ -15,7 +15,13 @@ function run(file: string): string {
 }
 
 // tun-net-server.ts needs root and a namespace; test/tun/net.test.ts runs the same API against the kernel.
-for (const file of ['simulated-close.ts', 'sans-io.ts', 'net-half-close.ts', 'tun-net-server.ts']) {
+for (const file of [
+  'simulated-close.ts',
+  'sans-io.ts',
+  'net-half-close.ts',
+  'http-over-finack.ts',
+  'tun-net-server.ts',
+]) {
   test(`README quotes examples/${file} verbatim`, () => {
     assert.ok(readme.includes(readFileSync(`${root}examples/${file}`, 'utf8')));
   });
@@ -51,6 +57,20 @@ test('examples/net-half-close.ts: the server writes after the client FIN, then b
       'server got FIN in CLOSE-WAIT',
       'client read "you sent 5 bytes" in TIME-WAIT',
       'client closed in TIME-WAIT',
+      '',
+    ].join('\n'),
+  );
+});
+
+test('examples/http-over-finack.ts: two GETs on one kept-alive connection, a refusal, no agent: false', () => {
+  assert.equal(
+    run('http-over-finack.ts'),
+    [
+      '200 GET /first',
+      '200 GET /second',
+      'connections made: 1',
+      'ECONNREFUSED',
+      "UsageError: invalid argument value: options.agent=false would make Node's http open a kernel socket (it ignores createConnection when agent is false)",
       '',
     ].join('\n'),
   );
