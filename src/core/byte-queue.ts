@@ -14,7 +14,9 @@
 // connection streams), later chunks start at full size. pushView() appends the caller's array
 // itself (no copy); the caller must not modify it afterwards.
 //
-// An empty queue holds no array: #chunks is the shared, frozen NO_CHUNKS until the first byte.
+// A queue that never held a byte is its length and capacity only: the chunk bookkeeping (Chunks
+// below) is made on the first append, and kept; once empty again it holds no array (#chunks is
+// the shared, frozen NO_CHUNKS until the next byte). Most idle connections never queue a byte.
 //
 // Views handed out by peek()/shift() stay valid: bytes are never moved or overwritten once queued
 // (a tail buffer only ever gains bytes after the ones already visible; a grown one is a new buffer,
@@ -33,29 +35,75 @@ const EMPTY = new Uint8Array(0);
 /** #chunks of an empty queue (replaced by a fresh array on the first append). */
 const NO_CHUNKS: Uint8Array[] = Object.freeze([]) as unknown as Uint8Array[];
 
-export class ByteQueue {
-  #chunks: Uint8Array[] = NO_CHUNKS;
-  #head = 0;
-  #headOff = 0;
-  #length = 0;
-  #capacity: number;
+/** The chunk bookkeeping of a queue that has held bytes (see the file comment for each field). */
+class Chunks {
+  chunks: Uint8Array[] = NO_CHUNKS;
+  head = 0;
+  headOff = 0;
   /** Buffer behind the last chunk when we own it and it has spare room; null otherwise. */
-  #tailBuf: Uint8Array | null = null;
-  /** Bytes of #tailBuf in use (the last chunk is #tailBuf.subarray(0, #tailUsed)). */
-  #tailUsed = 0;
-  /** Size the tail chunk may reach; #tailBuf may be smaller (it grows, see the file comment). */
-  #tailCap = 0;
+  tailBuf: Uint8Array | null = null;
+  /** Bytes of tailBuf in use (the last chunk is tailBuf.subarray(0, tailUsed)). */
+  tailUsed = 0;
+  /** Size the tail chunk may reach; tailBuf may be smaller (it grows, see the file comment). */
+  tailCap = 0;
   /** Bytes consumed since creation: the absolute position of the front byte. */
-  #consumed = 0;
+  consumed = 0;
   /**
-   * peek() cache: chunk index #cIdx starts at absolute position #cStart. The sender peeks at
+   * peek() cache: chunk index cIdx starts at absolute position cStart. The sender peeks at
    * increasing offsets segment after segment; starting from the last chunk found makes that O(1)
    * instead of a walk from the head each time. -1: nothing cached.
    */
-  #cIdx = -1;
-  #cStart = 0;
+  cIdx = -1;
+  cStart = 0;
   /** A chunk has grown to its full size: new chunks start at full size. */
-  #streaming = false;
+  streaming = false;
+}
+
+// Functions over Chunks rather than #methods of ByteQueue: a class with private methods carries a
+// brand field in every instance.
+
+/** Replaces the tail buffer by a larger one holding the same bytes, room for `need` at least. */
+function growTail(c: Chunks, need: number): Uint8Array {
+  const old = c.tailBuf as Uint8Array;
+  const size = Math.min(c.tailCap, Math.max(need, 2 * old.length));
+  const buf = new Uint8Array(size);
+  buf.set(old.subarray(0, c.tailUsed));
+  c.tailBuf = buf;
+  if (size === c.tailCap) c.streaming = true;
+  return buf;
+}
+
+function append(c: Chunks, chunk: Uint8Array): void {
+  if (c.chunks === NO_CHUNKS) c.chunks = [];
+  c.chunks.push(chunk);
+}
+
+function dropHead(c: Chunks): void {
+  c.headOff = 0;
+  c.head++;
+  if (c.head === c.chunks.length) {
+    reset(c);
+  } else if (c.head >= COMPACT_AT && c.head * 2 >= c.chunks.length) {
+    c.chunks = c.chunks.slice(c.head);
+    c.cIdx -= c.head;
+    c.head = 0;
+  }
+}
+
+function reset(c: Chunks): void {
+  c.cIdx = -1;
+  c.chunks = NO_CHUNKS;
+  c.head = 0;
+  c.headOff = 0;
+  c.tailBuf = null;
+  c.tailUsed = 0;
+}
+
+export class ByteQueue {
+  #length = 0;
+  #capacity: number;
+  /** undefined until the first byte is appended. */
+  #c: Chunks | undefined = undefined;
 
   constructor(capacity: number) {
     this.#capacity = checkCount('capacity', capacity);
@@ -83,29 +131,31 @@ export class ByteQueue {
   push(data: Uint8Array): number {
     const n = Math.min(data.length, this.space);
     if (n === 0) return 0;
+    this.#c ??= new Chunks();
+    const c = this.#c;
     let done = 0;
-    let tail = this.#tailBuf;
+    let tail = c.tailBuf;
     if (tail !== null) {
-      const k = Math.min(this.#tailCap - this.#tailUsed, n);
+      const k = Math.min(c.tailCap - c.tailUsed, n);
       if (k > 0) {
-        if (this.#tailUsed + k > tail.length) tail = this.#growTail(this.#tailUsed + k);
-        tail.set(data.subarray(0, k), this.#tailUsed);
-        this.#tailUsed += k;
-        this.#chunks[this.#chunks.length - 1] = tail.subarray(0, this.#tailUsed);
+        if (c.tailUsed + k > tail.length) tail = growTail(c, c.tailUsed + k);
+        tail.set(data.subarray(0, k), c.tailUsed);
+        c.tailUsed += k;
+        c.chunks[c.chunks.length - 1] = tail.subarray(0, c.tailUsed);
         done = k;
       }
     }
     if (done < n) {
       const rest = n - done;
       const cap = rest >= CHUNK_SIZE ? rest : Math.max(rest, Math.min(CHUNK_SIZE, this.#capacity));
-      const buf = new Uint8Array(this.#streaming ? cap : Math.min(cap, Math.max(rest, FIRST_CHUNK)));
+      const buf = new Uint8Array(c.streaming ? cap : Math.min(cap, Math.max(rest, FIRST_CHUNK)));
       buf.set(data.subarray(done, n));
-      this.#append(buf.subarray(0, rest));
-      this.#tailBuf = buf;
-      this.#tailUsed = rest;
-      this.#tailCap = cap;
+      append(c, buf.subarray(0, rest));
+      c.tailBuf = buf;
+      c.tailUsed = rest;
+      c.tailCap = cap;
     }
-    if (this.#tailBuf !== null && this.#tailUsed === this.#tailCap) this.#tailBuf = null;
+    if (c.tailBuf !== null && c.tailUsed === c.tailCap) c.tailBuf = null;
     this.#length += n;
     return n;
   }
@@ -116,8 +166,9 @@ export class ByteQueue {
    */
   pushView(data: Uint8Array): void {
     if (data.length === 0) return;
-    this.#append(data);
-    this.#tailBuf = null;
+    this.#c ??= new Chunks();
+    append(this.#c, data);
+    this.#c.tailBuf = null;
     this.#length += data.length;
   }
 
@@ -131,22 +182,23 @@ export class ByteQueue {
     if (offset >= this.#length) return EMPTY;
     const want = Math.min(len, this.#length - offset);
     if (want === 0) return EMPTY;
+    const c = this.#c as Chunks; // bytes are held, so it was made
     // Find the chunk holding `offset`: from the cached chunk when it is not past it, else the head.
-    const abs = this.#consumed + offset;
-    let i = this.#head;
-    let start = this.#consumed - this.#headOff;
-    if (this.#cIdx >= this.#head && this.#cIdx < this.#chunks.length && this.#cStart <= abs) {
-      i = this.#cIdx;
-      start = this.#cStart;
+    const abs = c.consumed + offset;
+    let i = c.head;
+    let start = c.consumed - c.headOff;
+    if (c.cIdx >= c.head && c.cIdx < c.chunks.length && c.cStart <= abs) {
+      i = c.cIdx;
+      start = c.cStart;
     }
-    let chunk = this.#chunks[i]!;
+    let chunk = c.chunks[i]!;
     while (abs - start >= chunk.length) {
       start += chunk.length;
       i++;
-      chunk = this.#chunks[i]!;
+      chunk = c.chunks[i]!;
     }
-    this.#cIdx = i;
-    this.#cStart = start;
+    c.cIdx = i;
+    c.cStart = start;
     let off = abs - start;
     if (off + want <= chunk.length) return chunk.subarray(off, off + want);
     const out = new Uint8Array(want);
@@ -157,7 +209,7 @@ export class ByteQueue {
       filled += k;
       off = 0;
       i++;
-      if (filled < want) chunk = this.#chunks[i]!;
+      if (filled < want) chunk = c.chunks[i]!;
     }
     return out;
   }
@@ -168,20 +220,22 @@ export class ByteQueue {
     if (n > this.#length) {
       throw new UsageError('ERR_INVALID_ARG_VALUE', `consume(${n}) with only ${this.#length} bytes held`);
     }
+    if (n === 0) return;
+    const c = this.#c as Chunks; // n bytes are held, so it was made
     this.#length -= n;
-    this.#consumed += n;
+    c.consumed += n;
     let left = n;
     while (left > 0) {
-      const chunk = this.#chunks[this.#head]!;
-      const avail = chunk.length - this.#headOff;
+      const chunk = c.chunks[c.head]!;
+      const avail = chunk.length - c.headOff;
       if (left < avail) {
-        this.#headOff += left;
+        c.headOff += left;
         break;
       }
       left -= avail;
-      this.#dropHead();
+      dropHead(c);
     }
-    if (this.#length === 0) this.#reset();
+    if (this.#length === 0) reset(c);
   }
 
   /**
@@ -195,43 +249,6 @@ export class ByteQueue {
     const out = this.peek(0, n);
     this.consume(n);
     return out;
-  }
-
-  /** Replaces the tail buffer by a larger one holding the same bytes, room for `need` at least. */
-  #growTail(need: number): Uint8Array {
-    const old = this.#tailBuf as Uint8Array;
-    const size = Math.min(this.#tailCap, Math.max(need, 2 * old.length));
-    const buf = new Uint8Array(size);
-    buf.set(old.subarray(0, this.#tailUsed));
-    this.#tailBuf = buf;
-    if (size === this.#tailCap) this.#streaming = true;
-    return buf;
-  }
-
-  #append(chunk: Uint8Array): void {
-    if (this.#chunks === NO_CHUNKS) this.#chunks = [];
-    this.#chunks.push(chunk);
-  }
-
-  #dropHead(): void {
-    this.#headOff = 0;
-    this.#head++;
-    if (this.#head === this.#chunks.length) {
-      this.#reset();
-    } else if (this.#head >= COMPACT_AT && this.#head * 2 >= this.#chunks.length) {
-      this.#chunks = this.#chunks.slice(this.#head);
-      this.#cIdx -= this.#head;
-      this.#head = 0;
-    }
-  }
-
-  #reset(): void {
-    this.#cIdx = -1;
-    this.#chunks = NO_CHUNKS;
-    this.#head = 0;
-    this.#headOff = 0;
-    this.#tailBuf = null;
-    this.#tailUsed = 0;
   }
 }
 

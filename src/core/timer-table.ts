@@ -1,7 +1,8 @@
 // One absolute deadline per TimerKind (quinn's connection/timer.rs shape). No tick counters: the
 // table only answers "when is the next thing due" and "which kinds are due now".
-// Storage is a plain object with one property per kind (undefined = not armed) rather than a Map:
-// schedule() touches several kinds for every segment, and a fixed-shape object is cheaper to read.
+// Storage is one field per kind on the table itself (undefined = not armed), rather than a Map or
+// an object of its own: schedule() touches several kinds for every segment, a fixed-shape object is
+// cheap to read, and every connection holds one table, so one object fewer is memory saved.
 // The earliest deadline is cached: a change that can only bring it forward updates it, one that may
 // push it back (the earliest kind cleared, taken or re-armed later) marks it for a rescan of the
 // seven kinds at the next earliest(). So earliest() is O(1) after the usual changes, and take()
@@ -13,16 +14,18 @@ import { TIMER_KINDS, type TimerInfo, type TimerKind } from './timers.js';
 /** Called on every change, so the owner can trace it. */
 export type TimerObserver = (kind: TimerKind, action: 'armed' | 'cancelled' | 'fired', deadline?: Instant) => void;
 
-export class TimerTable {
-  readonly #d: Record<TimerKind, Instant | undefined> = {
-    retransmit: undefined,
-    persist: undefined,
-    'delayed-ack': undefined,
-    keepalive: undefined,
-    'fin-wait-2': undefined,
-    'time-wait': undefined,
-    'user-timeout': undefined,
-  };
+/** The deadline of each kind (undefined: not armed). Written only by TimerTable; read them with get(). */
+type Deadlines = Record<TimerKind, Instant | undefined>;
+
+export class TimerTable implements Deadlines {
+  // One field per kind, named as the kind (this[kind] below).
+  retransmit: Instant | undefined = undefined;
+  persist: Instant | undefined = undefined;
+  'delayed-ack': Instant | undefined = undefined;
+  keepalive: Instant | undefined = undefined;
+  'fin-wait-2': Instant | undefined = undefined;
+  'time-wait': Instant | undefined = undefined;
+  'user-timeout': Instant | undefined = undefined;
   /** The earliest deadline armed (undefined: none), unless #rescan. */
   #min: Instant | undefined = undefined;
   /** #min may be earlier than the earliest deadline armed: rescan before answering. */
@@ -36,9 +39,9 @@ export class TimerTable {
 
   /** Arms (or re-arms) `kind` for `deadline`. Re-arming at the same instant is not traced again. */
   set(kind: TimerKind, deadline: Instant): void {
-    const old = this.#d[kind];
+    const old = this[kind];
     if (old === deadline) return;
-    this.#d[kind] = deadline;
+    this[kind] = deadline;
     if (!this.#rescan) {
       if (this.#min === undefined || deadline < this.#min) this.#min = deadline;
       else if (old === this.#min) this.#rescan = true;
@@ -48,13 +51,13 @@ export class TimerTable {
 
   /** Arms `kind` only when it is not armed already. */
   ensure(kind: TimerKind, deadline: Instant): void {
-    if (this.#d[kind] === undefined) this.set(kind, deadline);
+    if (this[kind] === undefined) this.set(kind, deadline);
   }
 
   clear(kind: TimerKind): void {
-    const d = this.#d[kind];
+    const d = this[kind];
     if (d === undefined) return;
-    this.#d[kind] = undefined;
+    this[kind] = undefined;
     if (d === this.#min) this.#rescan = true;
     this.#observe?.(kind, 'cancelled', d);
   }
@@ -64,19 +67,19 @@ export class TimerTable {
   }
 
   get(kind: TimerKind): Instant | undefined {
-    return this.#d[kind];
+    return this[kind];
   }
 
   isArmed(kind: TimerKind): boolean {
-    return this.#d[kind] !== undefined;
+    return this[kind] !== undefined;
   }
 
   /** Removes `kind` if it is due at `now`; returns whether it was (and traces 'fired'). */
   take(kind: TimerKind, now: Instant): boolean {
     if (!this.#rescan && (this.#min === undefined || this.#min > now)) return false; // nothing is due
-    const d = this.#d[kind];
+    const d = this[kind];
     if (d === undefined || d > now) return false;
-    this.#d[kind] = undefined;
+    this[kind] = undefined;
     if (d === this.#min) this.#rescan = true;
     this.#observe?.(kind, 'fired', d);
     return true;
@@ -86,7 +89,7 @@ export class TimerTable {
     if (!this.#rescan) return this.#min;
     let best: Instant | undefined;
     for (const kind of TIMER_KINDS) {
-      const d = this.#d[kind];
+      const d = this[kind];
       if (d !== undefined && (best === undefined || d < best)) best = d;
     }
     this.#min = best;
@@ -98,7 +101,7 @@ export class TimerTable {
   list(): TimerInfo[] {
     const out: TimerInfo[] = [];
     for (const kind of TIMER_KINDS) {
-      const deadline = this.#d[kind];
+      const deadline = this[kind];
       if (deadline !== undefined) out.push({ kind, deadline });
     }
     return out.sort((a, b) => a.deadline - b.deadline);
