@@ -60,12 +60,7 @@ export class FinackAgent extends http.Agent {
   }
 
   override createConnection(options: http.ClientRequestArgs): Socket {
-    if (options.socketPath !== undefined && options.socketPath !== null) throw bypass('socketPath', options.socketPath);
-    const o: Record<string, unknown> = { host: options.host ?? 'localhost', port: options.port ?? this.defaultPort };
-    for (const k of CONNECT_KEYS) {
-      const v = (options as Record<string, unknown>)[k];
-      if (v !== undefined) o[k] = v;
-    }
+    const o = connectOptions(options, this.defaultPort);
     this.connectionsMade++;
     return this.net.connect(o);
   }
@@ -75,7 +70,7 @@ export class FinackAgent extends http.Agent {
 }
 
 /** A UsageError saying why an option of a request would take it off the finack host. */
-function bypass(name: string, value: unknown, why?: string): UsageError {
+export function bypass(name: string, value: unknown, why?: string): UsageError {
   const reasons: Record<string, string> = {
     agent:
       value === false
@@ -97,6 +92,67 @@ interface NetServerInternals {
 }
 
 /**
+ * The net.Server options Node's http.Server gives itself (allowHalfOpen, noDelay by default); an
+ * https.Server is a tls.Server, which is not half-open.
+ */
+export function finackServerFor(net: HttpNet, options: http.ServerOptions, allowHalfOpen = true): Server {
+  return net.createServer({
+    allowHalfOpen,
+    noDelay: options.noDelay ?? true,
+    ...(options.keepAlive !== undefined ? { keepAlive: options.keepAlive } : {}),
+    ...(options.keepAliveInitialDelay !== undefined ? { keepAliveInitialDelay: options.keepAliveInitialDelay } : {}),
+    ...(options.highWaterMark !== undefined ? { highWaterMark: options.highWaterMark } : {}),
+  });
+}
+
+/**
+ * Feeds a node:net Server (an http.Server, an https.Server) from a finack Server: each accepted
+ * socket is emitted as 'connection' and counted as net.Server counts its own, so Node's close()
+ * waits for them before 'close'; 'listening' and 'error' are passed on.
+ */
+export function feedFrom(server: import('node:net').Server, fin: Server): void {
+  const self = server as unknown as NetServerInternals;
+  fin.on('connection', (sock: Socket) => {
+    self._connections++;
+    sock.once('close', () => {
+      self._connections--;
+      self._emitCloseIfDrained();
+    });
+    server.emit('connection', sock);
+  });
+  fin.on('listening', () => server.emit('listening'));
+  fin.on('error', (err: Error) => {
+    self._handle = null;
+    server.emit('error', err);
+  });
+}
+
+/** listen(args) of a server fed by feedFrom(): on the finack listener, never on the kernel. */
+export function listenOn(server: import('node:net').Server, fin: Server, args: unknown[]): void {
+  const last = args[args.length - 1];
+  if (typeof last === 'function') {
+    args = args.slice(0, -1);
+    server.once('listening', last as () => void);
+  }
+  fin.listen(...args);
+  const a = fin.address();
+  if (a === null) return;
+  // Stands in for the kernel handle net.Server keeps: Node's close(), address(), listening and
+  // ref()/unref() then work on the finack listener.
+  const self = server as unknown as NetServerInternals;
+  self._handle = {
+    close: () => fin.close(),
+    ref: () => fin.ref(),
+    unref: () => fin.unref(),
+    getsockname: (out: object) => {
+      Object.assign(out, fin.address() ?? a);
+      return 0;
+    },
+  };
+  self._connectionKey = `${a.family === 'IPv6' ? 6 : 4}:${a.address}:${a.port}`;
+}
+
+/**
  * An http.Server whose connections come from a finack Server (`finack`): listen() takes the
  * arguments of host.net's Server.listen and listens on the finack host. Everything else — request
  * handling, keep-alive, close(), closeIdleConnections(), getConnections(), 'close' once the last
@@ -108,30 +164,8 @@ export class FinackHttpServer extends http.Server {
 
   constructor(net: HttpNet, options: http.ServerOptions = {}, listener?: http.RequestListener) {
     super(options, listener);
-    // The options Node's http.Server gives its net.Server (allowHalfOpen, noDelay by default).
-    const fin = net.createServer({
-      allowHalfOpen: true,
-      noDelay: options.noDelay ?? true,
-      ...(options.keepAlive !== undefined ? { keepAlive: options.keepAlive } : {}),
-      ...(options.keepAliveInitialDelay !== undefined ? { keepAliveInitialDelay: options.keepAliveInitialDelay } : {}),
-      ...(options.highWaterMark !== undefined ? { highWaterMark: options.highWaterMark } : {}),
-    });
-    this.finack = fin;
-    const self = this as unknown as NetServerInternals;
-    fin.on('connection', (sock: Socket) => {
-      // Counted as net.Server counts its own, so Node's close() waits for them before 'close'.
-      self._connections++;
-      sock.once('close', () => {
-        self._connections--;
-        self._emitCloseIfDrained();
-      });
-      this.emit('connection', sock);
-    });
-    fin.on('listening', () => this.emit('listening'));
-    fin.on('error', (err: Error) => {
-      self._handle = null;
-      this.emit('error', err);
-    });
+    this.finack = finackServerFor(net, options);
+    feedFrom(this, this.finack);
   }
 
   /**
@@ -139,29 +173,7 @@ export class FinackHttpServer extends http.Server {
    * host (port 0 or none: an ephemeral port). EADDRINUSE and EADDRNOTAVAIL arrive as 'error'.
    */
   override listen(...args: unknown[]): this {
-    const last = args[args.length - 1];
-    if (typeof last === 'function') {
-      args = args.slice(0, -1);
-      this.once('listening', last as () => void);
-    }
-    const fin = this.finack;
-    fin.listen(...args);
-    const a = fin.address();
-    if (a !== null) {
-      // Stands in for the kernel handle net.Server keeps: Node's close(), address(), listening and
-      // ref()/unref() then work on the finack listener.
-      const self = this as unknown as NetServerInternals;
-      self._handle = {
-        close: () => fin.close(),
-        ref: () => fin.ref(),
-        unref: () => fin.unref(),
-        getsockname: (out: object) => {
-          Object.assign(out, fin.address() ?? a);
-          return 0;
-        },
-      };
-      self._connectionKey = `${a.family === 'IPv6' ? 6 : 4}:${a.address}:${a.port}`;
-    }
+    listenOn(this, this.finack, args);
     return this;
   }
 }
@@ -208,26 +220,7 @@ export function createHttp(net: HttpNet): FinackHttp {
   // Node's globalAgent since v19: keepAlive, 'lifo', a 5 s idle timeout.
   const globalAgent = new HostAgent({ keepAlive: true, scheduling: 'lifo', timeout: 5000 });
 
-  /** The options object of the request's arguments checked, and this host's agent put in. */
-  const prepare = (args: unknown[]): unknown[] => {
-    let [a0, a1, a2] = args;
-    let options: Record<string, unknown>;
-    if (typeof a0 === 'string' || a0 instanceof URL) {
-      if (typeof a1 === 'function') [a1, a2] = [{}, a1];
-      options = { ...((a1 ?? {}) as Record<string, unknown>) };
-      args = [a0, options, a2];
-    } else {
-      options = { ...((a0 ?? {}) as Record<string, unknown>) };
-      args = [options, a1];
-    }
-    const { agent } = options;
-    if (agent !== undefined && agent !== null && !(agent instanceof HostAgent)) throw bypass('agent', agent);
-    for (const k of ['createConnection', 'socketPath', 'lookup'] as const) {
-      if (options[k] !== undefined && options[k] !== null) throw bypass(k, options[k]);
-    }
-    options.agent = agent ?? globalAgent;
-    return args;
-  };
+  const prepare = (args: unknown[]): unknown[] => prepareRequest(args, HostAgent, globalAgent);
   const request = (...args: unknown[]): http.ClientRequest =>
     (http.request as (...a: unknown[]) => http.ClientRequest)(...prepare(args));
   const get = (...args: unknown[]): http.ClientRequest => {
@@ -246,4 +239,44 @@ export function createHttp(net: HttpNet): FinackHttp {
     METHODS: http.METHODS,
     STATUS_CODES: http.STATUS_CODES,
   };
+}
+
+/**
+ * A request's arguments ([url,] [options,] [cb]) with the options object checked — nothing that
+ * would bypass the host's agent (see bypass()) — and `agent` set: the one given if it is an
+ * instance of `ownAgent` (this host's), else `defaultAgent`.
+ */
+export function prepareRequest(
+  args: unknown[],
+  ownAgent: abstract new (...a: never[]) => object,
+  defaultAgent: object,
+): unknown[] {
+  let [a0, a1, a2] = args;
+  let options: Record<string, unknown>;
+  if (typeof a0 === 'string' || a0 instanceof URL) {
+    if (typeof a1 === 'function') [a1, a2] = [{}, a1];
+    options = { ...((a1 ?? {}) as Record<string, unknown>) };
+    args = [a0, options, a2];
+  } else {
+    options = { ...((a0 ?? {}) as Record<string, unknown>) };
+    args = [options, a1];
+  }
+  const { agent } = options;
+  if (agent !== undefined && agent !== null && !(agent instanceof ownAgent)) throw bypass('agent', agent);
+  for (const k of ['createConnection', 'socketPath', 'lookup'] as const) {
+    if (options[k] !== undefined && options[k] !== null) throw bypass(k, options[k]);
+  }
+  options.agent = agent ?? defaultAgent;
+  return args;
+}
+
+/** The connect() options of an Agent's createConnection call for a finack Socket. */
+export function connectOptions(options: http.ClientRequestArgs, defaultPort: number): Record<string, unknown> {
+  if (options.socketPath !== undefined && options.socketPath !== null) throw bypass('socketPath', options.socketPath);
+  const o: Record<string, unknown> = { host: options.host ?? 'localhost', port: options.port ?? defaultPort };
+  for (const k of CONNECT_KEYS) {
+    const v = (options as Record<string, unknown>)[k];
+    if (v !== undefined) o[k] = v;
+  }
+  return o;
 }

@@ -26,6 +26,7 @@ import type { NetContext } from './context.js';
 import { invalidArgValue } from './errors.js';
 import { type NetHost, simNetHost, tunNetHost } from './host.js';
 import { createHttp, type FinackHttp } from './http.js';
+import { createHttps, type FinackHttps } from './https.js';
 import { ClockDriver, driverFor, type NetDriver, type SimDriver, type TimeMode } from './scheduler.js';
 import { type ConnectionListener, Server, type ServerOptions } from './server.js';
 import { kContext, normalizeConnectArgs, Socket, type SocketOptions } from './socket.js';
@@ -40,6 +41,7 @@ export {
   tunNetHost,
 } from './host.js';
 export { createHttp, FinackAgent, type FinackHttp, FinackHttpServer, type HttpNet } from './http.js';
+export { createHttps, type FinackHttps, FinackHttpsAgent, FinackHttpsServer } from './https.js';
 export { ClockDriver, driverFor, type NetDriver, SimDriver, type TimeMode } from './scheduler.js';
 export { type ListenOptions, Server, type ServerOptions } from './server.js';
 export {
@@ -98,6 +100,8 @@ declare module '../sim/host.js' {
      * createServer listening on this host; the same object on every call (httpOf(host)).
      */
     readonly http: FinackHttp;
+    /** Node's https over this host (https.ts): TLS sockets layered on finack Sockets. */
+    readonly https: FinackHttps;
   }
 }
 
@@ -110,6 +114,8 @@ declare module '../drivers/tun/driver.js' {
     readonly net: FinackNet<TunDriver, NetDriver>;
     /** Node's http over this device's net API, as SimHost.http (httpOf(driver)). */
     readonly http: FinackHttp;
+    /** Node's https over this device's net API, as SimHost.https (httpsOf(driver)). */
+    readonly https: FinackHttps;
   }
 }
 
@@ -142,6 +148,18 @@ export function httpOf(host: NetHostLike): FinackHttp {
   if (h === undefined) {
     h = createHttp(netOf(host));
     httpApis.set(host, h);
+  }
+  return h;
+}
+
+const httpsApis = new WeakMap<NetHostLike, FinackHttps>();
+
+/** host.https: node:https over the net API of a simulated host or TUN driver (one per host). */
+export function httpsOf(host: NetHostLike): FinackHttps {
+  let h = httpsApis.get(host);
+  if (h === undefined) {
+    h = createHttps(netOf(host));
+    httpsApis.set(host, h);
   }
   return h;
 }
@@ -222,7 +240,7 @@ export function formatConnections(rows: ConnectionRow[]): string {
   return lines.join('\n');
 }
 
-// The getters the declarations above promise (net and http). They replace the ones sim/host.ts and
+// The getters the declarations above promise (net, http and https). They replace the ones sim/host.ts and
 // drivers/tun/driver.ts install, which throw to say that this layer is not loaded.
 for (const cls of [SimHost, TunDriver]) {
   Object.defineProperty(cls.prototype, 'net', {
@@ -235,6 +253,12 @@ for (const cls of [SimHost, TunDriver]) {
     configurable: true,
     get(this: NetHostLike) {
       return httpOf(this);
+    },
+  });
+  Object.defineProperty(cls.prototype, 'https', {
+    configurable: true,
+    get(this: NetHostLike) {
+      return httpsOf(this);
     },
   });
 }
