@@ -81,6 +81,9 @@ export function createCongestionControl(name: 'newreno', opts: CongestionOptions
   }
 }
 
+const IN_RECOVERY = 1;
+const SACK = 2;
+
 /** RFC 5681 §3.1: the initial ssthresh "may be arbitrarily high". */
 const SSTHRESH_INFINITE = 0x7fffffff;
 
@@ -90,17 +93,17 @@ export class NewReno implements CongestionControl {
   }
   #cwnd: number;
   #ssthresh = SSTHRESH_INFINITE;
-  #inRecovery = false;
+  /** IN_RECOVERY and SACK (the CongestionOptions flag), as bits of one field. */
+  #bits: number;
   /** SND.NXT when recovery began or the last timeout fired; undefined until then (RFC 6582 §3.2 starts it at ISS). */
   #recover: Seq | undefined = undefined;
   /** Last SND.UNA reported by onNewAck. */
   #highAck: Seq | undefined = undefined;
   readonly #initialSegments: number;
-  readonly #sack: boolean;
 
   constructor(opts: CongestionOptions) {
     this.#initialSegments = opts.initialCwndSegments;
-    this.#sack = opts.sack === true;
+    this.#bits = opts.sack === true ? SACK : 0;
     this.#cwnd = opts.initialCwndSegments * opts.mss;
   }
 
@@ -111,7 +114,7 @@ export class NewReno implements CongestionControl {
     return this.#ssthresh;
   }
   get inRecovery(): boolean {
-    return this.#inRecovery;
+    return (this.#bits & IN_RECOVERY) !== 0;
   }
   /** RFC 6582 `recover` (as SND.NXT, see the file comment); undefined until first recorded. */
   get recover(): Seq | undefined {
@@ -120,16 +123,16 @@ export class NewReno implements CongestionControl {
 
   onNewAck(a: { bytesAcked: number; flightSize: number; highAck: Seq; mss: number }): 'retransmit' | 'none' {
     this.#highAck = a.highAck;
-    if (this.#inRecovery) {
+    if (this.#bits & IN_RECOVERY) {
       if (this.#recover === undefined || seqGe(a.highAck, this.#recover)) {
         // RFC 6582 §3.2 step 3, full ACK, option 1: deflate to min(ssthresh, max(FlightSize, SMSS) + SMSS),
         // FlightSize being what is still outstanding after this ACK.
         this.#cwnd = Math.min(this.#ssthresh, Math.max(a.flightSize - a.bytesAcked, a.mss) + a.mss);
-        this.#inRecovery = false;
+        this.#bits &= ~IN_RECOVERY;
         return 'none';
       }
       // RFC 6675: a partial ACK leaves cwnd alone; pipe and the scoreboard pick what goes next.
-      if (this.#sack) return 'none';
+      if (this.#bits & SACK) return 'none';
       // RFC 6582 §3.2 step 3, partial ACK: retransmit the first unacknowledged segment, deflate cwnd by
       // the newly acknowledged bytes, add one SMSS back if at least one SMSS was acknowledged. (Never
       // below one SMSS, our own floor.)
@@ -151,8 +154,8 @@ export class NewReno implements CongestionControl {
 
   onDupAck(a: { dupAcks: number; flightSize: number; sndNxt: Seq; mss: number; ack?: Seq }): 'retransmit' | 'none' {
     // RFC 6675: no inflation (pipe counts what left the network); entry goes through onSackLoss.
-    if (this.#sack) return 'none';
-    if (this.#inRecovery) {
+    if (this.#bits & SACK) return 'none';
+    if (this.#bits & IN_RECOVERY) {
       // RFC 5681 §3.2 step 4 (which RFC 6582 keeps): each further duplicate inflates cwnd by SMSS,
       // for the segment that has left the network.
       this.#cwnd += a.mss;
@@ -170,7 +173,7 @@ export class NewReno implements CongestionControl {
     this.#recover = a.sndNxt;
     // RFC 5681 §3.2 step 3: inflate by the three segments the duplicates say have left the network.
     this.#cwnd = this.#ssthresh + 3 * a.mss;
-    this.#inRecovery = true;
+    this.#bits |= IN_RECOVERY;
     return 'retransmit';
   }
 
@@ -178,7 +181,7 @@ export class NewReno implements CongestionControl {
     // RFC 5681 §3.1 eq. 4, then the loss window of one SMSS.
     this.#ssthresh = Math.max(Math.floor(a.flightSize / 2), 2 * a.mss);
     this.#cwnd = a.mss;
-    this.#inRecovery = false;
+    this.#bits &= ~IN_RECOVERY;
     // RFC 6582 §3.2 step 4 (after a timeout): recover = highest sequence sent.
     this.#recover = a.sndNxt;
   }
@@ -189,12 +192,12 @@ export class NewReno implements CongestionControl {
   }
 
   onSackLoss(a: { flightSize: number; sndNxt: Seq; mss: number; ack: Seq }): boolean {
-    if (this.#inRecovery) return false;
+    if (this.#bits & IN_RECOVERY) return false;
     if (this.#recover !== undefined && !seqGe(a.ack, this.#recover)) return false;
     this.#ssthresh = Math.max(Math.floor(a.flightSize / 2), 2 * a.mss);
     this.#cwnd = this.#ssthresh;
     this.#recover = a.sndNxt;
-    this.#inRecovery = true;
+    this.#bits |= IN_RECOVERY;
     return true;
   }
 }

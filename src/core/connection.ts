@@ -202,7 +202,7 @@ export class Connection {
   handleSegment(seg: Segment, now: Instant): Output {
     begin(this.#tcb, now);
     arrive(this.#tcb, seg);
-    return finish(this.#tcb, now);
+    return finish(this.#tcb);
   }
 
   /** Serves every timer due at `now`, in TIMER_KINDS order. Early or repeated calls do nothing. */
@@ -210,14 +210,14 @@ export class Connection {
     const tcb = this.#tcb;
     begin(tcb, now);
     if (nothingDue(tcb, now)) {
-      tcb.lastNow = now; // as finish(), whose transmit() and schedule() would do nothing (schedule.ts)
+      tcb.called = true; // as finish(), whose transmit() and schedule() would do nothing (schedule.ts)
       return tcb.takeOutput();
     }
     for (const kind of TIMER_KINDS) {
       if (tcb.finished) break;
       if (tcb.timers.take(kind, now)) onTimer(tcb, kind);
     }
-    return finish(tcb, now);
+    return finish(tcb);
   }
 
   nextDeadline(): Instant | undefined {
@@ -298,7 +298,7 @@ export class Connection {
     opts?: { idle?: Duration; interval?: Duration; count?: number },
     now?: Instant,
   ): Output {
-    const at = now ?? this.#tcb.lastNow ?? 0;
+    const at = now ?? this.#tcb.now;
     return run(this.#tcb, at, () => user.setKeepalive(this.#tcb, enable, opts));
   }
 
@@ -308,7 +308,7 @@ export class Connection {
    * for an unknown name or a bad value. Returns what the change makes due (e.g. a keepalive probe).
    */
   setOption<K extends ConnectionOptionName>(name: K, value: ConnectionOptionValues[K], now?: Instant): Output {
-    const at = now ?? this.#tcb.lastNow ?? 0;
+    const at = now ?? this.#tcb.now;
     return run(this.#tcb, at, () => user.setOption(this.#tcb, name, value));
   }
 
@@ -336,7 +336,7 @@ function run(tcb: Tcb, now: Instant, input: () => void): Output {
     tcb.now = prevNow;
     throw e;
   }
-  return finish(tcb, now);
+  return finish(tcb);
 }
 
 /** Checks `now` (finite, not going back) and sets the TCB's clock for this call. */
@@ -344,13 +344,13 @@ function begin(tcb: Tcb, now: Instant): void {
   if (typeof now !== 'number' || !Number.isFinite(now)) {
     throw new UsageError('ERR_INVALID_ARG_TYPE', 'now must be a finite number');
   }
-  if (tcb.lastNow !== undefined && now < tcb.lastNow) throw new UsageError('ERR_TCP_TIME_BACKWARDS');
+  if (tcb.called && now < tcb.now) throw new UsageError('ERR_TCP_TIME_BACKWARDS');
   tcb.now = now;
 }
 
 /** Sends what is owed, re-derives the timers, hands back this call's segments and events. */
-function finish(tcb: Tcb, now: Instant): Output {
-  tcb.lastNow = now;
+function finish(tcb: Tcb): Output {
+  tcb.called = true;
   if (!tcb.finished) transmit(tcb);
   schedule(tcb);
   return tcb.takeOutput();

@@ -55,13 +55,16 @@ import { type Address, tupleKey, tupleLabel } from './tuple.js';
 
 export type { TimeWaitEntry } from './time-wait-table.js';
 
+const USER_CLOSED = 1;
+const ABORTED = 2;
+const ORPHAN = 4;
+
 /**
  * A live connection. Its two ends are kept as four fields, not two Address objects, and its label
  * is derived when asked for (traces and rows only): an idle connection holds no string but its
  * tuple key.
  */
 export class LiveEntry {
-  readonly kind = 'live' as const;
   readonly id: ConnId;
   /** Its tuple key (tuple.ts). */
   readonly key: string;
@@ -75,12 +78,8 @@ export class LiveEntry {
   listener: ListenerId | undefined;
   /** The deadline the heap holds for this entry (undefined: none). */
   deadline: Instant | undefined = undefined;
-  /** close() was called (a record needs it to answer a second close() as the object would). */
-  userClosed = false;
-  /** abort() was called: unread bytes are discarded, not kept. */
-  aborted = false;
-  /** Counted among the endpoint's orphans (closed by the user, close not finished). */
-  orphan = false;
+  /** userClosed, aborted and orphan, as bits of one field. */
+  #flags = 0;
 
   /** A new live entry: not yet scheduled, not closed or aborted by the user. */
   constructor(
@@ -100,6 +99,31 @@ export class LiveEntry {
     this.cfg = cfg;
     this.conn = conn;
     this.listener = listener;
+  }
+
+  get kind(): 'live' {
+    return 'live';
+  }
+  /** close() was called (a record needs it to answer a second close() as the object would). */
+  get userClosed(): boolean {
+    return (this.#flags & USER_CLOSED) !== 0;
+  }
+  set userClosed(v: boolean) {
+    this.#flags = v ? this.#flags | USER_CLOSED : this.#flags & ~USER_CLOSED;
+  }
+  /** abort() was called: unread bytes are discarded, not kept. */
+  get aborted(): boolean {
+    return (this.#flags & ABORTED) !== 0;
+  }
+  set aborted(v: boolean) {
+    this.#flags = v ? this.#flags | ABORTED : this.#flags & ~ABORTED;
+  }
+  /** Counted among the endpoint's orphans (closed by the user, close not finished). */
+  get orphan(): boolean {
+    return (this.#flags & ORPHAN) !== 0;
+  }
+  set orphan(v: boolean) {
+    this.#flags = v ? this.#flags | ORPHAN : this.#flags & ~ORPHAN;
   }
 
   /** Our end (a new object each time). */

@@ -41,7 +41,7 @@ export class RtoEstimator {
     this.#cfg = Object.isFrozen(cfg) ? cfg : { rtoInitial: cfg.rtoInitial, rtoMin: cfg.rtoMin, rtoMax: cfg.rtoMax };
     this.#g = clockGranularity;
     // RFC 6298 §2.1: before any measurement, RTO = the initial value (1 s by default).
-    this.#base = this.#clamp(cfg.rtoInitial);
+    this.#base = clamp(this.#cfg, cfg.rtoInitial);
     this.#rto = this.#base;
   }
 
@@ -81,7 +81,7 @@ export class RtoEstimator {
       this.#srtt = (1 - ALPHA) * this.#srtt + ALPHA * rtt;
     }
     // RFC 6298 §2.2/§2.3: RTO = SRTT + max(G, K*RTTVAR); §2.4 lower bound; §2.5 upper bound.
-    this.#base = this.#clamp(Math.ceil(this.#srtt + Math.max(this.#g, K * this.#rttvar)));
+    this.#base = clamp(this.#cfg, Math.ceil(this.#srtt + Math.max(this.#g, K * this.#rttvar)));
     this.clearBackoff();
   }
 
@@ -102,7 +102,7 @@ export class RtoEstimator {
    */
   afterSynTimeout(): void {
     if (this.#srtt !== undefined) return;
-    this.#base = this.#clamp(Math.max(RTO_AFTER_SYN_TIMEOUT, this.#cfg.rtoInitial));
+    this.#base = clamp(this.#cfg, Math.max(RTO_AFTER_SYN_TIMEOUT, this.#cfg.rtoInitial));
     this.clearBackoff();
   }
 
@@ -111,8 +111,9 @@ export class RtoEstimator {
     this.#rto = this.#base;
     this.#backoffs = 0;
   }
+}
 
-  #clamp(v: Duration): Duration {
-    return Math.min(this.#cfg.rtoMax, Math.max(this.#cfg.rtoMin, v));
-  }
+/** `v` within [rtoMin, rtoMax]. A function, not a #method: a class with one carries a brand field per object. */
+function clamp(cfg: Readonly<RtoConfig>, v: Duration): Duration {
+  return Math.min(cfg.rtoMax, Math.max(cfg.rtoMin, v));
 }

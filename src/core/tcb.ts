@@ -27,6 +27,7 @@ import { Reassembly } from './reassembly.js';
 import { RtoEstimator } from './rto.js';
 import { Scoreboard } from './sack.js';
 import { isLegalTransition, TcpState } from './state.js';
+import { Rare, type RareNumber } from './tcb-rare.js';
 import type { Instant } from './time.js';
 import { TimerTable } from './timer-table.js';
 import { type DropReason, NO_TRACE, type TraceSink } from './trace.js';
@@ -102,12 +103,20 @@ const FLAGS = [
   'keepalive',
   'nagle',
   'tsOffsetInt32',
+  'called',
 ] as const;
 const TRACING = 1 << FLAGS.indexOf('tracing');
 const KEEPALIVE = 1 << FLAGS.indexOf('keepalive');
 const NAGLE = 1 << FLAGS.indexOf('nagle');
 /** tsOffset is a 32-bit unsigned value kept as the signed integer with the same bits (see #tsOffset). */
 const TS_OFFSET_INT32 = 1 << FLAGS.indexOf('tsOffsetInt32');
+
+/**
+ * Sets a number kept in the TCB's Rare; setting 0 while there is none makes none (0 is every
+ * field's initial value). A function defined in Tcb's static block, so it reads #rare, rather
+ * than a #method: a class with private methods carries a brand field in every object.
+ */
+let setRare: (tcb: Tcb, name: RareNumber, v: number) => void;
 
 export class Tcb {
   /**
@@ -123,8 +132,6 @@ export class Tcb {
   remotePort: number;
   /** tsOffset as given, or (TS_OFFSET_INT32) as a signed 32-bit integer: then no boxed number. */
   readonly #tsOffset: number;
-  /** The `now` of the last call (undefined before the first): time never goes back (connection.ts). */
-  lastNow: Instant | undefined = undefined;
 
   state: TcpState = TcpState.Closed;
 
@@ -174,9 +181,18 @@ export class Tcb {
   /** Nagle's algorithm on for this connection. */
   declare nagle: boolean;
   declare readonly tsOffsetInt32: boolean;
+  /** A call completed: `now` is the time of the last one, which the next may not go back from. */
+  declare called: boolean;
   #flags = 0;
 
   static {
+    setRare = (tcb, name, v) => {
+      if (tcb.#rare === undefined) {
+        if (v === 0) return;
+        tcb.#rare = new Rare();
+      }
+      tcb.#rare[name] = v;
+    };
     // One accessor pair per flag on the prototype; a flag costs one bit of #flags instead of a
     // field (8 bytes) in every TCB.
     FLAGS.forEach((name, i) => {
@@ -209,7 +225,6 @@ export class Tcb {
   #rcvAdvRight = 0;
   #tsRecent = 0;
   #lastAckSent = 0;
-  #highRxt = 0;
   #rttSeq = 0;
   #sndSml = 0;
 
@@ -264,10 +279,10 @@ export class Tcb {
   }
   /** RFC 6675 HighRxt: one past the highest byte retransmitted in the current SACK recovery. */
   get highRxt(): number {
-    return this.#highRxt >>> 0;
+    return (this.#rare?.highRxt ?? 0) >>> 0;
   }
   set highRxt(v: number) {
-    this.#highRxt = v | 0;
+    setRare(this, 'highRxt', v | 0);
   }
   /** The sequence number whose ACK ends the RTT measurement in progress (rttTiming). */
   get rttSeq(): number {
@@ -329,16 +344,10 @@ export class Tcb {
   sndMss: number;
   sndWscale = 0;
   rcvWscale = 0;
-  // Made on first use (reasm, sackRecent, scoreboard below): most connections never see
-  // out-of-order data or a SACK block.
-  #reasm: Reassembly | undefined = undefined;
-  #sackRecent: number[] | undefined = undefined;
-  #scoreboard: Scoreboard | undefined = undefined;
+  /** What few connections need (see Rare), made on first use. */
+  #rare: Rare | undefined = undefined;
 
   // --- acknowledgment owed ---
-  /** RFC 5961 §7 limiter: start of the current one-second window and challenge ACKs sent in it. */
-  challengeWindowStart: Instant | undefined = undefined;
-  challengeCount = 0;
   /** In-order bytes received since our last ACK (delayed ACK: ACK every second full segment). */
   unackedBytes = 0;
   /** Quick-ACK mode (cfg.quickAck): ACKs still to send at once, ping-pong (interactive) mode. */
@@ -351,23 +360,16 @@ export class Tcb {
   rttTime = 0;
   /** Consecutive retransmission timeouts without progress (R2 / synRetries). */
   retries = 0;
-  totalRetransmits = 0;
-  persistBackoff = 0;
   cc: CongestionControl;
   dupAcks = 0;
 
   // --- timers that must start over (marks schedule.ts reads and settles; see there) ---
-  /** When TIME-WAIT began, or last restarted for a retransmitted FIN: 2MSL runs from here. */
-  timeWaitStart = 0;
   /** When data or a FIN was last sent (RFC 5681 §4.1 idle restart); undefined before the first. */
   lastSendTime: number | undefined = undefined;
 
   // --- keepalive (RFC 1122 §4.2.3.6); idle, interval and count are read from cfg (see below) ---
-  keepaliveProbes = 0;
   /** Start of the current idle period: last segment from the peer (or keepalive enabled). */
   idleSince = 0;
-  /** When the last keepalive probe of this idle period went out. */
-  lastProbeAt = 0;
 
   readonly timers: TimerTable;
 
@@ -484,44 +486,88 @@ export class Tcb {
 
   // --- parts made on first use ---
 
+  // Counters and instants kept in Rare: 0 until first set to something else (see setRare).
+  get totalRetransmits(): number {
+    return this.#rare?.totalRetransmits ?? 0;
+  }
+  set totalRetransmits(v: number) {
+    setRare(this, 'totalRetransmits', v);
+  }
+  get persistBackoff(): number {
+    return this.#rare?.persistBackoff ?? 0;
+  }
+  set persistBackoff(v: number) {
+    setRare(this, 'persistBackoff', v);
+  }
+  /** When TIME-WAIT began, or last restarted for a retransmitted FIN: 2MSL runs from here. */
+  get timeWaitStart(): number {
+    return this.#rare?.timeWaitStart ?? 0;
+  }
+  set timeWaitStart(v: number) {
+    setRare(this, 'timeWaitStart', v);
+  }
+  get keepaliveProbes(): number {
+    return this.#rare?.keepaliveProbes ?? 0;
+  }
+  set keepaliveProbes(v: number) {
+    setRare(this, 'keepaliveProbes', v);
+  }
+  /** When the last keepalive probe of this idle period went out. */
+  get lastProbeAt(): number {
+    return this.#rare?.lastProbeAt ?? 0;
+  }
+  set lastProbeAt(v: number) {
+    setRare(this, 'lastProbeAt', v);
+  }
+
   /** Out-of-order receive queue (reassembly.ts). */
   get reasm(): Reassembly {
-    this.#reasm ??= new Reassembly();
-    return this.#reasm;
+    this.#rare ??= new Rare();
+    const r = this.#rare;
+    r.reasm ??= new Reassembly();
+    return r.reasm;
   }
   /** Receiver: sequence numbers of recent out-of-order arrivals, most recent first (sack.ts). */
   get sackRecent(): number[] {
-    this.#sackRecent ??= [];
-    return this.#sackRecent;
+    this.#rare ??= new Rare();
+    const r = this.#rare;
+    r.sackRecent ??= [];
+    return r.sackRecent;
   }
   /** Sender: what the peer reported as held above SND.UNA (RFC 6675 scoreboard). */
   get scoreboard(): Scoreboard {
-    this.#scoreboard ??= new Scoreboard();
-    return this.#scoreboard;
+    this.#rare ??= new Rare();
+    const r = this.#rare;
+    r.scoreboard ??= new Scoreboard();
+    return r.scoreboard;
   }
   /** Out-of-order bytes held (0 without making a queue). */
   get reassemblyBytes(): number {
-    return this.#reasm === undefined ? 0 : this.#reasm.bytes;
+    const q = this.#rare?.reasm;
+    return q === undefined ? 0 : q.bytes;
   }
   /** The out-of-order queue if one was made (undefined: nothing was ever held). */
   get reasmIfMade(): Reassembly | undefined {
-    return this.#reasm;
+    return this.#rare?.reasm;
   }
   /** Is out-of-order data held? (false without making a queue) */
   get holdsOutOfOrder(): boolean {
-    return this.#reasm !== undefined && !this.#reasm.isEmpty;
+    const q = this.#rare?.reasm;
+    return q !== undefined && !q.isEmpty;
   }
   /** Has the peer SACKed anything above SND.UNA? (false without making a scoreboard) */
   get hasSacked(): boolean {
-    return this.#scoreboard !== undefined && !this.#scoreboard.isEmpty;
+    const b = this.#rare?.scoreboard;
+    return b !== undefined && !b.isEmpty;
   }
   /** Bytes on the scoreboard (0 without making one). */
   get sackedBytes(): number {
-    return this.#scoreboard === undefined ? 0 : this.#scoreboard.bytes;
+    const b = this.#rare?.scoreboard;
+    return b === undefined ? 0 : b.bytes;
   }
   /** Forgets what the peer SACKed (RFC 2018 §8 reneging), without making a scoreboard. */
   clearScoreboard(): void {
-    this.#scoreboard?.clear();
+    this.#rare?.scoreboard?.clear();
   }
 
   // --- derived values (never mutate) ---
@@ -586,8 +632,8 @@ export class Tcb {
     switch (to) {
       case TcpState.Closed:
         this.sndQueue.consume(this.sndQueue.length);
-        this.#reasm?.clear();
-        this.#scoreboard?.clear();
+        this.#rare?.reasm?.clear();
+        this.#rare?.scoreboard?.clear();
         this.ackNow = false;
         this.ackDelayed = false;
         this.finished = true;
@@ -604,7 +650,7 @@ export class Tcb {
         this.ackNow = false;
         this.ackDelayed = false;
         this.sndUna = this.sndNxt = this.sndMax = this.iss;
-        this.#reasm?.clear();
+        this.#rare?.reasm?.clear();
         break;
       case TcpState.SynSent:
       case TcpState.SynReceived:
@@ -682,13 +728,15 @@ export class Tcb {
    */
   challengeAck(seg: Segment, reason: DropReason): void {
     const limit = this.cfg.challengeAckLimit;
+    this.#rare ??= new Rare();
+    const r = this.#rare;
     if (limit > 0) {
-      const start = this.challengeWindowStart;
+      const start = r.challengeWindowStart;
       if (start === undefined || this.now - start >= 1000) {
-        this.challengeWindowStart = this.now;
-        this.challengeCount = 0;
+        r.challengeWindowStart = this.now;
+        r.challengeCount = 0;
       }
-      if (this.challengeCount >= limit) {
+      if (r.challengeCount >= limit) {
         this.drop(seg, 'challenge-ack-limit');
         return;
       }
@@ -697,7 +745,7 @@ export class Tcb {
       this.drop(seg, 'challenge-ack-limit');
       return;
     }
-    if (limit > 0) this.challengeCount++;
+    if (limit > 0) r.challengeCount++;
     this.ackNow = true;
     this.drop(seg, reason);
   }
