@@ -229,6 +229,10 @@ export class Connection {
   get state(): TcpState {
     return this.#tcb.state;
   }
+  /** The settings in force: the shared resolved config, or the connection's own copy after setOption. */
+  get config(): Readonly<TcpConfig> {
+    return this.#tcb.cfg;
+  }
   get localPort(): number {
     return this.#tcb.localPort;
   }

@@ -657,7 +657,7 @@ export class Endpoint {
       // Only traces read a TCB's label: without a sink, no string is made per connection.
       label: this.#tracing ? tupleLabel(local, remote) : undefined,
     });
-    const e = new LiveEntry(this.#entries.newId(), local, remote, cfg, conn, listener);
+    const e = new LiveEntry(this.#entries.newId(), local, remote, conn, listener);
     this.#entries.add(e);
     return e;
   }

@@ -72,7 +72,6 @@ export class LiveEntry {
   readonly localPort: number;
   readonly remoteAddr: string;
   readonly remotePort: number;
-  readonly cfg: TcpConfig;
   conn: Connection;
   /** The listener whose SYN queue holds this connection; undefined once accepted (or if active). */
   listener: ListenerId | undefined;
@@ -82,27 +81,23 @@ export class LiveEntry {
   #flags = 0;
 
   /** A new live entry: not yet scheduled, not closed or aborted by the user. */
-  constructor(
-    id: ConnId,
-    local: Address,
-    remote: Address,
-    cfg: TcpConfig,
-    conn: Connection,
-    listener: ListenerId | undefined,
-  ) {
+  constructor(id: ConnId, local: Address, remote: Address, conn: Connection, listener: ListenerId | undefined) {
     this.id = id;
     this.key = tupleKey(local.addr, local.port, remote.addr, remote.port);
     this.localAddr = local.addr;
     this.localPort = local.port;
     this.remoteAddr = remote.addr;
     this.remotePort = remote.port;
-    this.cfg = cfg;
     this.conn = conn;
     this.listener = listener;
   }
 
   get kind(): 'live' {
     return 'live';
+  }
+  /** The connection's settings (read from it: one field fewer per connection). */
+  get cfg(): TcpConfig {
+    return this.conn.config as TcpConfig;
   }
   /** close() was called (a record needs it to answer a second close() as the object would). */
   get userClosed(): boolean {

@@ -23,9 +23,14 @@ const ALPHA = 1 / 8;
 const BETA = 1 / 4;
 const K = 4;
 
+/** RtoConfig with a clock granularity other than the default 1 ms (kept with the copy of it). */
+interface RtoSettings extends RtoConfig {
+  clockGranularity?: Duration;
+}
+
 export class RtoEstimator {
-  readonly #cfg: Readonly<RtoConfig>;
-  readonly #g: Duration;
+  /** The settings, with clockGranularity only when it is not 1 ms (one field fewer per connection). */
+  readonly #cfg: Readonly<RtoSettings>;
   #srtt: number | undefined = undefined;
   #rttvar: number | undefined = undefined;
   /** RTO before backoff, already clamped. */
@@ -38,8 +43,9 @@ export class RtoEstimator {
   constructor(cfg: RtoConfig, clockGranularity: Duration = 1) {
     // A frozen config (the connection's resolved TcpConfig, config.ts) cannot change under us:
     // hold it rather than a copy of its three fields.
-    this.#cfg = Object.isFrozen(cfg) ? cfg : { rtoInitial: cfg.rtoInitial, rtoMin: cfg.rtoMin, rtoMax: cfg.rtoMax };
-    this.#g = clockGranularity;
+    const own: RtoSettings = { rtoInitial: cfg.rtoInitial, rtoMin: cfg.rtoMin, rtoMax: cfg.rtoMax };
+    if (clockGranularity !== 1) own.clockGranularity = clockGranularity;
+    this.#cfg = Object.isFrozen(cfg) && clockGranularity === 1 ? cfg : own;
     // RFC 6298 §2.1: before any measurement, RTO = the initial value (1 s by default).
     this.#base = clamp(this.#cfg, cfg.rtoInitial);
     this.#rto = this.#base;
@@ -81,7 +87,7 @@ export class RtoEstimator {
       this.#srtt = (1 - ALPHA) * this.#srtt + ALPHA * rtt;
     }
     // RFC 6298 §2.2/§2.3: RTO = SRTT + max(G, K*RTTVAR); §2.4 lower bound; §2.5 upper bound.
-    this.#base = clamp(this.#cfg, Math.ceil(this.#srtt + Math.max(this.#g, K * this.#rttvar)));
+    this.#base = clamp(this.#cfg, Math.ceil(this.#srtt + Math.max(this.#cfg.clockGranularity ?? 1, K * this.#rttvar)));
     this.clearBackoff();
   }
 

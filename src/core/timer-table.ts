@@ -26,10 +26,11 @@ export class TimerTable implements Deadlines {
   'fin-wait-2': Instant | undefined = undefined;
   'time-wait': Instant | undefined = undefined;
   'user-timeout': Instant | undefined = undefined;
-  /** The earliest deadline armed (undefined: none), unless #rescan. */
-  #min: Instant | undefined = undefined;
-  /** #min may be earlier than the earliest deadline armed: rescan before answering. */
-  #rescan = false;
+  /**
+   * The earliest deadline armed (undefined: none); null when it may be earlier than the earliest
+   * armed, so the next earliest() rescans (one field, not a value and a flag: one per connection).
+   */
+  #min: Instant | undefined | null = undefined;
   /** undefined: nobody traces (the hot path then makes no call per change). */
   readonly #observe: TimerObserver | undefined;
 
@@ -42,9 +43,10 @@ export class TimerTable implements Deadlines {
     const old = this[kind];
     if (old === deadline) return;
     this[kind] = deadline;
-    if (!this.#rescan) {
-      if (this.#min === undefined || deadline < this.#min) this.#min = deadline;
-      else if (old === this.#min) this.#rescan = true;
+    const min = this.#min;
+    if (min !== null) {
+      if (min === undefined || deadline < min) this.#min = deadline;
+      else if (old === min) this.#min = null;
     }
     this.#observe?.(kind, 'armed', deadline);
   }
@@ -58,7 +60,7 @@ export class TimerTable implements Deadlines {
     const d = this[kind];
     if (d === undefined) return;
     this[kind] = undefined;
-    if (d === this.#min) this.#rescan = true;
+    if (d === this.#min) this.#min = null;
     this.#observe?.(kind, 'cancelled', d);
   }
 
@@ -76,24 +78,25 @@ export class TimerTable implements Deadlines {
 
   /** Removes `kind` if it is due at `now`; returns whether it was (and traces 'fired'). */
   take(kind: TimerKind, now: Instant): boolean {
-    if (!this.#rescan && (this.#min === undefined || this.#min > now)) return false; // nothing is due
+    const min = this.#min;
+    if (min !== null && (min === undefined || min > now)) return false; // nothing is due
     const d = this[kind];
     if (d === undefined || d > now) return false;
     this[kind] = undefined;
-    if (d === this.#min) this.#rescan = true;
+    if (d === min) this.#min = null;
     this.#observe?.(kind, 'fired', d);
     return true;
   }
 
   earliest(): Instant | undefined {
-    if (!this.#rescan) return this.#min;
+    const min = this.#min;
+    if (min !== null) return min;
     let best: Instant | undefined;
     for (const kind of TIMER_KINDS) {
       const d = this[kind];
       if (d !== undefined && (best === undefined || d < best)) best = d;
     }
     this.#min = best;
-    this.#rescan = false;
     return best;
   }
 
