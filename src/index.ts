@@ -1,6 +1,25 @@
 // finack's main entry, for Node: everything in 'finack/portable' (the parts that run wherever
 // JavaScript runs) plus the node:net look-alike, which needs node:stream and node:events.
 
+// The control channel `finack ss` reads: a Unix socket per process with its table and counters.
+export {
+  CONTROL_VERSION,
+  type ControlConnInfo,
+  ControlError,
+  type ControlErrorCode,
+  type ControlHandle,
+  type ControlInstanceInfo,
+  type ControlRequest,
+  type ControlResponse,
+  type ControlRow,
+  type ControlSource,
+  controlDir,
+  controlRequest,
+  controlRows,
+  controlSocketPath,
+  type ServeControlOptions,
+  serveControl,
+} from './drivers/control.js';
 // pcap files for any driver (the pure writer and reader are in 'finack/portable').
 export { PcapFileWriter } from './drivers/pcap-file.js';
 // The Linux TUN driver: its one native call (koffi) is loaded only when a device is opened.
