@@ -43,7 +43,8 @@ Usage:
   finack packetdrill <file|dir>...   run packetdrill scripts against finack in virtual time
   finack serve --tun <if> ...        a finack server on a TUN device, reachable from the kernel
   finack connect --tun <if> ...      a finack client on a TUN device: stdin out, what arrives to stdout
-  finack connections --pid <pid>     the connection table of a running serve/connect (--stats: counters too)
+  finack ss [--pid <pid>] ...        connection tables of running finack instances, like ss -tanoi
+                                     (alias: connections; finack ss --help for filters, --json, --watch)
   finack --help                      this help
   finack --version                   the version
 
@@ -108,7 +109,7 @@ export function parseCli(argv: readonly string[], scenarios: readonly string[]):
   if (first !== 'demo') {
     if (first.startsWith('-')) throw new CliUsageError(`unknown option ${first} (try finack --help)`);
     throw new CliUsageError(
-      `unknown command ${JSON.stringify(first)} (commands: demo, packetdrill, serve, connect, connections; try finack --help)`,
+      `unknown command ${JSON.stringify(first)} (commands: demo, packetdrill, serve, connect, ss, connections; try finack --help)`,
     );
   }
   return parseDemo(rest, scenarios);

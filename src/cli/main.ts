@@ -28,33 +28,32 @@ export function version(): string {
 
 /**
  * Runs the command line `argv` (without node and script). Exit codes: 0 ok, 1 failure, 2 usage error.
- * Commands that talk to a real network (serve, connect, connections) are asynchronous and loaded only
- * when used, so the demo and the conformance runner never touch the TUN driver's native piece.
+ * Commands that talk to a real network (serve, connect) or to running instances (ss) are asynchronous
+ * and loaded only when used, so the demo and the conformance runner never touch the TUN driver's native piece.
  */
 export function main(argv: readonly string[], io?: CliIo): number | Promise<number> {
   const [first, ...rest] = argv;
   switch (first) {
     case 'serve':
     case 'connect':
-    case 'connections':
       // Without an explicit io these use the process's own streams and signals (connect reads stdin).
       return runTunCommand(first, rest, io);
+    case 'ss':
+    case 'connections':
+      return import('./ss.js').then((ss) => ss.runSs(rest, io));
     case 'packetdrill':
       return runPacketdrillCli(rest, io ?? processIo());
   }
   return runSync(argv, io ?? processIo());
 }
 
-async function runTunCommand(cmd: 'serve' | 'connect' | 'connections', argv: string[], io?: CliIo): Promise<number> {
+async function runTunCommand(cmd: 'serve' | 'connect', argv: string[], io?: CliIo): Promise<number> {
   const tun = await import('./tun.js');
   if (cmd === 'serve') return tun.runServe(argv, io);
-  if (cmd === 'connect') {
-    const code = await tun.runConnect(argv, io);
-    // An open standard input (a terminal, a pipe still open) must not keep the finished program alive.
-    if (io === undefined) process.stdin.destroy();
-    return code;
-  }
-  return tun.runConnections(argv, io ?? processIo());
+  const code = await tun.runConnect(argv, io);
+  // An open standard input (a terminal, a pipe still open) must not keep the finished program alive.
+  if (io === undefined) process.stdin.destroy();
+  return code;
 }
 
 function runSync(argv: readonly string[], io: CliIo): number {

@@ -6,22 +6,20 @@
 // The kernel owns --kernel-addr on the interface; finack owns --addr, an address the kernel routes
 // into the interface (inside the prefix). Both commands take --trace <file.jsonl> (one trace event
 // per line), --pcap <file> (every packet crossing the device), --verbose (state changes on
-// stderr), and the fault options of the TUN driver. SIGUSR2 prints the connection table to stderr;
-// `finack connections --pid <pid>` sends it.
+// stderr), and the fault options of the TUN driver. Each listens on a control socket
+// (drivers/control.ts) from which `finack ss` reads its connection table and counters; the line
+// printed when it is ready names the socket.
 //
 // runServe / runConnect return a promise of the exit code: 0 ok, 1 failure (a TunError, a reset or
 // timeout on connect), 2 usage error. src/cli/main.ts loads this file only for these commands.
 
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { TcpError } from '../base/errors.js';
 import type { TcpConfig } from '../core/config.js';
-import type { ConnectionRow } from '../core/endpoint.js';
-import { formatStats } from '../core/stats.js';
+import { type ControlHandle, serveControl } from '../drivers/control.js';
 import { PcapFileWriter } from '../drivers/pcap-file.js';
 import { checkAddress, parseCidr, TunDevice } from '../drivers/tun/device.js';
 import { type TunConnection, TunDriver, type TunFaults } from '../drivers/tun/driver.js';
@@ -41,7 +39,7 @@ export interface TunCliIo {
   output?: Writable;
   /** Aborting it stops the command as SIGTERM does (tests). */
   signal?: AbortSignal;
-  /** Handle SIGINT/SIGTERM/SIGUSR2 (default true when io is the process's). */
+  /** Handle SIGINT/SIGTERM (default true when io is the process's). */
   signals?: boolean;
 }
 
@@ -285,10 +283,12 @@ interface Stack {
   failed: Error | undefined;
   /** Called once on such a failure. */
   onFailure: () => void;
+  /** The control socket `finack ss` reads (undefined if it could not be made: a warning was printed). */
+  control: ControlHandle | undefined;
   close(): void;
 }
 
-function openStack(o: CommonOptions, io: TunCliIo): Stack {
+function openStack(o: CommonOptions, io: TunCliIo, command: 'serve' | 'connect'): Stack {
   checkAddresses(o);
   const trace = new TraceOutput(o.trace, io, o.verbose);
   let pcap: PcapFileWriter | undefined;
@@ -322,6 +322,12 @@ function openStack(o: CommonOptions, io: TunCliIo): Stack {
         `finack: ${device.name} up, mtu ${device.mtu}; kernel ${o.kernelAddr}, finack ${o.addr} (mss ${driver.configFor(checkAddress(o.addr)).mss})\n`,
       );
     }
+    let control: ControlHandle | undefined;
+    try {
+      control = serveControl(driver, { name: `finack ${command}`, signals: false });
+    } catch (err) {
+      io.stderr(`finack: no control socket (finack ss will not see this process): ${controlFailure(err)}\n`);
+    }
     let closed = false;
     const stack: Stack = {
       driver,
@@ -329,10 +335,17 @@ function openStack(o: CommonOptions, io: TunCliIo): Stack {
       pcap,
       failed: undefined,
       onFailure: () => {},
+      control,
       close() {
         if (closed) return;
         closed = true;
-        for (const step of [() => driver.close({ abort: true }), () => pcap?.close(), () => trace.close()]) {
+        const steps = [
+          () => control?.close(),
+          () => driver.close({ abort: true }),
+          () => pcap?.close(),
+          () => trace.close(),
+        ];
+        for (const step of steps) {
           try {
             step();
           } catch (err) {
@@ -354,20 +367,6 @@ function openStack(o: CommonOptions, io: TunCliIo): Stack {
     trace.close();
     throw err;
   }
-}
-
-/** The connection table, like `ss -tan`. */
-export function formatConnections(rows: readonly ConnectionRow[]): string {
-  const addr = (a: { addr: string; port: number } | null): string =>
-    a === null ? '*:*' : a.addr.includes(':') ? `[${a.addr}]:${a.port}` : `${a.addr}:${a.port}`;
-  const lines = ['State        Recv-Q  Send-Q  Local Address:Port      Peer Address:Port       Timer'];
-  for (const r of rows) {
-    const timer = r.timer ? `${r.timer.kind} ${r.timer.remaining}ms` : '';
-    lines.push(
-      `${r.state.padEnd(12)} ${String(r.recvQ).padStart(6)}  ${String(r.sendQ).padStart(6)}  ${addr(r.local).padEnd(22)}  ${addr(r.remote).padEnd(22)}  ${timer}`,
-    );
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 /** Bytes of the fixed `source` pattern: a 32-bit mix of each word's index, so no two 4 KiB blocks match. */
@@ -431,28 +430,40 @@ function lifetime(io: TunCliIo, stack: Stack, onStop: () => void): { stopped: Pr
     onStop();
     resolve();
   };
-  const usr2 = (): void => {
-    io.stderr(formatConnections(stack.driver.connections()));
-    if (takeStatsRequest(process.pid)) io.stderr(formatStats(stack.driver.endpoint.stats));
-  };
   stack.onFailure = stop;
   const handleSignals = io.signals ?? false;
   if (handleSignals) {
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
-    process.on('SIGUSR2', usr2);
   }
   io.signal?.addEventListener('abort', stop, { once: true });
   const done = (): void => {
     if (handleSignals) {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
-      process.off('SIGUSR2', usr2);
     }
     io.signal?.removeEventListener('abort', stop);
     resolve();
   };
   return { stopped, done };
+}
+
+function controlFailure(err: unknown): string {
+  const code = (err as { code?: unknown } | undefined)?.code;
+  const msg = err instanceof Error ? err.message : String(err);
+  return typeof code === 'string' && !msg.includes(code) ? `${code}: ${msg}` : msg;
+}
+
+/** 'control <path>' once the control socket listens; on failure a warning and 'no control socket'. */
+async function controlNote(s: Stack, io: TunCliIo): Promise<string> {
+  if (s.control === undefined) return 'no control socket';
+  try {
+    await s.control.ready;
+    return `control ${s.control.path}`;
+  } catch (err) {
+    io.stderr(`finack: no control socket (finack ss will not see this process): ${controlFailure(err)}\n`);
+    return 'no control socket';
+  }
 }
 
 function failure(err: unknown, io: TunCliIo): number {
@@ -497,7 +508,7 @@ export async function runServe(argv: readonly string[], io: TunCliIo = processIo
     const sourceBytes = typeof values.bytes === 'string' ? parseSize(values.bytes) : 1 << 20;
     const once = values.once === true;
 
-    stack = openStack(o, io);
+    stack = openStack(o, io, 'serve');
     const s = stack;
     const exitCode = 0;
     const life = lifetime(io, s, () => {});
@@ -593,7 +604,7 @@ export async function runServe(argv: readonly string[], io: TunCliIo = processIo
       },
       { addr: o.addr },
     );
-    if (o.verbose) io.stderr(`finack: listening on ${o.addr}:${port} (${mode})\n`);
+    io.stderr(`finack: listening on ${o.addr}:${port} (${mode}), pid ${process.pid}, ${await controlNote(s, io)}\n`);
     await life.stopped;
     life.done();
     return s.failed ? 1 : exitCode;
@@ -629,8 +640,9 @@ export async function runConnect(argv: readonly string[], io: TunCliIo = process
       typeof values['local-port'] === 'string' ? intOption('local-port', values['local-port'], 1, 65535) : undefined;
     const linger = values.linger === true;
 
-    stack = openStack(o, io);
+    stack = openStack(o, io, 'connect');
     const s = stack;
+    io.stderr(`finack: connecting ${o.addr} -> ${host}:${port}, pid ${process.pid}, ${await controlNote(s, io)}\n`);
     const input = io.stdin;
     const output = io.output;
     const t = tally(o.hash);
@@ -703,43 +715,5 @@ export async function runConnect(argv: readonly string[], io: TunCliIo = process
     return failure(err, io);
   } finally {
     stack?.close();
-  }
-}
-
-/**
- * `finack connections --pid <pid> [--stats]`: asks a running serve/connect to print its table on
- * its stderr (SIGUSR2), and with --stats its counters too (nstat-like, core/stats.ts). A signal
- * carries no argument, so --stats first leaves a request file that the handler takes.
- */
-export function runConnections(argv: readonly string[], io: TunCliIo): number {
-  try {
-    const { values } = parseArgs({
-      args: [...argv],
-      options: { pid: { type: 'string' }, stats: { type: 'boolean' } },
-      strict: true,
-    });
-    const pid = intOption('pid', required(values, 'pid'), 1, 2 ** 31 - 1);
-    if (values.stats === true) writeFileSync(statsRequestPath(pid), 'stats\n');
-    process.kill(pid, 'SIGUSR2');
-    const what = values.stats === true ? 'connection table and counters' : 'connection table';
-    io.stdout(`asked process ${pid} to print its ${what} on its stderr\n`);
-    return 0;
-  } catch (err) {
-    return failure(err, io);
-  }
-}
-
-/** Where `finack connections --stats` asks process `pid` for its counters. */
-export function statsRequestPath(pid: number): string {
-  return join(tmpdir(), `finack-${pid}.stats-request`);
-}
-
-/** True (and the request gone) when someone asked this process for its counters. */
-function takeStatsRequest(pid: number): boolean {
-  try {
-    rmSync(statsRequestPath(pid));
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -4,8 +4,10 @@
 
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { test } from 'node:test';
-import { runConnections, sourcePattern } from '../../src/cli/tun.js';
+import { runSs } from '../../src/cli/ss.js';
+import { sourcePattern } from '../../src/cli/tun.js';
 import {
   eventually,
   FINACK,
@@ -114,7 +116,7 @@ test('nc -N against echo: the kernel closes first (TIME-WAIT in ss), finack goes
   });
 });
 
-test('finack closes first (source mode): ss shows the kernel in CLOSE-WAIT, then nothing; finack FIN-WAIT-1 > FIN-WAIT-2 > TIME-WAIT > CLOSED; SIGUSR2 table', async (t) => {
+test('finack closes first (source mode): ss shows the kernel in CLOSE-WAIT, then nothing; finack FIN-WAIT-1 > FIN-WAIT-2 > TIME-WAIT > CLOSED; finack ss over the control socket', async (t) => {
   if (!requireSystem(t, BASE)) return;
   await withNetns(async (ns) => {
     const serve = await startServe(ns, [
@@ -151,26 +153,39 @@ s.on('error', (e) => { console.log('ERROR', e.code); process.exit(3); });
       5000,
       'CLOSE-WAIT in ss',
     );
-    // finack's own table, on request, once finack has seen the ACK of its FIN (its --verbose line).
+    // finack's own table, read by `finack ss` over the control socket (printed on our stdout, never
+    // on finack's stderr), once finack has seen the ACK of its FIN (its --verbose line).
     await serve.until((p) => p.stderr.includes('-> FIN-WAIT-2'), 5000, 'finack in FIN-WAIT-2');
+    const pid = serve.child.pid as number;
+    const socket = /control (\S+\.sock)/.exec(serve.stderr)?.[1];
+    assert.ok(socket && existsSync(socket), `the ready line names the control socket:\n${serve.stderr}`);
+    const ss = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
+      let out = '';
+      let err = '';
+      const code = await runSs(args, { stdout: (x) => (out += x), stderr: (x) => (err += x) });
+      return { code, out, err };
+    };
     const before = serve.stderr.length;
-    process.kill(serve.child.pid as number, 'SIGUSR2');
-    // The table's LISTEN row (the --verbose state lines never contain one).
-    await serve.until((p) => /LISTEN .*198\.51\.100\.2:9/.test(p.stderr.slice(before)), 5000, 'the connection table');
-    assert.match(serve.stderr.slice(before), /FIN-WAIT-2/);
-    assert.match(serve.stderr.slice(before), /LISTEN .*198\.51\.100\.2:9/);
-    // `finack connections --stats`: the table again, and the counters (one passive open so far).
-    const asked = serve.stderr.length;
-    const out: string[] = [];
-    const rc = runConnections(['--pid', String(serve.child.pid), '--stats'], {
-      stdout: (t) => out.push(t),
-      stderr: (t) => out.push(t),
-      signals: false,
-    });
-    assert.equal(rc, 0, out.join(''));
-    await serve.until((p) => /TcpPassiveOpens +1\n/.test(p.stderr.slice(asked)), 5000, 'the counters');
-    assert.match(serve.stderr.slice(asked), /TcpActiveOpens +0\n/);
-    assert.match(serve.stderr.slice(asked), /FinackDropChecksum +0\n/);
+    const table = await ss(['--pid', String(pid), '--stats']);
+    assert.equal(table.code, 0, table.err);
+    assert.match(table.out, /^State +Recv-Q +Send-Q +Local Address:Port +Peer Address:Port +Process/);
+    assert.match(table.out, new RegExp(`LISTEN +0 +\\d+ +198\\.51\\.100\\.2:9 +\\*:\\* +finack serve,pid=${pid}`));
+    assert.match(table.out, /FIN-WAIT-2 .*198\.51\.100\.2:9 +198\.51\.100\.1:\d+/);
+    assert.match(table.out, /bytes_acked:100000 bytes_received:0/);
+    // The counters (one passive open so far).
+    assert.match(table.out, /TcpPassiveOpens +1\n/);
+    assert.match(table.out, /TcpActiveOpens +0\n/);
+    assert.match(table.out, /FinackDropChecksum +0\n/);
+    // --state and --json, as `ss state fin-wait-2` would select.
+    const json = await ss(['--pid', String(pid), '--state', 'fin-wait-2', '--json']);
+    assert.equal(json.code, 0, json.err);
+    const snap = JSON.parse(json.out) as { instances: { info: { pid: number }; rows: { state: string }[] }[] };
+    assert.deepEqual(
+      snap.instances.map((i) => [i.info.pid, i.rows.map((r) => r.state)]),
+      [[pid, ['FIN-WAIT-2']]],
+    );
+    // Nothing printed on finack's side: the channel is not a signal.
+    assert.equal(serve.stderr.slice(before).includes('LISTEN'), false);
     client.child.stdin?.write('go\n');
     await client.until((p) => p.stdout.includes('CLOSED'), 10_000, 'the client to close');
     await serveDone(serve);
@@ -537,9 +552,12 @@ setTimeout(() => process.exit(4), 15000).unref();
       'node client',
     );
     await peer.until((p) => p.stdout.includes('ECHOED'), 10_000, 'the echo');
+    const socket = /control (\S+\.sock)/.exec(serve.stderr)?.[1];
+    assert.ok(socket && existsSync(socket), `the ready line names the control socket:\n${serve.stderr}`);
     serve.kill('SIGTERM');
     const sr = await serve.wait(10_000);
     assert.equal(sr.code, 0, sr.stderr);
+    assert.equal(existsSync(socket), false, 'SIGTERM removes the control socket');
     const pr = await peer.wait(10_000);
     assert.match(pr.stdout, /ERROR ECONNRESET/);
     assert.notEqual(ns.run('ip', ['link', 'show', IFNAME], { check: false }).code, 0);
