@@ -16,13 +16,30 @@
 // Writing: one write() per packet. A TUN fd takes exactly one packet per write (writev would glue
 // the pieces into one packet), so "batching" means no more than writing the packets of one core call
 // back to back, synchronously, without a turn of the event loop between them.
+//
+// Offloads (on by default, offload.ts): IFF_VNET_HDR puts a 10-byte virtio_net_hdr in front of each
+// packet both ways, and TUNSETOFFLOAD lets the kernel's TCP hand us segments of up to 64 KiB with a
+// partial checksum, one read each. The header is stripped here; what it said about the checksum goes
+// to onPacket. We write a zero header in front of each packet (writev: header and packet are one).
 
 import { execFileSync } from 'node:child_process';
-import { closeSync, constants, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync, writeSync, writevSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { parseAddress } from '../../wire/ip.js';
 import { TunError } from './errors.js';
-import { IFF_NO_PI, IFF_TUN, IFNAMSIZ, tunSetIff } from './native.js';
+import { IFF_NO_PI, IFF_TUN, IFNAMSIZ, tunSetIff, tunSetOffload } from './native.js';
+import {
+  IFF_VNET_HDR,
+  type RxOffload,
+  readVnetHeader,
+  rxOffload,
+  TUN_F_CSUM,
+  TUN_F_TSO4,
+  TUN_F_TSO6,
+  TUNSETOFFLOAD,
+  VNET_HDR_LEN,
+  VNET_HDR_ZERO,
+} from './offload.js';
 
 export interface TunOpenOptions {
   /** Interface name (default 'finack%d': the kernel picks the number). */
@@ -37,6 +54,11 @@ export interface TunOpenOptions {
   devicePath?: string;
   /** The `ip` program (default 'ip'). */
   ipCommand?: string;
+  /**
+   * Checksum and segmentation offload (default true): the kernel hands TCP segments of up to 64 KiB
+   * with a partial checksum (offload.ts). false: plain packets of at most the MTU, checksums filled.
+   */
+  offload?: boolean;
 }
 
 export interface TunStats {
@@ -122,14 +144,22 @@ export class TunDevice {
   /** The kernel side's addresses we configured. */
   readonly kernelAddrs: readonly Cidr[];
   readonly stats: TunStats = { rxPackets: 0, rxBytes: 0, txPackets: 0, txBytes: 0, txErrors: 0 };
-  /** Called with each packet read (a fresh buffer, owned by the callee). */
-  onPacket: (bytes: Uint8Array) => void = () => {};
+  /** Segmentation offload is on: a packet read may exceed the MTU (a TCP segment of up to 64 KiB). */
+  readonly offloads: boolean;
+  /**
+   * Called with each packet read (a fresh buffer, owned by the callee) and, when the kernel vouched
+   * for its TCP checksum, what the vnet header said (valid during the call only; offload.ts).
+   */
+  onPacket: (bytes: Uint8Array, info?: RxOffload) => void = () => {};
   /** Called when reading fails for good (the device went away). */
   onError: (err: Error) => void = () => {};
 
   readonly #fd: number;
   readonly #socket: Socket;
   readonly #undo: (() => void) | undefined;
+  readonly #vnet: boolean;
+  readonly #iov: Uint8Array[] = [VNET_HDR_ZERO, VNET_HDR_ZERO];
+  readonly #rx: RxOffload = rxOffload();
   #closed = false;
 
   private constructor(
@@ -139,6 +169,8 @@ export class TunDevice {
     addrs: Cidr[],
     socket: Socket,
     undo: (() => void) | undefined,
+    vnet: boolean,
+    offloads: boolean,
   ) {
     this.name = name;
     this.#fd = fd;
@@ -146,11 +178,24 @@ export class TunDevice {
     this.kernelAddrs = addrs;
     this.#socket = socket;
     this.#undo = undo;
-    socket.on('data', (chunk: Buffer) => {
-      this.stats.rxPackets++;
-      this.stats.rxBytes += chunk.length;
-      this.onPacket(chunk);
-    });
+    this.#vnet = vnet;
+    this.offloads = offloads;
+    socket.on(
+      'data',
+      vnet
+        ? (chunk: Buffer) => {
+            if (chunk.length <= VNET_HDR_LEN) return;
+            const packet = chunk.subarray(VNET_HDR_LEN);
+            this.stats.rxPackets++;
+            this.stats.rxBytes += packet.length;
+            this.onPacket(packet, readVnetHeader(chunk, this.#rx) ? this.#rx : undefined);
+          }
+        : (chunk: Buffer) => {
+            this.stats.rxPackets++;
+            this.stats.rxBytes += chunk.length;
+            this.onPacket(chunk);
+          },
+    );
     socket.on('error', (err: NodeJS.ErrnoException) => {
       if (this.#closed) return;
       // EBADFD (77): the interface was deleted under us (`ip link del`); the fd is dead.
@@ -199,6 +244,8 @@ export class TunDevice {
     const added: Cidr[] = [];
     let broughtUp = false;
     let name = want;
+    const vnet = opts.offload ?? true;
+    let offloads = false;
     const run = (args: string[]): void => {
       try {
         execFileSync(ip, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000 });
@@ -221,7 +268,7 @@ export class TunDevice {
       }
     };
     try {
-      const r = tunSetIff(fd, want, IFF_TUN | IFF_NO_PI);
+      const r = tunSetIff(fd, want, IFF_TUN | IFF_NO_PI | (vnet ? IFF_VNET_HDR : 0));
       if (!r.ok) {
         if (r.errno === 'EPERM' || r.errno === 'EACCES') {
           throw new TunError('ERR_TUN_PERMISSION', `TUNSETIFF ${want}: ${r.errno}`, { syscallCode: r.errno });
@@ -232,6 +279,8 @@ export class TunDevice {
         throw new TunError('ERR_TUN_CONFIG', `TUNSETIFF ${want}: ${r.errno}`, { syscallCode: r.errno });
       }
       name = r.name;
+      // Without it the header stays (zero, as we write it) and the kernel just does not offload.
+      if (vnet) offloads = tunSetOffload(fd, TUNSETOFFLOAD, TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6).ok;
       if (opts.mtu !== undefined) run(['link', 'set', 'dev', name, 'mtu', String(opts.mtu)]);
       for (const a of addrs) {
         // nodad: the address is usable at once (no 1-2 s of duplicate address detection on IPv6).
@@ -251,7 +300,7 @@ export class TunDevice {
       const rc = handle.open(fd);
       if (rc !== 0) throw new TunError('ERR_TUN_CONFIG', `cannot poll the TUN fd (uv error ${rc})`);
       socket = new Socket({ handle, readable: true, writable: false } as ConstructorParameters<typeof Socket>[0]);
-      return new TunDevice(name, fd, mtu, addrs, socket, pre ? undoConfig : undefined);
+      return new TunDevice(name, fd, mtu, addrs, socket, pre ? undoConfig : undefined, vnet, offloads);
     } catch (err) {
       try {
         undoConfig();
@@ -271,7 +320,12 @@ export class TunDevice {
   write(packet: Uint8Array): boolean {
     if (this.#closed) return false;
     try {
-      writeSync(this.#fd, packet);
+      if (this.#vnet) {
+        const iov = this.#iov;
+        iov[1] = packet;
+        writevSync(this.#fd, iov);
+        iov[1] = VNET_HDR_ZERO;
+      } else writeSync(this.#fd, packet);
       this.stats.txPackets++;
       this.stats.txBytes += packet.length;
       return true;

@@ -11,6 +11,12 @@
 // MSS follows the link: we announce MTU − 40 on IPv4 and MTU − 60 on IPv6 (IP + TCP headers without
 // options), so a full segment plus its headers always fits the device's MTU.
 //
+// Offloads (device.ts, offload.ts): a device may hand a TCP segment larger than the MTU (the kernel's
+// segmentation offload) with a partial checksum the kernel vouches for. Such a packet is decoded here
+// without verifying the TCP checksum and goes to the core as one segment (or, with cutOffloads, as
+// the MSS-sized segments it stands for, views into it); with a capture or an inbound fault model it
+// is cut into the packets a wire would carry, checksums filled, and each takes the ordinary path.
+//
 // Faults: optionally, packets in either direction pass through a Link (io/link.ts, the fault model
 // of the simulator's links too: loss, delay, jitter, reordering, duplication) on our side of the
 // device, with delays kept on the same clock.
@@ -36,15 +42,17 @@ import { NO_TRACE, type TraceSink } from '../../trace/events.js';
 import { addressFamily, encodePacket, type Packet } from '../../wire/ip.js';
 import { NodeClock } from '../node-clock.js';
 import { wallClockMs } from '../pcap-file.js';
+import { decodeTrusted, type RxOffload, segmentPacket, segmentWire } from './offload.js';
 
 /**
  * What the driver needs of a device: TunDevice, or an in-memory stand-in (tests, other transports).
- * onPacket is set by the driver; each call hands over one whole IP packet.
+ * onPacket is set by the driver; each call hands over one whole IP packet, and optionally what the
+ * device knows of its TCP checksum (offload.ts): absent, verify it.
  */
 export interface PacketDevice {
   readonly name: string;
   readonly mtu: number;
-  onPacket: (bytes: Uint8Array) => void;
+  onPacket: (bytes: Uint8Array, info?: RxOffload) => void;
   write(packet: Uint8Array): boolean;
   close(): void;
 }
@@ -83,6 +91,13 @@ export interface TunDriverOptions {
   clock?: Clock;
   /** Capture timestamps (ms since the epoch); default the wall clock. */
   captureTime?: () => number;
+  /**
+   * A TSO segment from an offloading device goes to the core cut into the segments a wire would
+   * carry (the same segments, and so the same ACKs, as without offloads) instead of whole, as Linux
+   * GRO hands its TCP a merged one (default false: whole, one ACK per TSO segment). With a capture
+   * or inbound faults it is always cut, into real packets.
+   */
+  cutOffloads?: boolean;
 }
 
 /** IP + TCP header bytes without options, per family. */
@@ -108,6 +123,7 @@ export class TunDriver {
   readonly #in: Link | undefined;
   readonly #ownsDevice: boolean;
   readonly #addrs: string[];
+  readonly #cut: boolean;
   #closed = false;
 
   constructor(opts: TunDriverOptions) {
@@ -117,6 +133,7 @@ export class TunDriver {
     this.#pcap = opts.pcap;
     this.#ownsDevice = opts.ownsDevice ?? true;
     this.#addrs = [...opts.addresses];
+    this.#cut = opts.cutOffloads ?? false;
     this.clock = opts.clock ?? new NodeClock();
     this.#captureTime = opts.captureTime ?? wallClockMs;
     const rng = new Rng(opts.faults?.seed ?? 1);
@@ -139,7 +156,10 @@ export class TunDriver {
       name: this.name,
       trace,
     });
-    this.device.onPacket = (bytes) => this.#receive(bytes);
+    this.device.onPacket = (bytes, info) => {
+      if (info === undefined) this.#receive(bytes);
+      else this.#receiveTrusted(bytes, info);
+    };
   }
 
   /** TCP settings for a connection of `family`: the driver's config with the MSS taken from the MTU. */
@@ -293,10 +313,35 @@ export class TunDriver {
     return hit ?? (all[0] as string);
   }
 
+  /**
+   * A packet the kernel vouched for (offload.ts). Without capture or faults it is decoded without
+   * its TCP checksum and a TSO segment is cut into the segments a wire would carry, as views, all
+   * handed to the core in order. Otherwise it is cut into real packets, checksums filled, and each
+   * takes the ordinary path, so captures and fault models see what a wire would carry.
+   */
+  #receiveTrusted(bytes: Uint8Array, info: RxOffload): void {
+    if (this.#closed) return;
+    if (this.#pcap === undefined && this.#in === undefined) {
+      const pkt = decodeTrusted(bytes);
+      if (pkt !== undefined) {
+        if (info.gsoSize === 0 || !this.#cut) {
+          this.loop.handlePacket(pkt);
+          return;
+        }
+        for (const p of segmentPacket(pkt, info.gsoSize)) {
+          if (this.#closed) return;
+          this.loop.handlePacket(p);
+        }
+        return;
+      }
+    }
+    for (const p of segmentWire(bytes, info)) this.#receive(p);
+  }
+
   #receive(bytes: Uint8Array): void {
     if (this.#closed) return;
-    this.#pcap?.write(this.#captureTime(), bytes);
     const link = this.#in;
+    this.#pcap?.write(this.#captureTime(), bytes);
     if (!link) {
       this.loop.handleBytes(bytes);
       return;

@@ -15,9 +15,12 @@ export const IFNAMSIZ = 16;
 const IFREQ_SIZE = 40;
 
 type IoctlFn = (fd: number, request: number, arg: Uint8Array) => number;
+type IoctlValueFn = (fd: number, request: number, arg: number) => number;
 
 interface Native {
   ioctl: IoctlFn;
+  /** ioctl with an integer argument (TUNSETOFFLOAD). */
+  ioctlValue: IoctlValueFn;
   errno: () => number;
 }
 
@@ -27,7 +30,7 @@ function load(): Native {
   if (native) return native;
   if (process.platform !== 'linux') throw new TunError('ERR_TUN_UNSUPPORTED', `platform ${process.platform}`);
   let koffi: {
-    load(lib: string): { func(decl: string): IoctlFn };
+    load(lib: string): { func(decl: string): IoctlFn & IoctlValueFn };
     errno(): number;
   };
   try {
@@ -38,7 +41,8 @@ function load(): Native {
   try {
     const libc = koffi.load('libc.so.6');
     const ioctl = libc.func('int ioctl(int fd, unsigned long request, _Inout_ uint8_t *arg)');
-    native = { ioctl, errno: () => koffi.errno() };
+    const ioctlValue = libc.func('int ioctl(int fd, unsigned long request, unsigned long arg)');
+    native = { ioctl, ioctlValue, errno: () => koffi.errno() };
     return native;
   } catch (err) {
     throw new TunError('ERR_TUN_NATIVE_MISSING', `libc: ${err instanceof Error ? err.message : String(err)}`, {
@@ -93,4 +97,10 @@ export function tunSetIff(
   if (r < 0) return { ok: false, errno: errnoName(n.errno()) };
   const end = ifr.indexOf(0);
   return { ok: true, name: new TextDecoder().decode(ifr.subarray(0, end < 0 || end > IFNAMSIZ ? IFNAMSIZ : end)) };
+}
+
+/** TUNSETOFFLOAD: the offloads (TUN_F_* bits, offload.ts) the kernel may use on this interface. */
+export function tunSetOffload(fd: number, request: number, bits: number): { ok: true } | { ok: false; errno: string } {
+  const n = load();
+  return n.ioctlValue(fd, request, bits) < 0 ? { ok: false, errno: errnoName(n.errno()) } : { ok: true };
 }
