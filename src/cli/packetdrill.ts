@@ -87,12 +87,24 @@ export function runPacketdrillCli(argv: readonly string[], io: PacketdrillIo): n
   };
   const files: string[] = [];
   for (const p of positionals) {
+    let found: string[];
     try {
-      files.push(...collectScripts(p));
+      found = collectScripts(p);
     } catch {
       io.stderr(`finack packetdrill: cannot read ${p}\n`);
       return 2;
     }
+    if (found.length === 0) {
+      io.stderr(`finack packetdrill: no .pkt scripts under ${p}\n`);
+      return 2;
+    }
+    files.push(...found);
+  }
+  // A script with nothing but comments and blank lines tests nothing: it is not a PASS.
+  const empty = files.filter((f) => isEmptyScript(readFileSync(f, 'utf8')));
+  if (empty.length > 0) {
+    for (const f of empty) io.stderr(`finack packetdrill: ${f} is empty (no statements): nothing to run\n`);
+    return 1;
   }
   const results = files.map((f) => runScriptFile(f, base, !values['no-suite-rules']));
   io.stdout(values.json ? formatJson(results) : formatText(results, { verbose: values.verbose ?? false }));
@@ -114,4 +126,14 @@ function parse(argv: readonly string[]) {
       help: { type: 'boolean', short: 'h' },
     },
   });
+}
+
+/** True for a script of only whitespace and comments (// to the end of a line, or /* ... *\/). */
+export function isEmptyScript(text: string): boolean {
+  return (
+    text
+      .replace(/\/\*[\s\S]*?\*\//g, '')
+      .replace(/\/\/[^\n]*/g, '')
+      .trim() === ''
+  );
 }

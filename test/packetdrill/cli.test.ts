@@ -60,3 +60,26 @@ test('usage errors exit 2', () => {
   assert.equal(cli([scripts, '--profile', 'nope']).code, 2);
   assert.equal(cli(['/nonexistent/dir']).code, 2);
 });
+
+test('an empty script, one of only comments, or a directory with no scripts is not a PASS', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'finack-pd-empty-'));
+  try {
+    const empty = join(dir, 'empty.pkt');
+    const comments = join(dir, 'comments.pkt');
+    writeFileSync(empty, '');
+    writeFileSync(comments, '// a title\n\n/* and a\n   block */\n   \n');
+    for (const f of [empty, comments]) {
+      const r = cli([f]);
+      assert.equal(r.code, 1, f);
+      assert.equal(r.out, '');
+      assert.match(r.err, /is empty \(no statements\): nothing to run/);
+    }
+    const none = mkdtempSync(join(dir, 'none-'));
+    writeFileSync(join(none, 'README.txt'), 'not a script\n');
+    const r = cli([none]);
+    assert.equal(r.code, 2);
+    assert.match(r.err, /no \.pkt scripts under/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
