@@ -19,6 +19,7 @@ export type UsageErrorCode =
   | 'EADDRINUSE'
   | 'EADDRNOTAVAIL'
   | 'ENOBUFS'
+  | 'ERR_INVALID_ADDRESS'
   | 'ERR_UNKNOWN_SCENARIO';
 
 export type TcpErrorCode = ConnErrorCode | UsageErrorCode;
@@ -40,6 +41,7 @@ const MESSAGES: Record<TcpErrorCode, string> = {
   EADDRINUSE: 'address already in use',
   EADDRNOTAVAIL: 'address not available',
   ENOBUFS: 'no room: the host holds its limit of connections',
+  ERR_INVALID_ADDRESS: 'not an IPv4 or IPv6 address',
   ERR_UNKNOWN_SCENARIO: 'unknown scenario',
 };
 

@@ -66,7 +66,7 @@ import type { Instant } from './time.js';
 import type { TimeWaitRecord } from './time-wait.js';
 import { reopenIss, type TimeWaitEnd, type TimeWaitEntry, type TimeWaitTable } from './time-wait-table.js';
 import { type DropReason, NO_TRACE, type TraceSink, wireDropReason } from './trace.js';
-import { type Address, isPort, normalizeAddress, tupleKey, tupleLabel } from './tuple.js';
+import { type Address, checkedAddress, isPort, normalizeAddress, tupleKey, tupleLabel } from './tuple.js';
 
 /** An IP-level packet as the endpoint sees it: addresses beside a decoded segment (wire/ip.ts). */
 export type { Packet } from '../wire/ip.js';
@@ -125,7 +125,7 @@ export class Endpoint {
     }
     if (typeof opts.random !== 'function') throw new UsageError('ERR_INVALID_ARG_TYPE', 'random must be a function');
     this.name = opts.name;
-    this.#addresses = opts.addresses.map((a) => normalizeAddress(a));
+    this.#addresses = opts.addresses.map(checkedAddress);
     this.#local = new Set(this.#addresses);
     this.#random = opts.random;
     this.#trace = opts.trace ?? NO_TRACE;

@@ -3,8 +3,11 @@
 // Addresses are opaque strings to the core (IPv4 dotted quad or IPv6 text). The one thing we do to
 // them is put IPv6 text into its canonical form (RFC 5952: lower case, no leading zeros, the longest
 // run of two or more zero groups written as '::'), so that '2001:DB8:0:0::1' and '2001:db8::1' name
-// the same socket. IPv4 text and anything we cannot parse is kept exactly as given: callers pass
-// canonical dotted quads.
+// the same socket. IPv4 text is kept exactly as given. What an endpoint owns must be one or the
+// other (checkedAddress); the addresses a packet carries come from the wire decoder, already valid.
+
+import { UsageError } from '../base/errors.js';
+import { parseAddress } from '../wire/ip.js';
 
 /** An address and a port: one end of a connection. */
 export interface Address {
@@ -16,6 +19,17 @@ export interface Address {
 export function normalizeAddress(text: string): string {
   if (!text.includes(':')) return text;
   return canonicalIpv6(text) ?? text;
+}
+
+/**
+ * An address an endpoint may own: IPv4 dotted decimal or IPv6 text, returned in canonical form.
+ * Anything else (a name, '999.1.1.1', '') throws UsageError ERR_INVALID_ADDRESS.
+ */
+export function checkedAddress(text: unknown): string {
+  if (typeof text !== 'string' || parseAddress(text) === undefined) {
+    throw new UsageError('ERR_INVALID_ADDRESS', JSON.stringify(text));
+  }
+  return normalizeAddress(text);
 }
 
 /** Is `port` a usable TCP port number (1 to 65535)? */

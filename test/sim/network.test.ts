@@ -272,3 +272,16 @@ test('run() stops when idle; runUntil stops when the predicate holds or at the l
   sim.run({ maxSteps: 1 });
   assert.equal(sim.clock.pending, 1);
 });
+
+test('a host address must be IPv4 or IPv6 text: anything else is ERR_INVALID_ADDRESS', () => {
+  const sim = new SimNetwork();
+  for (const bad of ['999.1.1.1', '192.0.2', 'server', '', '2001:db8::g', '192.0.2.01']) {
+    assert.throws(
+      () => sim.host(bad),
+      (e: unknown) => e instanceof UsageError && e.code === 'ERR_INVALID_ADDRESS',
+      bad,
+    );
+  }
+  assert.equal(sim.host('2001:DB8::1').addr, '2001:db8::1');
+  assert.equal(sim.host('192.0.2.7').addr, '192.0.2.7');
+});
