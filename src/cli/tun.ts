@@ -28,6 +28,7 @@ import type { LinkOptions } from '../io/link.js';
 import type { TraceEvent } from '../trace/events.js';
 import { jsonEvent } from '../trace/json.js';
 import { RelativeNumbers } from '../trace/ladder.js';
+import { parseAddress } from '../wire/ip.js';
 import { CliUsageError, parseDuration } from './args.js';
 
 export interface TunCliIo {
@@ -222,6 +223,23 @@ function checkAddresses(o: CommonOptions): void {
   if (o.addr === k.addr) {
     throw new TunError('ERR_TUN_BAD_ADDRESS', `--addr must differ from the kernel's address ${k.addr}`);
   }
+  // The kernel routes only its own prefix into the interface: an --addr outside it is unreachable.
+  if (!samePrefix(parseAddress(o.addr) as Uint8Array, parseAddress(k.addr) as Uint8Array, k.prefix)) {
+    throw new TunError(
+      'ERR_TUN_BAD_ADDRESS',
+      `--addr ${o.addr} is outside --kernel-addr ${o.kernelAddr}: the kernel would not route it to the interface`,
+    );
+  }
+}
+
+/** Do the first `prefix` bits of a and b agree? */
+function samePrefix(a: Uint8Array, b: Uint8Array, prefix: number): boolean {
+  for (let bit = 0; bit < prefix; bit += 8) {
+    const n = Math.min(8, prefix - bit);
+    const mask = (0xff << (8 - n)) & 0xff;
+    if ((a[bit / 8]! & mask) !== (b[bit / 8]! & mask)) return false;
+  }
+  return true;
 }
 
 /** Trace lines written once per event-loop turn; verbose state changes to stderr. */
