@@ -6,7 +6,8 @@
 // The kernel owns --kernel-addr on the interface; finack owns --addr, an address the kernel routes
 // into the interface (inside the prefix). Both commands take --trace <file.jsonl> (one trace event
 // per line), --pcap <file> (every packet crossing the device), --verbose (state changes on
-// stderr), and the fault options of the TUN driver. Each listens on a control socket
+// stderr; a line per connection opened and one when it closes are printed always), and the fault
+// options of the TUN driver. Each listens on a control socket
 // (drivers/control.ts) from which `finack ss` reads its connection table and counters; the line
 // printed when it is ready names the socket.
 //
@@ -81,8 +82,8 @@ function commonHelp(): string {
   --mtu <n>              link MTU (default 1500); MSS = MTU - 40 (IPv4) / - 60 (IPv6)
   --trace <file.jsonl>   every trace event, one JSON object per line
   --pcap <file>          every packet crossing the device (LINKTYPE_RAW), flushed each event-loop turn
-  --verbose              state changes and connection summaries on stderr
-  --hash                 with --verbose summaries: SHA-256 of the bytes each way
+  --verbose              state changes on stderr (a line per connection opened and closed comes always)
+  --hash                 in the closing line of each connection: SHA-256 of the bytes each way
   --msl <duration>       Maximum Segment Lifetime (TIME-WAIT = 2 x MSL), e.g. 500ms (default 30s)
   --rto-min <duration>   lower bound of the retransmission timeout (default 1s; Linux uses 200ms)
   --keepalive <i,n,c>    keepalive: idle, interval (durations), count, e.g. 1s,500ms,3
@@ -537,7 +538,7 @@ export async function runServe(argv: readonly string[], io: TunCliIo = processIo
         const name = label(c);
         if (o.keepalive) c.setKeepalive(true, o.keepalive);
         if (o.noDelay) c.setNoDelay(true);
-        if (o.verbose) io.stderr(`finack: accepted ${name}\n`);
+        io.stderr(`finack: accepted ${name}\n`);
         let outcome = 'closed';
         const send = (data: Uint8Array): boolean => {
           t.tx += data.length;
@@ -548,7 +549,7 @@ export async function runServe(argv: readonly string[], io: TunCliIo = processIo
           outcome = e.code;
         });
         c.on('close', () => {
-          if (o.verbose) io.stderr(summary(name, t, outcome));
+          io.stderr(summary(name, t, outcome));
           if (once) life.done();
         });
         switch (mode) {
@@ -684,7 +685,7 @@ export async function runConnect(argv: readonly string[], io: TunCliIo = process
     let name = label(c);
     c.on('connect', () => {
       name = label(c);
-      if (o.verbose) io.stderr(`finack: connected ${name}\n`);
+      io.stderr(`finack: connected ${name}\n`);
       if (!input) {
         sentFin = true;
         c.end();
@@ -726,7 +727,7 @@ export async function runConnect(argv: readonly string[], io: TunCliIo = process
     c.on('close', () => life.done());
     await life.stopped;
     input?.pause();
-    if (o.verbose) io.stderr(summary(name, t, outcome));
+    io.stderr(summary(name, t, outcome));
     if (output && output !== process.stdout) await new Promise<void>((r) => output.end(r));
     return s.failed ? 1 : exitCode;
   } catch (err) {
