@@ -11,6 +11,20 @@ import http from 'node:http';
 import net from 'node:net';
 import { SimNetwork } from '../../src/index.js';
 
+// The control below deliberately reaches the kernel's TCP: refuse to run anywhere but a namespace
+// whose only interface is the loopback, so nothing can leave the machine even by mistake.
+const interfacesHere = readFileSync('/proc/net/dev', 'utf8')
+  .split('\n')
+  .slice(2)
+  .map((l) => l.split(':')[0]?.trim())
+  .filter(Boolean);
+if (interfacesHere.some((i) => i !== 'lo')) {
+  process.stderr.write(
+    `refusing to run outside a loopback-only namespace (interfaces: ${interfacesHere.join(', ')})\n`,
+  );
+  process.exit(2);
+}
+
 const tcpSockets = (): number =>
   ['/proc/net/tcp', '/proc/net/tcp6']
     .map((f) => readFileSync(f, 'utf8').trim().split('\n').length - 1)
