@@ -32,7 +32,8 @@ function* files(path: string): Generator<string> {
 
 // A dotted quad not inside a longer dotted number and not a section reference (§3.10.7.4).
 const V4 = /(?<![\w.§])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\w.])/g;
-// The IPv6 prefixes most often borrowed from real networks: unique local (fc00::/7) and 2002:.
+// The IPv6 prefixes most often borrowed from real networks: unique local (the fc and fd /8s of
+// RFC 4193) and 6to4 (RFC 3056).
 const V6 = /(?<![\w:])(f[cd][0-9a-f]{2}|2002):[0-9a-f:]*/gi;
 
 /** An IPv4 address the rule allows, or undefined when the text is not a valid address at all. */
@@ -60,13 +61,16 @@ test('the scanner: documentation ranges, loopback and section numbers pass; othe
   assert.deepEqual(offenders('192.0.2.1 198.51.100.7 203.0.113.254 127.0.0.1 0.0.0.0 255.255.255.0'), []);
   assert.deepEqual(offenders('RFC 9293 §3.10.7.4 and §4.2.3.6; version 1.2.3; 256.0.0.1; 01.2.3.4'), []);
   assert.deepEqual(offenders('2001:db8::1 and ::1 and fe80::1'), []);
-  assert.deepEqual(offenders("'10.0.0.1', 192.168.1.1, 172.16.0.1, 8.8.8.8"), [
-    '10.0.0.1',
-    '192.168.1.1',
-    '172.16.0.1',
-    '8.8.8.8',
-  ]);
-  assert.deepEqual(offenders('fd00::2 FD12:3456::1 2002:c000:201::1'), ['fd00::2', 'FD12:3456::1', '2002:c000:201::1']);
+  // What must be refused is put together here, so that not even this file holds such an address.
+  const v4 = (...parts: number[]): string => parts.join('.');
+  const refused = [v4(10, 0, 0, 1), v4(192, 168, 1, 1), v4(172, 16, 0, 1), v4(8, 8, 8, 8)];
+  assert.deepEqual(offenders(`'${refused[0]}', ${refused.slice(1).join(', ')}`), refused);
+  const v6 = [
+    ['fd00', '', '2'],
+    ['FD12', '3456', '', '1'],
+    ['2002', 'c000', '201', '', '1'],
+  ].map((g) => g.join(':'));
+  assert.deepEqual(offenders(v6.join(' ')), v6);
 });
 
 test('every address in the repository is from a documentation range (or loopback)', () => {
@@ -74,7 +78,6 @@ test('every address in the repository is from a documentation range (or loopback
   let scanned = 0;
   for (const tree of TREES) {
     for (const file of files(join(root, tree))) {
-      if (file.endsWith('addresses.test.ts')) continue; // its own examples of what is refused
       scanned++;
       const lines = readFileSync(file, 'utf8').split('\n');
       lines.forEach((line, i) => {
