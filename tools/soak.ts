@@ -227,27 +227,7 @@ export function runBatch(_index: number, seed: number, lifecycles = BATCH): Batc
   const server = sim.host(serverAddr, { name: 'server', config: configPick(r) });
   const nClients = r.range(1, 5);
   const clients: SimHost[] = [];
-  const res: BatchResult = {
-    seed,
-    lifecycles: 0,
-    passed: 0,
-    violations: [],
-    batchFailures: [],
-    byOrder: {},
-    outcomes: {},
-    errors: {},
-    bytes: 0,
-    packets: 0,
-    steps: 0,
-    virtualMs: 0,
-    stalls: 0,
-    lateTimeouts: 0,
-    maxLateness: 0,
-    partitions: 0,
-    watchdogs: 0,
-    slowWatchdogs: 0,
-    maxLoss: 0,
-  };
+  const res = emptyTotals(seed);
   const lossy = new Map<SimHost, boolean>();
   for (let i = 0; i < nClients; i++) {
     const addr = v6 ? `2001:db8:1::${i + 1}` : `192.0.2.${i + 1}`;
@@ -657,9 +637,10 @@ function checkLife(L: Life, seed: number, res: BatchResult): void {
 // ---------------------------------------------------------------------------------------------------
 // Main
 
-function emptyTotals(): BatchResult {
+/** A result with every count at zero: a new batch's, or the totals' (seed 0). */
+function emptyTotals(seed = 0): BatchResult {
   return {
-    seed: 0,
+    seed,
     lifecycles: 0,
     passed: 0,
     violations: [],
