@@ -261,17 +261,9 @@ function checkSequence(tcb: Tcb, seg: Segment): 'ok' | 'window-closed' | 'stop' 
     tcb.drop(seg, 'rst-out-of-window');
     return 'stop';
   }
-  // Not acceptable: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>, drop. For a SYN or a segment that
-  // occupies no sequence space the ACK comes out of the challenge-ACK budgets (RFC 5961 §7), as
-  // Linux rate-limits them (tcp_oow_rate_limited): a forged or looping one must not buy an ACK
-  // each; data and FINs always get theirs, which a peer's recovery may need.
+  // Not acceptable: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (within the budgets), drop.
   tsRecentFromDuplicate(tcb, seg);
-  if (has(seg, SYN) || segLen(seg) === 0) {
-    tcb.challengeAck(seg, 'unacceptable');
-  } else {
-    tcb.ackNow = true;
-    tcb.drop(seg, 'unacceptable');
-  }
+  tcb.ackUnacceptable(seg, 'unacceptable');
   return 'stop';
 }
 

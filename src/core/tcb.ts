@@ -16,7 +16,7 @@
 
 import type { ConnErrorCode } from '../base/errors.js';
 import { unreachable } from '../base/unreachable.js';
-import { ACK, has, type Segment, SYN } from '../wire/segment.js';
+import { ACK, has, type Segment, SYN, segLen } from '../wire/segment.js';
 import { seqAdd, seqDiff, seqGt } from '../wire/seq.js';
 import { ByteQueue } from './byte-queue.js';
 import type { ChallengeBudget } from './challenge-budget.js';
@@ -746,6 +746,22 @@ export class Tcb {
       return;
     }
     if (limit > 0) r.challengeCount++;
+    this.ackNow = true;
+    this.drop(seg, reason);
+  }
+
+  /**
+   * `seg` failed the sequence or the PAWS test and is dropped with `reason`; RFC 9293 §3.10.7.4
+   * (first) and RFC 7323 §5.3 owe <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. For a SYN, or a segment
+   * that occupies no sequence space, that ACK comes out of the challenge-ACK budgets (RFC 5961 §7),
+   * as Linux rate-limits them (tcp_oow_rate_limited): a forged or looping one must not buy an ACK
+   * each. Data and FINs always get theirs, which a peer's recovery may need.
+   */
+  ackUnacceptable(seg: Segment, reason: DropReason): void {
+    if (has(seg, SYN) || segLen(seg) === 0) {
+      this.challengeAck(seg, reason);
+      return;
+    }
     this.ackNow = true;
     this.drop(seg, reason);
   }

@@ -18,14 +18,7 @@ export function checkPaws(tcb: Tcb, seg: Segment): 'continue' | 'stop' {
   if (!tcb.tsOk || ts === undefined || has(seg, RST)) return 'continue';
   if (seqLt(ts.val, tcb.tsRecent)) {
     if (isDisorderedAck(tcb, seg, ts.val)) return 'continue';
-    // As for any unacceptable segment (arrive.ts checkSequence): a SYN or a segment without
-    // sequence space is answered within the challenge-ACK budgets only.
-    if (has(seg, SYN) || segLen(seg) === 0) {
-      tcb.challengeAck(seg, 'paws');
-    } else {
-      tcb.ackNow = true;
-      tcb.drop(seg, 'paws');
-    }
+    tcb.ackUnacceptable(seg, 'paws');
     return 'stop';
   }
   return 'continue';
