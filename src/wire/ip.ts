@@ -19,7 +19,7 @@ import {
 import { formatIpv6Address, IPV6_HEADER_LENGTH, parseIpv6, parseIpv6AddressInto, writeIpv6Fixed } from './ipv6.js';
 import { ok, type Result, wireError } from './result.js';
 import type { Segment } from './segment.js';
-import { parseTcp, tcpHeaderLength, writeTcp } from './tcp-header.js';
+import { parseTcp, readU32, tcpHeaderLength, writeTcp } from './tcp-header.js';
 
 export interface Packet {
   src: string;
@@ -133,10 +133,6 @@ function ipv4TextAt(bytes: Uint8Array, at: number): string {
     ipv4Text.set(v, t);
   }
   return t;
-}
-
-function readU32(b: Uint8Array, at: number): number {
-  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 }
 
 function badAddress(text: string): never {

@@ -23,7 +23,7 @@ import type { Packet } from '../../wire/ip.js';
 import { formatIpv4Address, parseIpv4 } from '../../wire/ipv4.js';
 import { formatIpv6Address, parseIpv6 } from '../../wire/ipv6.js';
 import { CWR, FIN, PSH } from '../../wire/segment.js';
-import { parseTcp } from '../../wire/tcp-header.js';
+import { parseTcp, readU32 } from '../../wire/tcp-header.js';
 
 export const IFF_VNET_HDR = 0x4000;
 export const TUNSETOFFLOAD = 0x400454d0;
@@ -169,10 +169,6 @@ export function segmentPacket(pkt: Packet, gso: number): Packet[] {
     });
   }
   return out;
-}
-
-function readU32(b: Uint8Array, at: number): number {
-  return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 }
 
 /**
