@@ -25,6 +25,8 @@ const TOOL_PACKAGES: Record<string, string> = {
   nc: 'netcat-openbsd',
   curl: 'curl',
   tshark: 'tshark',
+  tcpdump: 'tcpdump',
+  chromium: 'chromium',
   nft: 'nftables',
   python3: 'python3',
   setpriv: 'util-linux',
