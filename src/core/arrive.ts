@@ -558,7 +558,14 @@ function processText(tcb: Tcb, seq0: number, payload: Uint8Array, fin0: boolean,
     fin = false;
   }
   if (seq !== tcb.rcvNxt) {
-    // Out of order: hold a copy (the caller may reuse its buffer) and ACK at once.
+    // Out of order: hold a copy (the caller may reuse its buffer) and ACK at once, unless the
+    // host already holds its limit of out-of-order bytes (HostLimits.reassembly).
+    const host = tcb.shared.reassembly;
+    if (host !== undefined && data.length > 0 && !host.admit(data.length)) {
+      tcb.drop(seg, 'reassembly-limit');
+      tcb.ackNow = true;
+      return false;
+    }
     if (data.length > 0 || fin) tcb.reasm.add(seq, data.slice(), fin);
     if (tcb.sackOk && data.length > 0) noteOutOfOrder(tcb.sackRecent, seq);
     tcb.ackNow = true;

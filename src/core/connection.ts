@@ -249,6 +249,14 @@ export class Connection {
   get recvQueued(): number {
     return this.#tcb.recvQueue.length;
   }
+  /**
+   * Lets go of the out-of-order data held, so the host's count of it (HostLimits.reassembly) stays
+   * true when the endpoint forgets a connection that did not reach CLOSED (a half-open one, or one
+   * the crash guard took out).
+   */
+  releaseHeld(): void {
+    this.#tcb.reasmIfMade?.clear();
+  }
 
   timers(): TimerInfo[] {
     return this.#tcb.timers.list();

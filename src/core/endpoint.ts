@@ -129,10 +129,11 @@ export class Endpoint {
     this.#local = new Set(this.#addresses);
     this.#random = opts.random;
     this.#trace = opts.trace ?? NO_TRACE;
-    this.#limiter = new HostLimiter(opts.limits);
+    this.#limiter = new HostLimiter(opts.limits, this.#stats.limits);
     const budget = opts.challengeAckHostLimit ?? DEFAULT_HOST_CHALLENGE_ACK_LIMIT;
     const challengeBudget = new ChallengeBudget(budget, (w) => this.#isn.challengeDraw(w));
-    this.#shared = { trace: this.#trace, drops: this.#stats.drops, challengeBudget, endpoint: this.name };
+    const reassembly = this.#limiter.reassembly;
+    this.#shared = { trace: this.#trace, drops: this.#stats.drops, challengeBudget, reassembly, endpoint: this.name };
     this.#tracing = this.#trace !== NO_TRACE;
     this.#guard = new CrashGuard(this.name, this.#trace, this.#stats);
     this.#entries = new EntryTable(this.name, this.#trace, this.#stats, this.#listeners);
@@ -452,7 +453,7 @@ export class Endpoint {
 
   /** A snapshot of the counters (see EndpointStats). O(live connections): retransmissions are summed. */
   get stats(): EndpointStats {
-    return this.#stats.snapshot(this.#entries.liveRetransmits());
+    return this.#stats.snapshot(this.#entries.liveRetransmits(), this.#limiter.reassembly.held);
   }
 
   /** The last exception the crash guard caught (non-strict mode), for logs; undefined if none. */

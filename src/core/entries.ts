@@ -323,12 +323,18 @@ export class EntryTable {
     this.unlink(e);
   }
 
-  /** Takes the entry out of every map and its listener's SYN queue (its heap items go stale). */
+  /**
+   * Takes the entry out of every map and its listener's SYN queue (its heap items go stale). A live
+   * connection lets go of any out-of-order data it holds, so the host's count stays true.
+   */
   unlink(e: Entry): void {
     if (this.#byId.get(e.id) === e) this.#byId.delete(e.id);
     if (e.kind === 'time-wait') this.timeWait.delete(e);
     else if (this.#live.get(e.key) === e) this.#live.delete(e.key);
-    if (e.kind === 'live' && e.listener !== undefined) this.#listeners.get(e.listener)?.synQueue.delete(e.id);
+    if (e.kind === 'live') {
+      if (e.listener !== undefined) this.#listeners.get(e.listener)?.synQueue.delete(e.id);
+      e.conn.releaseHeld();
+    }
     e.deadline = undefined;
   }
 

@@ -16,31 +16,67 @@ import { TcpState } from './state.js';
  * - orphans: connections closed by the user but not done with the close (FIN-WAIT-1, FIN-WAIT-2,
  *   CLOSING, LAST-ACK). At the limit, close() resets the connection instead, as Linux does past
  *   tcp_max_orphans. Default 65,536.
+ * - reassembly: bytes of out-of-order data held by all connections together. Each connection's
+ *   queue is bounded by the window it advertised, but many connections with large windows could
+ *   together hold far more than the host can spare. At the limit, out-of-order data is not queued
+ *   ('reassembly-limit'; the duplicate ACK still goes out, so the sender retransmits it later):
+ *   in-order data is always taken, so every connection still makes progress. Default 128 MiB.
  */
 export interface HostLimits {
   connections: number;
   timeWait: number;
   orphans: number;
+  reassembly: number;
 }
 
 export const DEFAULT_HOST_LIMITS: Readonly<HostLimits> = Object.freeze({
   connections: 1_048_576,
   timeWait: 262_144,
   orphans: 65_536,
+  reassembly: 128 * 1024 * 1024,
 });
+
+/**
+ * The out-of-order bytes all connections of one host hold (HostLimits.reassembly). Each reassembly
+ * queue adds what it takes in and subtracts what it lets go (reassembly.ts), so `held` is always
+ * the sum over the live queues.
+ */
+export class ReassemblyBudget {
+  held = 0;
+  readonly limit: number;
+  /** Where a refusal is counted (the endpoint's stats.limits). */
+  readonly #hits: { reassembly: number };
+
+  constructor(limit: number, hits: { reassembly: number }) {
+    this.limit = limit;
+    this.#hits = hits;
+  }
+
+  /** Whether `n` more bytes may be held; counts a hit when not. */
+  admit(n: number): boolean {
+    if (this.held + n <= this.limit) return true;
+    this.#hits.reassembly++;
+    return false;
+  }
+}
 
 /** The states of a connection the user has closed that still finishes its close (Linux's orphans). */
 export function isOrphanState(s: TcpState): boolean {
   return s === TcpState.FinWait1 || s === TcpState.FinWait2 || s === TcpState.Closing || s === TcpState.LastAck;
 }
 
-/** The limits of one endpoint and its count of orphans. */
+/** The limits of one endpoint, its count of orphans and its out-of-order bytes. */
 export class HostLimiter {
   readonly limits: Readonly<HostLimits>;
+  /** What the endpoint's connections hold out of order (their TcbShared.reassembly). */
+  readonly reassembly: ReassemblyBudget;
   #orphans = 0;
 
-  /** The defaults, overridden where given; each a non-negative integer or Infinity (else UsageError). */
-  constructor(given: Partial<HostLimits> | undefined) {
+  /**
+   * The defaults, overridden where given; each a non-negative integer or Infinity (else
+   * UsageError). `hits` is where the endpoint counts each limit reached (stats.limits).
+   */
+  constructor(given: Partial<HostLimits> | undefined, hits: { reassembly: number }) {
     const limits = { ...DEFAULT_HOST_LIMITS, ...(given ?? {}) };
     for (const [name, v] of Object.entries(limits)) {
       if (typeof v !== 'number' || v < 0 || !(Number.isInteger(v) || v === Number.POSITIVE_INFINITY)) {
@@ -51,6 +87,7 @@ export class HostLimiter {
       }
     }
     this.limits = Object.freeze(limits);
+    this.reassembly = new ReassemblyBudget(this.limits.reassembly, hits);
   }
 
   /** Counts `e` among the orphans; false (and nothing counted) when there are as many as allowed. */

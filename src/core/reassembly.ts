@@ -58,6 +58,12 @@ export class Reassembly {
   #root: Run | undefined = undefined;
   #bytes = 0;
   #finSeq: Seq | undefined = undefined;
+  /** The host's count of out-of-order bytes (host-limits.ts), kept in step with #bytes. */
+  readonly #host: { held: number } | undefined;
+
+  constructor(host?: { held: number }) {
+    this.#host = host;
+  }
 
   /**
    * Holds `data`, which starts at `seq`. `fin` means the peer's FIN follows the last byte of `data`
@@ -152,7 +158,7 @@ export class Reassembly {
         }
       }
       // Otherwise entirely before rcvNxt: already delivered by another path.
-      this.#bytes -= seqDiff(r.right, r.left);
+      this.#count(-seqDiff(r.right, r.left));
       this.#root = removeLowest(this.#root as Run);
     }
     let fin = false;
@@ -242,14 +248,20 @@ export class Reassembly {
   /** Forgets all held bytes and the FIN position. */
   clear(): void {
     this.#root = undefined;
-    this.#bytes = 0;
+    this.#count(-this.#bytes);
     this.#finSeq = undefined;
+  }
+
+  /** Adds `n` (negative: subtracts) to the bytes held, here and in the host's count. */
+  #count(n: number): void {
+    this.#bytes += n;
+    if (this.#host !== undefined) this.#host.held += n;
   }
 
   /** Chunk for [from, to) of `data`, which starts at `seq`; counts it as held. */
   #piece(seq: Seq, data: Uint8Array, from: Seq, to: Seq): Chunk {
     const piece = data.subarray(seqDiff(from, seq), seqDiff(to, seq));
-    this.#bytes += piece.length;
+    this.#count(piece.length);
     return { seq: from, data: piece, next: undefined };
   }
 
@@ -297,13 +309,13 @@ export class Reassembly {
         (prev as Chunk).next = undefined;
         r.tail = prev as Chunk;
       }
-      this.#bytes -= seqDiff(r.right, pos);
+      this.#count(-seqDiff(r.right, pos));
       r.right = pos;
       r = this.#after(r);
     }
     while (r !== undefined) {
       const next = this.#after(r);
-      this.#bytes -= seqDiff(r.right, r.left);
+      this.#count(-seqDiff(r.right, r.left));
       this.#root = remove(this.#root, r.left);
       r = next;
     }

@@ -55,12 +55,18 @@ export interface EndpointStats {
     valid: number;
     invalid: number;
   };
-  /** Host limits hit (EndpointOptions.limits): connections refused, TIME-WAIT records reclaimed, orphans reset. */
+  /**
+   * Host limits hit (EndpointOptions.limits): connections refused, TIME-WAIT records reclaimed,
+   * orphans reset, out-of-order segments not queued.
+   */
   limits: {
     connections: number;
     timeWait: number;
     orphans: number;
+    reassembly: number;
   };
+  /** Out-of-order bytes its connections hold now, together (a gauge; limited by HostLimits.reassembly). */
+  outOfOrderBytes: number;
   /** Every traced drop of this endpoint and its connections, by reason (every reason present). */
   drops: Record<DropReason, number>;
   /** Exceptions caught by the crash guard (non-strict mode). */
@@ -70,9 +76,10 @@ export interface EndpointStats {
 /**
  * The running counters of one endpoint: EndpointStats, counted in place, except that
  * `retransmissions` holds only those of Connection objects the endpoint no longer holds (see the
- * file comment); snapshot() adds the live ones.
+ * file comment); snapshot() adds the live ones, and the out-of-order bytes held (a gauge the
+ * endpoint's HostLimiter keeps).
  */
-export class Counters implements EndpointStats {
+export class Counters implements Omit<EndpointStats, 'outOfOrderBytes'> {
   segmentsReceived = 0;
   segmentsSent = 0;
   retransmissions = 0;
@@ -90,7 +97,7 @@ export class Counters implements EndpointStats {
   };
   readonly timeWait = { created: 0, expired: 0, reused: 0 };
   readonly synCookies = { sent: 0, valid: 0, invalid: 0 };
-  readonly limits = { connections: 0, timeWait: 0, orphans: 0 };
+  readonly limits = { connections: 0, timeWait: 0, orphans: 0, reassembly: 0 };
   internalErrors = 0;
   /** Shared with every Connection of the endpoint, which counts its own drops here. */
   readonly drops: Record<DropReason, number> = zeroDrops();
@@ -118,8 +125,11 @@ export class Counters implements EndpointStats {
     this.retransmissions += retransmits;
   }
 
-  /** A fresh copy, with the retransmissions of the live connections (`live`) added. */
-  snapshot(live: number): EndpointStats {
+  /**
+   * A fresh copy, with the retransmissions of the live connections (`live`) added and the
+   * out-of-order bytes they hold now.
+   */
+  snapshot(live: number, outOfOrderBytes: number): EndpointStats {
     return {
       segmentsReceived: this.segmentsReceived,
       segmentsSent: this.segmentsSent,
@@ -134,6 +144,7 @@ export class Counters implements EndpointStats {
       synCookies: { ...this.synCookies },
       limits: { ...this.limits },
       internalErrors: this.internalErrors,
+      outOfOrderBytes,
       drops: { ...this.drops },
     };
   }
@@ -166,6 +177,7 @@ export function statsLines(s: EndpointStats): [string, number][] {
     ['FinackAccepted', s.accepted],
     ['FinackTimeWaitEntered', s.timeWait.created],
     ['FinackInternalErrors', s.internalErrors],
+    ['FinackOutOfOrderBytes', s.outOfOrderBytes],
   ];
   for (const [code, n] of Object.entries(s.failed)) lines.push([`FinackFailed${code}`, n]);
   for (const [name, n] of Object.entries(s.limits)) lines.push([`FinackLimit${capitalised(name)}`, n]);
@@ -202,6 +214,7 @@ function zeroDrops(): Record<DropReason, number> {
     'rst-to-nothing': 0,
     'listen-overflow': 0,
     'connection-limit': 0,
+    'reassembly-limit': 0,
     'listen-bad': 0,
     'syn-sent-bad-ack': 0,
     'syn-sent-no-syn': 0,

@@ -23,6 +23,7 @@ import type { ChallengeBudget } from './challenge-budget.js';
 import { isSharedConfig, ownConfig, type TcpConfig } from './config.js';
 import { type CongestionControl, createCongestionControl } from './congestion.js';
 import type { ConnEvent } from './events.js';
+import type { ReassemblyBudget } from './host-limits.js';
 import { Reassembly } from './reassembly.js';
 import { RtoEstimator } from './rto.js';
 import { Scoreboard } from './sack.js';
@@ -60,6 +61,8 @@ export interface TcbShared {
   readonly drops: Partial<Record<DropReason, number>> | undefined;
   /** The host-wide budget of ACKs answering unacceptable segments (ConnectionOptions.challengeBudget). */
   readonly challengeBudget: ChallengeBudget | undefined;
+  /** The host-wide count and limit of out-of-order bytes held (HostLimits.reassembly); none: no limit. */
+  readonly reassembly?: ReassemblyBudget | undefined;
   /** Name put in TraceEvent.endpoint. */
   readonly endpoint: string;
 }
@@ -524,7 +527,7 @@ export class Tcb {
   get reasm(): Reassembly {
     this.#rare ??= new Rare();
     const r = this.#rare;
-    r.reasm ??= new Reassembly();
+    r.reasm ??= new Reassembly(this.shared.reassembly);
     return r.reasm;
   }
   /** Receiver: sequence numbers of recent out-of-order arrivals, most recent first (sack.ts). */

@@ -20,6 +20,7 @@ export type DropReason =
   | 'rst-to-nothing' // a RST that matched nothing (never answered)
   | 'listen-overflow' // SYN queue or accept backlog full
   | 'connection-limit' // a SYN (or SYN-cookie ACK) at a listener while the host holds its limit of connections
+  | 'reassembly-limit' // out-of-order data while the host holds its limit of out-of-order bytes: not queued, ACK sent
   | 'listen-bad' // ACK or other non-SYN at a listener (answered with RST), or a SYN with data we ignore
   | 'syn-sent-bad-ack' // SYN-SENT: unacceptable ACK (RST sent unless the segment had RST)
   | 'syn-sent-no-syn' // SYN-SENT: neither SYN nor RST

@@ -237,7 +237,9 @@ test('statsLines / formatStats: every counter once, by the nstat name where Linu
   // Every drop reason and every limit has its line.
   assert.equal(names.filter((n) => n.startsWith('FinackDrop')).length, Object.keys(s.drops).length);
   assert.equal(value('FinackDropRstOutOfWindow'), s.drops['rst-out-of-window']);
-  assert.equal(names.filter((n) => n.startsWith('FinackLimit')).length, 3);
+  assert.equal(names.filter((n) => n.startsWith('FinackLimit')).length, 4);
+  assert.equal(value('FinackLimitReassembly'), 0);
+  assert.equal(value('FinackOutOfOrderBytes'), 0);
   const text = formatStats(s);
   assert.equal(text.split('\n').length, lines.length + 1);
   assert.match(text, /^TcpActiveOpens +1$/m);

@@ -1,5 +1,5 @@
-// Host limits (EndpointOptions.limits): connections, TIME-WAIT records, orphans. Each keeps what
-// the endpoint holds bounded and counts its hits in stats.limits.
+// Host limits (EndpointOptions.limits): connections, TIME-WAIT records, orphans, out-of-order bytes.
+// Each keeps what the endpoint holds bounded and counts its hits in stats.limits.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -121,6 +121,67 @@ describe('host limits', () => {
       [FIN],
     );
     assert.equal(p.a.stats.limits.orphans, 1);
+  });
+
+  test('reassembly: out-of-order bytes of all connections together stay within the limit; every transfer still completes', () => {
+    const LIMIT = 3000;
+    const p = new Pair({}, { limits: { reassembly: LIMIT } });
+    const conns = [40001, 40002, 40003].map((port) => p.establish(80 + port - 40000, port));
+    // Lose the first data segment of each connection once: what follows it is out of order at B.
+    const lost = new Set<number>();
+    p.filter = (s) => {
+      const g = s.pkt.seg;
+      if (s.from !== 'a' || g.payload.length === 0 || lost.has(g.srcPort)) return true;
+      lost.add(g.srcPort);
+      return false;
+    };
+    const data = new Uint8Array(5000).map((_, i) => (i * 7) & 0xff);
+    let peak = 0;
+    for (const { ca } of conns) {
+      p.take('a', p.a.send(ca, data, p.now));
+      p.flush();
+      peak = Math.max(peak, p.b.stats.outOfOrderBytes);
+    }
+    assert.ok(peak > 0 && peak <= LIMIT, `held ${peak} out-of-order bytes, limit ${LIMIT}`);
+    assert.ok(p.b.stats.limits.reassembly > 0, 'some out-of-order data was refused');
+    assert.equal(p.b.stats.drops['reassembly-limit'], p.b.stats.limits.reassembly);
+    // Retransmission fills each hole; the refused data is sent again; every byte arrives in order.
+    for (let t = p.now + 100; t <= 20_000; t += 100) {
+      p.at(t);
+      peak = Math.max(peak, p.b.stats.outOfOrderBytes);
+    }
+    assert.ok(peak <= LIMIT);
+    for (const { cb } of conns) {
+      const got = p.b.read(cb, p.now).data;
+      assert.deepEqual(got, data);
+    }
+    assert.equal(p.b.stats.outOfOrderBytes, 0);
+  });
+
+  test('reassembly: a connection that ends while holding out-of-order data gives its bytes back', () => {
+    const p = new Pair({}, { limits: { reassembly: 1 << 20 } });
+    const { ca, cb } = p.establish(80, 40001);
+    const second = p.establish(81, 40002);
+    let first = true;
+    p.filter = (s) => {
+      if (s.from !== 'a' || s.pkt.seg.payload.length === 0 || !first) return true;
+      first = false;
+      return false;
+    };
+    p.take('a', p.a.send(ca, new Uint8Array(4000), p.now));
+    p.flush();
+    const held = p.b.stats.outOfOrderBytes;
+    assert.ok(held > 0, 'B holds the data after the hole');
+    p.filter = () => true;
+    // B aborts the connection (RST): the held bytes are let go.
+    p.take('b', p.b.abort(cb, p.now));
+    p.flush();
+    assert.equal(p.b.stats.outOfOrderBytes, 0);
+    // The other connection is untouched: its in-order data is taken and nothing stays counted.
+    p.take('a', p.a.send(second.ca, new Uint8Array(100), p.now));
+    p.flush();
+    assert.equal(p.b.stats.outOfOrderBytes, 0);
+    assert.equal(p.b.read(second.cb, p.now).data?.length, 100);
   });
 
   test('a limit must be a non-negative integer or Infinity', () => {
