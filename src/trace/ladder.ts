@@ -1,330 +1,38 @@
 // Ladder diagrams from a trace: who sent what to whom, when, and how each side's state changed.
 //
-// Two renderers share one reading of the trace (`ladderRows`):
+// Two renderers share one reading of the trace (`ladderRows`, in ladder-rows.ts):
 //  - compactLadder: one line per segment sent, in RFC notation, for assertions in scenario tests;
 //  - terminalLadder: two lanes with arrows, states, timers and losses, for people (`finack demo`).
-//
-// Reading rules. A 'send' is drawn at the time it left. A 'recv' is not drawn when it is explained by an
-// earlier send (same ports, seq, ack, flags and length); one that is not (an injected packet, a link
-// duplicate) is drawn at its arrival as a stray. A 'drop' naming the sender of a pending send marks that
-// send as lost on the way (the network traces its losses under the sender's name); any other drop is
-// the receiver discarding what arrived, drawn where it happened. A state change is shown on the line of
-// a segment its endpoint sent at the same instant in answer to the same input (the next such segment,
-// else the previous one; another arrival at that endpoint separates inputs), otherwise on a line of
-// its own. Connection errors reported to the application become rows; other ConnEvents do not.
 
 import type { Instant } from '../core/time.js';
 import type { TimerKind } from '../core/timers.js';
 import { rfcNotation } from '../wire/notation.js';
-import { ACK, ctl, FIN, RST, type Segment, SYN, segLen } from '../wire/segment.js';
+import { ACK, ctl, FIN, RST, SYN, segLen } from '../wire/segment.js';
 import type { SegmentView, TraceEvent } from './events.js';
+import {
+  defaultLanes,
+  type LadderReadOptions,
+  type LadderRow,
+  ladderRows,
+  type StateRow,
+  type TimerRow,
+} from './ladder-rows.js';
 
-// ---------------------------------------------------------------------------------------------------
-// Rows: the trace read once
-
-export interface SendRow {
-  kind: 'send';
-  t: Instant;
-  /** Index in the trace of the event the row comes from. */
-  at: number;
-  from: string;
-  to: string;
-  view: SegmentView;
-  /** Set when the network lost it: the reason the drop named. */
-  lost?: string;
-  /** State changes of the sender shown with this segment. */
-  states: StateRow[];
-}
-export interface StrayRow {
-  kind: 'stray';
-  t: Instant;
-  /** Index in the trace of the event the row comes from. */
-  at: number;
-  /** The endpoint it arrived at. */
-  to: string;
-  from: string;
-  view: SegmentView;
-}
-export interface DropRow {
-  kind: 'drop';
-  t: Instant;
-  /** Index in the trace of the event the row comes from. */
-  at: number;
-  /** The endpoint that discarded it. */
-  endpoint: string;
-  view?: SegmentView;
-  reason: string;
-}
-export interface StateRow {
-  kind: 'state';
-  t: Instant;
-  /** Index in the trace of the event the row comes from. */
-  at: number;
-  endpoint: string;
-  from: string;
-  to: string;
-  cause: string;
-}
-export interface TimerRow {
-  kind: 'timer';
-  t: Instant;
-  /** Index in the trace of the event the row comes from. */
-  at: number;
-  endpoint: string;
-  timer: TimerKind;
-  action: 'armed' | 'fired' | 'cancelled';
-  deadline?: Instant;
-}
-/** Several state changes at one instant that came with no segment. */
-export interface StatesRow {
-  kind: 'states';
-  t: Instant;
-  /** Index in the trace of the event the row comes from. */
-  at: number;
-  states: StateRow[];
-}
-/** A connection failure reported to the application (ECONNRESET, ETIMEDOUT ...). */
-export interface ErrorRow {
-  kind: 'error';
-  t: Instant;
-  /** Index in the trace of the event the row comes from. */
-  at: number;
-  endpoint: string;
-  code: string;
-}
-export type LadderRow = SendRow | StrayRow | DropRow | TimerRow | StatesRow | ErrorRow;
-
-export interface LadderReadOptions {
-  /** The two endpoints, left first. Default: in order of first appearance. */
-  lanes?: readonly [string, string];
-  /**
-   * Index of the first event to show. Earlier events are still read (to match receptions with their
-   * sends and to learn ISNs) but produce no rows. Default 0.
-   */
-  since?: number;
-}
-
-function segKey(s: Segment): string {
-  return `${s.srcPort}>${s.dstPort}|${s.seq}|${s.ack}|${s.flags}|${s.payload.length}`;
-}
-
-/** Endpoint names in order of first appearance. */
-export function endpointsOf(events: readonly TraceEvent[]): string[] {
-  const seen: string[] = [];
-  for (const e of events) if (e.endpoint && !seen.includes(e.endpoint)) seen.push(e.endpoint);
-  return seen;
-}
-
-/** Reads a trace into ladder rows (see the rules at the top of this file). */
-export function ladderRows(events: readonly TraceEvent[], opts: LadderReadOptions = {}): LadderRow[] {
-  const lanes = opts.lanes ?? defaultLanes(events);
-  const peer = (ep: string): string => (ep === lanes[0] ? lanes[1] : ep === lanes[1] ? lanes[0] : '?');
-
-  // Pass 1: rows in trace order, sends matched with their fates.
-  const rows: Pass1Row[] = [];
-  const pending = new Map<string, SendRow[]>(); // sends not yet received or lost, by segment key
-  let lastRecv: { endpoint: string; t: Instant; key: string } | undefined;
-  const rel = new RelativeNumbers();
-  const viewOf = (e: Partial<SegmentView> & { seg: Segment }): SegmentView => rel.view(e);
-  for (let at = 0; at < events.length; at++) {
-    const e = events[at]!;
-    switch (e.type) {
-      case 'send': {
-        const row: SendRow = {
-          kind: 'send',
-          t: e.t,
-          at,
-          from: e.endpoint,
-          to: peer(e.endpoint),
-          view: viewOf(e),
-          states: [],
-        };
-        rows.push(row);
-        const k = segKey(e.seg);
-        const list = pending.get(k);
-        if (list) list.push(row);
-        else pending.set(k, [row]);
-        break;
-      }
-      case 'recv': {
-        lastRecv = { endpoint: e.endpoint, t: e.t, key: segKey(e.seg) };
-        rows.push({ kind: 'input', t: e.t, at, endpoint: e.endpoint });
-        if (!takePending(pending, e.seg, (r) => r.from !== e.endpoint)) {
-          rows.push({ kind: 'stray', t: e.t, at, to: e.endpoint, from: peer(e.endpoint), view: viewOf(e) });
-        }
-        break;
-      }
-      case 'drop': {
-        const seg = e.seg;
-        if (seg) {
-          // The network traces a loss under the sender's name.
-          const sent = takePending(pending, seg, (r) => r.from === e.endpoint);
-          if (sent) {
-            sent.lost = e.reason;
-            break;
-          }
-          // A receiver's drop of what it just traced as received is the same arrival: do not consume twice.
-          const same =
-            lastRecv !== undefined &&
-            lastRecv.endpoint === e.endpoint &&
-            lastRecv.t === e.t &&
-            lastRecv.key === segKey(seg);
-          if (!same && !takePending(pending, seg, (r) => r.from !== e.endpoint)) {
-            rows.push({
-              kind: 'stray',
-              t: e.t,
-              at,
-              to: e.endpoint,
-              from: peer(e.endpoint),
-              view: viewOf({ ...e, seg }),
-            });
-          }
-        }
-        rows.push({
-          kind: 'drop',
-          t: e.t,
-          at,
-          endpoint: e.endpoint,
-          reason: e.reason,
-          ...(seg ? { view: viewOf({ ...e, seg }) } : {}),
-        });
-        break;
-      }
-      case 'state':
-        rows.push({ kind: 'state', t: e.t, at, endpoint: e.endpoint, from: e.from, to: e.to, cause: e.cause });
-        break;
-      case 'timer':
-        rows.push({
-          kind: 'timer',
-          t: e.t,
-          at,
-          endpoint: e.endpoint,
-          timer: e.timer,
-          action: e.action,
-          ...(e.deadline !== undefined ? { deadline: e.deadline } : {}),
-        });
-        break;
-      case 'event':
-        if (e.event.type === 'error')
-          rows.push({ kind: 'error', t: e.t, at, endpoint: e.endpoint, code: e.event.code });
-        break;
-    }
-  }
-
-  // Pass 2: attach each state change to a segment its endpoint sent at the same instant.
-  const out: LadderRow[] = [];
-  const loose = new Map<Instant, StatesRow>();
-  for (let i = 0; i < rows.length; i++) {
-    const r = rows[i]!;
-    if (r.kind === 'input') continue;
-    if (r.kind !== 'state') {
-      out.push(r);
-      continue;
-    }
-    const host = findSend(rows, i, r, +1) ?? findSend(rows, i, r, -1);
-    if (host) {
-      host.states.push(r);
-      continue;
-    }
-    // Join the loose states line of this instant when nothing but timers came after it.
-    const line = loose.get(r.t);
-    let joinable = line !== undefined;
-    for (let j = out.length - 1; joinable && out[j] !== line; j--) if (out[j]!.kind !== 'timer') joinable = false;
-    if (line && joinable) line.states.push(r);
-    else {
-      const fresh: StatesRow = { kind: 'states', t: r.t, at: r.at, states: [r] };
-      loose.set(r.t, fresh);
-      out.push(fresh);
-    }
-  }
-  const since = opts.since ?? 0;
-  return since > 0 ? out.filter((r) => r.at >= since) : out;
-}
-
-function defaultLanes(events: readonly TraceEvent[]): [string, string] {
-  const eps = endpointsOf(events);
-  return [eps[0] ?? 'A', eps[1] ?? 'B'];
-}
-
-/**
- * Fills in relative sequence numbers where a trace event could not give them (an endpoint answering
- * for a connection it does not know sets relSeq to the raw seq). It learns each direction's ISN, by
- * port pair, from SYNs and from events that carry real relative numbers, in trace order, so a later
- * incarnation of the same ports takes over from the earlier one.
- */
-export class RelativeNumbers {
-  readonly #isn = new Map<string, number>();
-
-  /** The event's view, with relSeq/relAck computed from learned ISNs where the event had none. */
-  view(e: Partial<SegmentView> & { seg: Segment }): SegmentView {
-    const s = e.seg;
-    const dir = `${s.srcPort}>${s.dstPort}`;
-    const rev = `${s.dstPort}>${s.srcPort}`;
-    const hasSeq = e.relSeq !== undefined && e.relSeq !== s.seq;
-    const hasAck = e.relAck !== undefined && e.relAck !== s.ack;
-    if (s.flags & SYN) this.#isn.set(dir, s.seq);
-    else if (hasSeq) this.#isn.set(dir, (s.seq - e.relSeq!) >>> 0);
-    if (s.flags & ACK && hasAck) this.#isn.set(rev, (s.ack - e.relAck!) >>> 0);
-    const iss = this.#isn.get(dir);
-    const irs = this.#isn.get(rev);
-    const relSeq = hasSeq ? e.relSeq! : iss !== undefined ? (s.seq - iss) | 0 : (e.relSeq ?? s.seq);
-    let relAck = 0;
-    if (s.flags & ACK) relAck = hasAck ? e.relAck! : irs !== undefined ? (s.ack - irs) | 0 : (e.relAck ?? s.ack);
-    return { seg: s, relSeq, relAck };
-  }
-}
-
-function takePending(pending: Map<string, SendRow[]>, seg: Segment, ok: (r: SendRow) => boolean): SendRow | undefined {
-  const list = pending.get(segKey(seg));
-  if (!list) return undefined;
-  const i = list.findIndex(ok);
-  if (i < 0) return undefined;
-  const [row] = list.splice(i, 1);
-  return row;
-}
-
-/** A segment's arrival at an endpoint: only a boundary between inputs when attaching states. */
-interface InputRow {
-  kind: 'input';
-  t: Instant;
-  at: number;
-  endpoint: string;
-}
-type Pass1Row = LadderRow | StateRow | InputRow;
-
-/**
- * The segment a state change goes with: the nearest send by the same endpoint at the same instant,
- * looking past timers and the other endpoint's rows but not past another arrival, state change, drop
- * or stray at this endpoint (those belong to a different input). A state change comes first to the
- * send that follows it (the state the segment was sent in), else to the send just before it.
- */
-function findSend(rows: readonly Pass1Row[], from: number, s: StateRow, dir: 1 | -1): SendRow | undefined {
-  for (let j = from + dir; j >= 0 && j < rows.length; j += dir) {
-    const r = rows[j]!;
-    if (r.t !== s.t) return undefined;
-    switch (r.kind) {
-      case 'send':
-        // Looking back, only a send that shows no state yet: a change that came after a send
-        // which already shows the state it was sent in gets a line of its own below it.
-        if (r.from === s.endpoint && (dir === 1 || r.states.length === 0)) return r;
-        if (r.from === s.endpoint) return undefined;
-        break;
-      case 'timer':
-      case 'states':
-      case 'error':
-        break;
-      case 'state':
-      case 'drop':
-      case 'input':
-        if (r.endpoint === s.endpoint) return undefined;
-        break;
-      case 'stray':
-        if (r.to === s.endpoint) return undefined;
-        break;
-    }
-  }
-  return undefined;
-}
+export {
+  type DropRow,
+  defaultLanes,
+  type ErrorRow,
+  endpointsOf,
+  type LadderReadOptions,
+  type LadderRow,
+  ladderRows,
+  RelativeNumbers,
+  type SendRow,
+  type StateRow,
+  type StatesRow,
+  type StrayRow,
+  type TimerRow,
+} from './ladder-rows.js';
 
 // ---------------------------------------------------------------------------------------------------
 // Notation
@@ -607,8 +315,9 @@ export function terminalLadder(events: readonly TraceEvent[], opts: TerminalLadd
         }
         const last = r.states[r.states.length - 1];
         const rightward = side(r.from) === 0;
+        const mark = r.retransmit ? ' (retransmission)' : r.probe ? ' (keepalive probe)' : '';
         const gap = arrow(
-          segmentLabel(r.view, abs, gapW - 6 - (r.lost ? 10 : 0)),
+          segmentLabel(r.view, abs, gapW - 6 - (r.lost ? 10 : 0) - mark.length) + mark,
           rightward,
           gapW,
           r.lost !== undefined,
@@ -635,7 +344,13 @@ export function terminalLadder(events: readonly TraceEvent[], opts: TerminalLadd
         line(
           r.t,
           '',
-          arrow(`${segmentLabel(r.view, abs, gapW - 19)} (stray copy)`, rightward, gapW, false, true),
+          arrow(
+            `${segmentLabel(r.view, abs, gapW - 19)} ${r.duplicate ? '(duplicate)' : '(stray copy)'}`,
+            rightward,
+            gapW,
+            false,
+            true,
+          ),
           '',
           ANSI.lost,
         );

@@ -113,7 +113,7 @@ test('terminalLadder: lost arrows stop at ✕, strays are dotted, drops sit besi
       '         0              │◀────────────────────── FIN,ACK seq=1 ack=2 len=1 win=509 ──│ LAST-ACK',
       '        50    TIME-WAIT │── ACK seq=2 ack=2 len=0 win=502 ───✕ lost                  │',
       '     1,000              │                               [retransmission timer fired] │',
-      '                        │◀────────────────────── FIN,ACK seq=1 ack=2 len=1 win=509 ──│',
+      '                        │◀───── FIN,ACK seq=1 ack=2 len=1 win=509 (retransmission) ──│',
       '     1,050              │── ACK seq=2 ack=2 len=0 win=502 ──────────────────────────▶│',
       '                        │ [2MSL timer armed, fires at 61,050]                        │',
       '     1,080              │◀┄┄┄┄┄┄┄ PSH,ACK seq=0 ack=1 len=100 win=509 (stray copy) ┄┄│',
@@ -269,4 +269,113 @@ test('terminalLadder: a connection error is noted beside its lane; compactLadder
     compactLadder(ev, { lanes: LANES }),
     [' 0  client->server <SEQ=6><CTL=RST>', '50                                   server CLOSED'].join('\n'),
   );
+});
+
+test('ladderRows: a resent FIN is a retransmission; bare ACKs and first sends are not', () => {
+  const rows = ladderRows(lossTrace(), { lanes: LANES });
+  const sends = rows.filter((r) => r.kind === 'send');
+  assert.deepEqual(
+    sends.map((r) => [r.t, r.from, r.retransmit ?? false, r.probe ?? false]),
+    [
+      [0, 'server', false, false],
+      [50, 'client', false, false],
+      [1000, 'server', true, false],
+      [1050, 'client', false, false],
+      [7_201_100, 'server', false, false],
+    ],
+  );
+});
+
+/** A segment from `from` with absolute numbers. */
+function raw(from: 'client' | 'server', seq: number, ack: number, flags: number, len = 0) {
+  const c = from === 'client';
+  const seg = makeSegment({
+    srcPort: c ? 49152 : 80,
+    dstPort: c ? 80 : 49152,
+    seq,
+    ack,
+    flags,
+    wnd: 1000,
+    payload: new Uint8Array(len),
+  });
+  return { seg, relSeq: 0, relAck: 0 };
+}
+
+test('ladderRows: retransmissions are found with modular sequence numbers across the wrap', () => {
+  const C = 0xffff_fff0; // the client's ISN, 16 below the wrap
+  const S = 7;
+  const send = (t: number, from: 'client' | 'server', seg: ReturnType<typeof raw>): TraceEvent => ({
+    t,
+    endpoint: from,
+    conn: '',
+    type: 'send',
+    ...seg,
+  });
+  const ev: TraceEvent[] = [
+    send(0, 'client', raw('client', C, 0, SYN)),
+    send(10, 'server', raw('server', S, C + 1, SYN | ACK)),
+    send(20, 'client', raw('client', C + 1, S + 1, ACK)),
+    send(20, 'client', raw('client', C + 1, S + 1, PSH | ACK, 100)), // 0xfffffff1 .. 0x55
+    send(20, 'client', raw('client', (C + 101) >>> 0, S + 1, PSH | ACK, 100)), // past the wrap
+    send(1020, 'client', raw('client', C + 1, S + 1, PSH | ACK, 100)), // resent: before the wrap
+    send(1030, 'client', raw('client', (C + 101) >>> 0, S + 1, PSH | ACK, 50)), // resent, shorter
+    send(1040, 'client', raw('client', (C + 201) >>> 0, S + 1, PSH | ACK, 10)), // new data
+    send(1050, 'client', raw('client', C, 0, SYN)), // the SYN again: a retransmission
+  ];
+  const marks = ladderRows(ev, { lanes: LANES })
+    .filter((r) => r.kind === 'send')
+    .map((r) => (r.kind === 'send' ? (r.retransmit ?? false) : null));
+  assert.deepEqual(marks, [false, false, false, false, false, true, true, false, true]);
+});
+
+test('ladderRows: keepalive probes after a quiet stretch are probes, not retransmissions', () => {
+  const send = (t: number, v: ReturnType<typeof cs>, from = 'server'): TraceEvent => ({
+    t,
+    endpoint: from,
+    conn: '',
+    type: 'send',
+    ...v,
+  });
+  const ev: TraceEvent[] = [
+    send(0, cs(0, 0, SYN), 'client'),
+    send(50, ss(0, 1, SYN | ACK)),
+    send(100, cs(1, 1, ACK), 'client'),
+    send(150, ss(1, 1, PSH | ACK, 10)), // data 1..11
+    send(200, cs(1, 11, ACK), 'client'), // all of it acknowledged
+    send(7_200_200, ss(10, 1, ACK)), // probe: seq = end - 1, no data
+    send(7_275_200, ss(10, 1, ACK, 1)), // probe carrying one old byte
+    send(7_275_300, ss(10, 1, ACK)), // not after a quiet stretch: no mark at all
+    send(7_275_400, ss(11, 1, PSH | ACK, 5)), // new data 11..16
+    send(7_400_000, ss(15, 1, ACK, 1)), // seq = end - 1 but byte 15 was never acknowledged: a retransmission
+  ];
+  const rows = ladderRows(ev, { lanes: LANES }).filter((r) => r.kind === 'send');
+  assert.deepEqual(
+    rows.map((r) => (r.kind === 'send' ? `${r.probe ? 'probe' : ''}${r.retransmit ? 'retransmit' : ''}` : '?')),
+    ['', '', '', '', '', 'probe', 'probe', '', '', 'retransmit'],
+  );
+  const text = terminalLadder(ev, { lanes: LANES });
+  assert.equal(text.split('\n').filter((l) => l.includes('(keepalive probe)')).length, 2);
+  assert.equal(text.split('\n').filter((l) => l.includes('(retransmission)')).length, 1);
+});
+
+test('ladderRows: a second arrival of a segment already received is a duplicate stray', () => {
+  const seg = cs(1, 1, FIN | ACK);
+  const other = ss(1, 2, ACK);
+  const ev: TraceEvent[] = [
+    { t: 0, endpoint: 'client', conn: '', type: 'send', ...seg },
+    { t: 50, endpoint: 'server', conn: '', type: 'recv', ...seg },
+    { t: 60, endpoint: 'server', conn: '', type: 'recv', ...seg }, // a link duplicate
+    { t: 70, endpoint: 'client', conn: '', type: 'recv', ...other }, // never sent: a stray, not a duplicate
+  ];
+  const strays = ladderRows(ev, { lanes: LANES }).filter((r) => r.kind === 'stray');
+  assert.deepEqual(
+    strays.map((r) => (r.kind === 'stray' ? [r.t, r.to, r.duplicate ?? false] : [])),
+    [
+      [60, 'server', true],
+      [70, 'client', false],
+    ],
+  );
+  const text = terminalLadder(ev, { lanes: LANES });
+  assert.match(text, /FIN,ACK seq=1 ack=1 len=1 win=502 \(duplicate\)/);
+  assert.match(text, /ACK seq=1 ack=2 len=0 win=509 \(stray copy\)/);
 });
