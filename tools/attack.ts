@@ -21,6 +21,12 @@
 //    RST elsewhere in the window arrives at a random time in it. With rfc1337 on (the default,
 //    src/core/config.ts) TIME-WAIT must last its full 2MSL; with it off, the control run shows that
 //    such a RST does end it early (reported, not required).
+// 4. Out-of-order flood. An attacker who sees the sequence numbers (on the path, or one who guessed
+//    them) fills every connection's receive window with data beyond a hole that is never filled
+//    (from 64 KiB past RCV.NXT on), on 50 connections at once, each with a 256 KiB window, at a
+//    server whose host limit of out-of-order bytes (limits.reassembly) is 1 MiB, a tenth of what
+//    the windows allow together. Required: the bytes held never exceed the limit, and every
+//    genuine message still arrives, byte for byte.
 
 import type { Instant } from '../src/core/time.js';
 import { type SimConn, type SimHost, SimNetwork } from '../src/sim/index.js';
@@ -371,6 +377,78 @@ function timeWaitRst(
 }
 
 // ---------------------------------------------------------------------------------------------------
+// 4. Out-of-order flood
+
+function outOfOrderFlood(report: Report, rounds: number, seed: number): void {
+  const r = new Prng(seed);
+  const LIMIT = 1 << 20;
+  const WINDOW = 256 * 1024;
+  const CONNS = 50;
+  const sim = new SimNetwork({ seed, link: { latency: 5 }, config: { recvBuffer: WINDOW } });
+  const server = sim.host(SERVER, { name: 'server', limits: { reassembly: LIMIT } });
+  const listener = server.listen(PORT);
+  const pairs: { client: SimConn; server: SimConn; wrote: number[] }[] = [];
+  for (let i = 0; i < CONNS; i++) {
+    const c = sim.host(`192.0.2.${i + 1}`, { name: `client${i}` }).connect({ addr: SERVER, port: PORT });
+    sim.runFor(50);
+    const s = listener.accepted.at(-1);
+    if (s === undefined || s.remote?.port !== c.local?.port) throw new Error('attack: a client did not connect');
+    pairs.push({ client: c, server: s, wrote: [] });
+  }
+  let peak = 0;
+  let forged = 0;
+  for (let round = 0; round < rounds; round++) {
+    for (const p of pairs) {
+      const info = p.server.connection?.info();
+      if (info === undefined) continue;
+      // Data from 64 KiB past RCV.NXT to the end of the window, in 1,400-byte segments; the
+      // genuine stream (at most 60,000 bytes in all) never reaches it.
+      for (let off = 65_536; off + 1400 <= WINDOW; off += 1400 + r.int(2000)) {
+        const src = p.client.local as { addr: string; port: number };
+        const seg = makeSegment({
+          srcPort: src.port,
+          dstPort: PORT,
+          seq: seqAdd(info.rcvNxt, off),
+          ack: info.sndNxt,
+          flags: ACK,
+          wnd: 65535,
+          payload: message(forged, 1400),
+        });
+        sim.inject(encodePacket({ src: src.addr, dst: SERVER, seg }));
+        forged++;
+      }
+      const m = message(round, r.range(1, 3000));
+      p.client.write(m);
+      p.wrote.push(...m);
+    }
+    for (let t = 0; t < 500; t += 10) {
+      sim.runFor(10);
+      peak = Math.max(peak, server.endpoint.stats.outOfOrderBytes);
+    }
+  }
+  sim.runFor(60_000);
+  const st = server.endpoint.stats;
+  const whole = pairs.filter((p) => equalBytes(p.server.receivedBytes(), p.wrote)).length;
+  report.figure('out-of-order: forged segments beyond a hole', forged);
+  report.figure(
+    'out-of-order: most bytes held / host limit / what the windows allow',
+    `${fmt(peak)} / ${fmt(LIMIT)} / ${fmt(CONNS * WINDOW)}`,
+  );
+  report.figure('out-of-order: segments refused at the limit', st.limits.reassembly);
+  report.check('out-of-order: held bytes never exceed the host limit', peak <= LIMIT, `${peak}`);
+  report.check('out-of-order: the limit was reached and enforced', st.limits.reassembly > 0, `${st.limits.reassembly}`);
+  report.check(
+    'out-of-order: every genuine message arrives whole',
+    whole === CONNS,
+    `${whole} of ${CONNS} connections`,
+  );
+}
+
+function equalBytes(got: Uint8Array, want: readonly number[]): boolean {
+  return got.length === want.length && got.every((b, i) => b === want[i]);
+}
+
+// ---------------------------------------------------------------------------------------------------
 
 export function main(argv: string[]): number {
   const opts = parseArgs(argv, { seed: 0xa77a_2026, timeLimit: 600, quickTimeLimit: 60 });
@@ -391,6 +469,7 @@ export function main(argv: string[]): number {
   );
   report.figure('time-wait: control, rfc1337 off, TIME-WAITs shortened', `${off.shortened} of ${off.trials}`);
   report.check('time-wait: rfc1337 on, no RST shortens TIME-WAIT', on.shortened === 0, `${on.shortened}`);
+  outOfOrderFlood(report, opts.quick ? 3 : 20, opts.seed + 4);
   if (performance.now() > deadline) report.check('finished within the time limit', false, `${opts.timeLimit} s`);
   return report.print();
 }

@@ -7,6 +7,7 @@ import type { TcpConfig } from '../core/config.js';
 import type { Connection } from '../core/connection.js';
 import type { ConnectionRow, ConnId, Endpoint, EndpointEvent, ListenerId } from '../core/endpoint.js';
 import type { ConnEvent, ConnEventType } from '../core/events.js';
+import type { HostLimits } from '../core/host-limits.js';
 import type { TcpStateName } from '../core/state.js';
 import type { Duration, Instant } from '../core/time.js';
 import type { Address } from '../core/tuple.js';
@@ -22,6 +23,8 @@ export interface HostOptions {
   name?: string;
   /** Per-host TCP defaults, over the network's. */
   config?: Partial<TcpConfig>;
+  /** What the host's endpoint may hold at once (core/host-limits.ts); the defaults where not given. */
+  limits?: Partial<HostLimits>;
 }
 
 export interface ListenOptions {

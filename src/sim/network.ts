@@ -125,6 +125,7 @@ export class SimNetwork {
       config: { ...this.#config, ...(opts.config ?? {}) },
       trace: this.#trace,
       strict: true, // a bug in the core throws out of the simulation instead of aborting a connection
+      ...(opts.limits !== undefined ? { limits: opts.limits } : {}),
     });
     const h = new SimHost(
       a,
