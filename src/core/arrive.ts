@@ -696,7 +696,15 @@ function arriveTimeWait(tcb: Tcb, seg: Segment): void {
   if (rec.tsRecent !== undefined) tcb.tsRecent = rec.tsRecent;
   switch (v.action) {
     case 'ack':
-      if (v.reason !== undefined) tcb.drop(seg, v.reason);
+      if (v.reason !== undefined) {
+        // An ACK to an old duplicate (or a forged segment) comes out of the host's budget, as the
+        // record's would (time-wait-table.ts); the peer's FIN again always gets its answer.
+        if (tcb.challengeBudget !== undefined && !tcb.challengeBudget.take(tcb.now)) {
+          tcb.drop(seg, 'challenge-ack-limit');
+          return;
+        }
+        tcb.drop(seg, v.reason);
+      }
       tcb.push(timeWaitAck(rec, tcb.now));
       if (v.restart) tcb.timeWaitStart = tcb.now; // 2MSL again (schedule.ts)
       return;

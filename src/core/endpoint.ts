@@ -136,7 +136,7 @@ export class Endpoint {
     this.#shared = { trace: this.#trace, drops: this.#stats.drops, challengeBudget, reassembly, endpoint: this.name };
     this.#tracing = this.#trace !== NO_TRACE;
     this.#guard = new CrashGuard(this.name, this.#trace, this.#stats);
-    this.#entries = new EntryTable(this.name, this.#trace, this.#stats, this.#listeners);
+    this.#entries = new EntryTable(this.name, this.#trace, this.#stats, this.#listeners, challengeBudget);
     this.#timeWait = this.#entries.timeWait;
     this.#deadlines = this.#entries.deadlines;
     this.#strict = opts.strict === true;

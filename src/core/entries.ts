@@ -42,6 +42,7 @@
 // not a record, until they are read (it does its own TIME-WAIT duties meanwhile).
 
 import { UsageError } from '../base/errors.js';
+import type { ChallengeBudget } from './challenge-budget.js';
 import type { TcpConfig } from './config.js';
 import type { Connection } from './connection.js';
 import { DeadlineHeap } from './deadline-heap.js';
@@ -178,10 +179,11 @@ export class EntryTable {
   readonly timeWait: TimeWaitTable;
 
   /** `trace` is the user's sink (NO_TRACE for none); `listeners` are told when a half-open entry goes. */
-  constructor(name: string, trace: TraceSink, stats: Counters, listeners: ListenerTable) {
+  /** `budget`: the host's allowance of ACKs to unacceptable segments, for the TIME-WAIT records. */
+  constructor(name: string, trace: TraceSink, stats: Counters, listeners: ListenerTable, budget?: ChallengeBudget) {
     this.#listeners = listeners;
     this.#stats = stats;
-    this.timeWait = new TimeWaitTable(name, trace, stats);
+    this.timeWait = new TimeWaitTable(name, trace, stats, budget);
   }
 
   /** Live connections holding a tuple (half-open ones included). */

@@ -47,6 +47,7 @@
 import { unreachable } from '../base/unreachable.js';
 import { ACK, has, type Segment, SYN } from '../wire/segment.js';
 import { seqAdd, seqDiff, seqGt } from '../wire/seq.js';
+import type { ChallengeBudget } from './challenge-budget.js';
 import type { TcpConfig } from './config.js';
 import type { Connection } from './connection.js';
 import type { Scheduled } from './deadline-heap.js';
@@ -138,12 +139,21 @@ export class TimeWaitTable {
   /** A sink was given: without one, no trace event is built (drops are counted all the same). */
   readonly #tracing: boolean;
   readonly #stats: Counters;
+  readonly #budget: ChallengeBudget | undefined;
 
   /**
    * `trace` is the user's sink (NO_TRACE for none); drops are counted into `stats.drops` whether or
    * not there is one. The table keeps its records' expiries itself (nextExpiry, takeDue).
    */
-  constructor(name: string, trace: TraceSink, stats: Counters) {
+  /**
+   * `budget`: the host's allowance of ACKs to unacceptable segments (challenge-budget.ts). The ACK a
+   * record owes an old duplicate, a PAWS failure or an old SYN comes out of it, as Linux
+   * rate-limits TIME-WAIT's out-of-window ACKs (tcp_timewait_check_oow_rate_limit), so forged
+   * segments cannot turn TIME-WAIT records into a reflector; the peer's retransmitted FIN is always
+   * answered (the first reason TIME-WAIT exists).
+   */
+  constructor(name: string, trace: TraceSink, stats: Counters, budget?: ChallengeBudget) {
+    this.#budget = budget;
     this.#name = name;
     this.#trace = trace;
     this.#tracing = trace !== NO_TRACE;
@@ -259,7 +269,13 @@ export class TimeWaitTable {
     const v = timeWaitVerdict(rec, seg, now, tw.cfg);
     switch (v.action) {
       case 'ack': {
-        if (v.reason) this.#drop(tw.label, v.reason, seg, rec, now);
+        if (v.reason) {
+          if (this.#budget !== undefined && !this.#budget.take(now)) {
+            this.#drop(tw.label, 'challenge-ack-limit', seg, rec, now);
+            return undefined;
+          }
+          this.#drop(tw.label, v.reason, seg, rec, now);
+        }
         const ack = this.#ack(tw.label, rec, now);
         // RFC 9293 §3.10.7.4 (eighth): the peer's FIN again restarts the 2MSL wait.
         if (v.restart) this.#restart(tw, now);

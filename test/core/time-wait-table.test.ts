@@ -119,6 +119,31 @@ describe('Endpoint: a TIME-WAIT record answers and traces as the object would', 
     assert.equal(p.b.nextDeadline(), 2 * MSL);
   });
 
+  for (const unread of [false, true]) {
+    test(`ACKs to old duplicates come out of the host's budget; the retransmitted FIN is always answered (${unread ? 'object' : 'record'})`, () => {
+      const LIMIT = 50;
+      const p = new Pair({}, { challengeAckHostLimit: LIMIT });
+      const { fin } = serverTimeWait(p, unread);
+      p.at(300);
+      let acks = 0;
+      const N = 1000;
+      for (let i = 0; i < N; i++) {
+        const old = seg({ srcPort: 40000, dstPort: 80, seq: 0x7000_0000 + i, ack: 0x7000_0000, flags: ACK });
+        acks += p.b.handlePacket({ src: A_ADDR, dst: B_ADDR, seg: old }, p.now).packets.length;
+      }
+      // Within one second the host allows about LIMIT (drawn per second, at most 1.5 LIMIT).
+      assert.ok(acks > 0 && acks <= 1.5 * LIMIT, `${acks} ACKs to ${N} old duplicates`);
+      assert.equal(p.b.stats.drops['challenge-ack-limit'], N - acks);
+      // The budget is spent, yet the peer's FIN again gets its ACK and restarts 2MSL.
+      const out = p.b.handlePacket({ src: A_ADDR, dst: B_ADDR, seg: fin }, p.now);
+      assert.deepEqual(
+        out.packets.map((k) => [ctl(k.seg.flags), k.seg.ack]),
+        [['ACK', seqAdd(fin.seq, 1)]],
+      );
+      assert.equal(p.b.nextDeadline(), 300 + 2 * MSL);
+    });
+  }
+
   test('without RFC 1337 an exact RST ends the record: recv, CLOSED (RST in TIME-WAIT), closed', () => {
     const config = { msl: MSL, rfc1337: false };
     const p = new Pair({ config }, { config });
