@@ -123,8 +123,10 @@ export function compactLadder(events: readonly TraceEvent[], opts: CompactLadder
 export interface TerminalLadderOptions extends LadderReadOptions {
   /** Absolute sequence numbers instead of relative ones. */
   absolute?: boolean;
-  /** ANSI colours. Default off. */
+  /** ANSI colours. Default off; never with `ascii`. */
   color?: boolean;
+  /** Only ASCII: `-`, `>`, `<`, `|`, `x`, `:` for the drawing, and text transliterated (toAscii). */
+  ascii?: boolean;
   /** Total width in columns (default 100, at least 80). */
   width?: number;
   /** Labels printed above the lanes (default: the lane names). */
@@ -133,7 +135,11 @@ export interface TerminalLadderOptions extends LadderReadOptions {
   initialStates?: readonly [string | undefined, string | undefined];
   /** A quiet stretch at least this long is printed as one "… 2 h idle …" line (default 1000 ms). */
   idleGap?: number;
-  /** Which timer events to show: the ones that tell the story (default), all, or none. */
+  /**
+   * Which timer events to show: the ones that tell the story (default), all, or none. Unless 'none',
+   * the 2MSL, FIN-WAIT-2, keepalive and retransmission timers are also drawn as bars beside their
+   * lane while they run, named on the line where each bar starts.
+   */
   timers?: 'key' | 'all' | 'none';
   /** Narration lines, each printed before the first row at or after its time. */
   notes?: readonly LadderNote[];
@@ -162,6 +168,41 @@ const ANSI = {
   reset: '\x1b[0m',
 } as const;
 
+/** The drawing characters, in Unicode and in ASCII. */
+interface Glyphs {
+  lane: string;
+  fold: string;
+  bar: string;
+  head: { right: string; left: string };
+  dash: string;
+  dot: string;
+  cross: string;
+  ellipsis: string;
+  note: string;
+}
+const UNICODE: Glyphs = {
+  lane: '│',
+  fold: '┆',
+  bar: '┃',
+  head: { right: '▶', left: '◀' },
+  dash: '─',
+  dot: '┄',
+  cross: '✕',
+  ellipsis: '…',
+  note: '·',
+};
+const ASCII: Glyphs = {
+  lane: '|',
+  fold: ':',
+  bar: '|',
+  head: { right: '>', left: '<' },
+  dash: '-',
+  dot: '.',
+  cross: 'x',
+  ellipsis: '...',
+  note: '*',
+};
+
 const TIMER_NAMES: Record<TimerKind, string> = {
   retransmit: 'retransmission timer',
   persist: 'persist timer',
@@ -171,6 +212,14 @@ const TIMER_NAMES: Record<TimerKind, string> = {
   'time-wait': '2MSL timer',
   'user-timeout': 'user timeout',
 };
+
+/** The timers drawn as bars beside their lane while they run. */
+export const BAR_TIMERS: ReadonlySet<TimerKind> = new Set<TimerKind>([
+  'time-wait',
+  'fin-wait-2',
+  'keepalive',
+  'retransmit',
+]);
 
 /** Whether a timer event is worth a line in the 'key' view. */
 function keyTimer(r: TimerRow): boolean {
@@ -212,18 +261,67 @@ export function formatDuration(ms: number): string {
   return parts.join(' ');
 }
 
+const ASCII_FOR: Record<string, string> = {
+  '…': '...',
+  '·': '*',
+  '•': '*',
+  '→': '->',
+  '←': '<-',
+  '⇄': '<->',
+  '↔': '<->',
+  '×': 'x',
+  '✕': 'x',
+  '—': '--',
+  '–': '-',
+  '‘': "'",
+  '’': "'",
+  '“': '"',
+  '”': '"',
+  '≤': '<=',
+  '≥': '>=',
+  '≠': '!=',
+  '−': '-',
+  µ: 'u',
+  '│': '|',
+  '┃': '|',
+  '┆': ':',
+  '─': '-',
+  '┄': '.',
+  '▶': '>',
+  '◀': '<',
+};
+
+/** Text for an ASCII-only terminal: common symbols spelled in ASCII, accents dropped, anything else '?'. */
+export function toAscii(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    if (ch.charCodeAt(0) < 0x80) out += ch;
+    else if (ASCII_FOR[ch] !== undefined) out += ASCII_FOR[ch];
+    else {
+      const base = ch.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
+      out += /^[\x20-\x7e]+$/.test(base) ? base : '?';
+    }
+  }
+  return out;
+}
+
 /**
  * Two lanes (left and right endpoint) with the state of each side as it changes, every segment as an
- * arrow from the sender's lane labelled with flags, seq/ack, len and win, losses as arrows stopping
- * half-way at ✕, timers as notes beside their lane, and long quiet stretches folded into one line.
- * Times in the left margin are ms of virtual time.
+ * arrow from the sender's lane labelled with flags, seq/ack, len and win (and "retransmission",
+ * "keepalive probe" or "duplicate" where it is one), losses as arrows stopping half-way at ✕, timers
+ * as notes beside their lane and as bars (┃) beside the lane while they run, and long quiet stretches
+ * folded into one line. Times in the left margin are ms of virtual time.
  */
 export function terminalLadder(events: readonly TraceEvent[], opts: TerminalLadderOptions = {}): string {
   const lanes = opts.lanes ?? defaultLanes(events);
   const width = Math.max(80, opts.width ?? 100);
-  const gapW = width - (TIME_W + 1 + STATE_W + 1 + 1 + 1 + 1 + STATE_W) - 1;
+  // time, left state, lane, bar, gap, bar, lane, right state; one column spare.
+  const gapW = width - (TIME_W + 1 + STATE_W + 1 + 1 + 1 + 1 + 1 + 1 + STATE_W) - 1;
   const abs = opts.absolute ?? false;
-  const color = opts.color ?? false;
+  const ascii = opts.ascii ?? false;
+  const g = ascii ? ASCII : UNICODE;
+  const text = ascii ? toAscii : (s: string): string => s;
+  const color = !ascii && (opts.color ?? false);
   const idleGap = opts.idleGap ?? 1000;
   const timers = opts.timers ?? 'key';
   // Colour the text only, so padding stays plain.
@@ -234,77 +332,120 @@ export function terminalLadder(events: readonly TraceEvent[], opts: TerminalLadd
   };
   const side = (ep: string): 0 | 1 => (ep === lanes[1] ? 1 : 0);
 
+  // The bar timers running on each lane, as 'conn|timer', with their deadlines: a timer runs no
+  // longer than its deadline even where the trace shows no firing (a trace that ends early).
+  const running: [Map<string, Instant>, Map<string, Instant>] = [new Map(), new Map()];
+  const expire = (t: Instant): void => {
+    for (const m of running) for (const [k, d] of m) if (d < t) m.delete(k);
+  };
+  const connOf = (at: number): string => events[at]?.conn ?? '';
+  /** A connection that reached CLOSED runs no timers any more, traced as cancelled or not. */
+  const endBars = (states: readonly StateRow[]): void => {
+    for (const st of states) {
+      if (st.to !== 'CLOSED') continue;
+      const prefix = `${connOf(st.at)}|`;
+      for (const k of running[side(st.endpoint)].keys()) if (k.startsWith(prefix)) running[side(st.endpoint)].delete(k);
+    }
+  };
+  const bar = (s: 0 | 1): string => (running[s].size > 0 ? paint(ANSI.timer, g.bar) : ' ');
+
   const out: string[] = [];
   let lastT: Instant | undefined;
   let lastPrintedT: Instant | undefined;
 
-  const line = (t: Instant | undefined, left: string, gap: string, right: string, gapColor?: string): void => {
+  /** An arrow row's gap reaches into the bar columns where no bar runs, so its ends touch bar or lane. */
+  type Gap = string | { arrow: (w: number) => string };
+  const inner = (gap: Gap, gapColor?: string): string => {
+    const fill = (x: string): string => (gapColor ? paint(gapColor, x) : x);
+    if (typeof gap === 'string') return bar(0) + fill(gap) + bar(1);
+    const b0 = running[0].size > 0;
+    const b1 = running[1].size > 0;
+    return (b0 ? bar(0) : '') + fill(gap.arrow(gapW + 2 - (b0 ? 1 : 0) - (b1 ? 1 : 0))) + (b1 ? bar(1) : '');
+  };
+  const compose = (t: string, left: string, l1: string, mid: string, l2: string, right: string): string =>
+    `${t} ${left || ' '.repeat(STATE_W)} ${l1}${mid}${l2} ${right}`.trimEnd();
+  /** Prints a row at `t`, after the fold line of a long quiet stretch before it; `begin` runs between. */
+  const line = (
+    t: Instant | undefined,
+    left: string,
+    gap: Gap,
+    right: string,
+    gapColor?: string,
+    begin?: () => void,
+  ): void => {
     let tcol = ' '.repeat(TIME_W);
     if (t !== undefined) {
       if (lastT !== undefined && t - lastT >= idleGap) {
-        const msg = `… ${formatDuration(t - lastT)} idle …`;
+        expire(lastT + 1);
+        const msg = `${g.ellipsis} ${formatDuration(t - lastT)} idle ${g.ellipsis}`;
         const pad = Math.max(0, gapW - msg.length);
         const mid = ' '.repeat(Math.floor(pad / 2)) + msg + ' '.repeat(Math.ceil(pad / 2));
-        out.push(compose(' '.repeat(TIME_W), '', '┆', paint(ANSI.dim, mid), '┆', ''));
+        out.push(compose(' '.repeat(TIME_W), '', g.fold, inner(mid, ANSI.dim), g.fold, ''));
       }
       if (t !== lastPrintedT) tcol = formatMs(t).padStart(TIME_W);
+      expire(t);
       lastT = t;
       lastPrintedT = t;
     }
+    begin?.();
     out.push(
       compose(
         tcol,
         paint(ANSI.state, left.padStart(STATE_W)),
-        '│',
-        gapColor ? paint(gapColor, gap) : gap,
-        '│',
+        g.lane,
+        inner(gap, gapColor),
+        g.lane,
         paint(ANSI.state, right),
       ),
     );
   };
-  const compose = (t: string, left: string, l1: string, gap: string, l2: string, right: string): string =>
-    `${t} ${left || ' '.repeat(STATE_W)} ${l1}${gap}${l2} ${right}`.trimEnd();
 
   // Header: lane labels over the lanes.
   const labels = opts.laneLabels ?? lanes;
-  out.push(`${'t (ms)'.padStart(TIME_W)} ${labels[0].padStart(STATE_W + 2)}${' '.repeat(gapW)}${labels[1]}`.trimEnd());
+  out.push(
+    text(
+      `${'t (ms)'.padStart(TIME_W)} ${labels[0].padStart(STATE_W + 2)}${' '.repeat(gapW + 2)}${labels[1]}`,
+    ).trimEnd(),
+  );
   const first = initialStates(events, lanes);
   const init0 = opts.initialStates?.[0] ?? first[0] ?? '';
   const init1 = opts.initialStates?.[1] ?? first[1] ?? '';
   out.push(
     compose(
       ' '.repeat(TIME_W),
-      paint(ANSI.state, init0.padStart(STATE_W)),
-      '│',
-      ' '.repeat(gapW),
-      '│',
-      paint(ANSI.state, init1),
+      paint(ANSI.state, text(init0).padStart(STATE_W)),
+      g.lane,
+      inner(' '.repeat(gapW)),
+      g.lane,
+      paint(ANSI.state, text(init1)),
     ),
   );
 
   const blank = ' '.repeat(gapW);
-  const noteBeside = (ep: string, text: string): string => {
-    const t = text.length > gapW - 1 ? text.slice(0, gapW - 1) : text;
+  const noteBeside = (ep: string, s: string): string => {
+    const t = s.length > gapW - 1 ? s.slice(0, gapW - 1) : s;
     return side(ep) === 0 ? ` ${t}`.padEnd(gapW) : `${t} `.padStart(gapW);
   };
 
   const notes = [...(opts.notes ?? [])].sort((a, b) => a.t - b.t || (a.index ?? 0) - (b.index ?? 0));
   let nextNote = 0;
   const noteLine = (n: LadderNote): void => {
-    const parts = wrapWords(n.text, gapW - 6);
+    const parts = wrapWords(text(n.text), gapW - 6);
     for (const [i, part] of parts.entries()) {
-      const t = `${i === 0 ? '·' : ' '} ${part} ${i === parts.length - 1 ? '·' : ' '}`;
+      const t = `${i === 0 ? g.note : ' '} ${part} ${i === parts.length - 1 ? g.note : ' '}`;
       const pad = Math.max(0, gapW - t.length);
       line(n.t, '', ' '.repeat(Math.floor(pad / 2)) + t + ' '.repeat(Math.ceil(pad / 2)), '', ANSI.dim);
     }
   };
-  const rows = ladderRows(events, { lanes });
+  const rows = ladderRows(events, opts.probeQuiet !== undefined ? { lanes, probeQuiet: opts.probeQuiet } : { lanes });
   // A timer armed and cancelled at the same instant told nothing; one armed while armed was re-armed.
   const cancelledAt = new Set<string>();
   for (const r of rows)
     if (r.kind === 'timer' && r.action === 'cancelled') cancelledAt.add(`${r.endpoint}|${r.timer}|${r.t}`);
+  const { idle, rearmed } = timerLookahead(rows, events);
+  const firedAt = new Map<string, Instant>();
   const armed = new Set<string>();
-  for (const r of rows) {
+  for (const [i, r] of rows.entries()) {
     while (nextNote < notes.length && noteBefore(notes[nextNote]!, r)) noteLine(notes[nextNote++]!);
     switch (r.kind) {
       case 'send': {
@@ -315,14 +456,14 @@ export function terminalLadder(events: readonly TraceEvent[], opts: TerminalLadd
         }
         const last = r.states[r.states.length - 1];
         const rightward = side(r.from) === 0;
-        const mark = r.retransmit ? ' (retransmission)' : r.probe ? ' (keepalive probe)' : '';
-        const gap = arrow(
-          segmentLabel(r.view, abs, gapW - 6 - (r.lost ? 10 : 0) - mark.length) + mark,
-          rightward,
-          gapW,
-          r.lost !== undefined,
-          false,
-        );
+        const marks = r.retransmit ? RETRANSMIT_MARKS : r.probe ? PROBE_MARKS : [''];
+        const gap = {
+          arrow: (w: number) => {
+            const room = w - 6 - (r.lost ? 10 : 0);
+            const label = fitLabel(r.view, abs, room, marks);
+            return arrow(label, rightward, w, r.lost !== undefined, false, g);
+          },
+        };
         const gapColor = r.lost
           ? ANSI.lost
           : r.view.seg.flags & RST
@@ -337,20 +478,16 @@ export function terminalLadder(events: readonly TraceEvent[], opts: TerminalLadd
           last && side(last.endpoint) === 1 ? last.to : '',
           gapColor || undefined,
         );
+        endBars(r.states);
         break;
       }
       case 'stray': {
         const rightward = side(r.to) === 1;
+        const marks = r.duplicate ? DUPLICATE_MARKS : STRAY_MARKS;
         line(
           r.t,
           '',
-          arrow(
-            `${segmentLabel(r.view, abs, gapW - 19)} ${r.duplicate ? '(duplicate)' : '(stray copy)'}`,
-            rightward,
-            gapW,
-            false,
-            true,
-          ),
+          { arrow: (w) => arrow(fitLabel(r.view, abs, w - 6, marks), rightward, w, false, true, g) },
           '',
           ANSI.lost,
         );
@@ -359,8 +496,8 @@ export function terminalLadder(events: readonly TraceEvent[], opts: TerminalLadd
       case 'drop': {
         const what = r.view ? `${ctl(r.view.seg.flags) || '-'} seq=${abs ? r.view.seg.seq : r.view.relSeq} ` : '';
         const mark = `${what}dropped: ${r.reason}`;
-        const text = side(r.endpoint) === 0 ? `✕ ${mark}` : `${mark} ✕`;
-        line(r.t, '', noteBeside(r.endpoint, text), '', ANSI.lost);
+        const s = side(r.endpoint) === 0 ? `${g.cross} ${mark}` : `${mark} ${g.cross}`;
+        line(r.t, '', noteBeside(r.endpoint, s), '', ANSI.lost);
         break;
       }
       case 'states': {
@@ -368,7 +505,8 @@ export function terminalLadder(events: readonly TraceEvent[], opts: TerminalLadd
         const left = r.states.filter((s) => side(s.endpoint) === 0);
         const right = r.states.filter((s) => side(s.endpoint) === 1);
         const n = Math.max(left.length, right.length);
-        for (let i = 0; i < n; i++) line(r.t, left[i]?.to ?? '', blank, right[i]?.to ?? '');
+        for (let j = 0; j < n; j++) line(r.t, left[j]?.to ?? '', blank, right[j]?.to ?? '');
+        endBars(r.states);
         break;
       }
       case 'error': {
@@ -380,19 +518,89 @@ export function terminalLadder(events: readonly TraceEvent[], opts: TerminalLadd
         const wasArmed = armed.has(key);
         if (r.action === 'armed') armed.add(key);
         else armed.delete(key);
-        if (timers === 'none' || (timers === 'key' && !keyTimer(r))) break;
-        if (timers === 'key' && r.action === 'armed' && cancelledAt.has(`${key}|${r.t}`)) break;
+        // Bars: a timer armed while none of its kind runs on the lane starts one, unless it is only
+        // re-armed as it fires, or is cancelled at the same instant (it never ran).
+        const s = side(r.endpoint);
+        const barred = timers !== 'none' && BAR_TIMERS.has(r.timer);
+        const bk = `${connOf(r.at)}|${r.timer}`;
+        const starts =
+          barred && r.action === 'armed' && !running[s].has(bk) && firedAt.get(`${s}|${bk}`) !== r.t && !idle.has(i);
+        const update = (): void => {
+          if (!barred) return;
+          if (r.action === 'armed' && !idle.has(i)) running[s].set(bk, r.deadline ?? Number.POSITIVE_INFINITY);
+          else if (r.action !== 'armed' && !rearmed.has(i)) running[s].delete(bk);
+          if (r.action === 'fired') firedAt.set(`${s}|${bk}`, r.t);
+        };
+        const shown =
+          starts ||
+          timers === 'all' ||
+          (timers === 'key' && keyTimer(r) && !(r.action === 'armed' && cancelledAt.has(`${key}|${r.t}`)));
+        if (!shown) {
+          update();
+          break;
+        }
         const action = r.action === 'armed' && wasArmed ? 're-armed' : r.action;
-        let text = `[${TIMER_NAMES[r.timer]} ${action}`;
-        if (r.action === 'armed' && r.deadline !== undefined) text += `, fires at ${formatMs(r.deadline)}`;
-        text += ']';
-        line(r.t, '', noteBeside(r.endpoint, text), '', ANSI.timer);
+        let s2 = `[${TIMER_NAMES[r.timer]} ${action}]`;
+        const until = r.action === 'armed' && r.deadline !== undefined ? `, fires at ${formatMs(r.deadline)}` : '';
+        // The deadline is left out where it would not fit.
+        if (s2.length + until.length <= gapW - 1) s2 = `${s2.slice(0, -1)}${until}]`;
+        // A bar starts on its name's line and ends after the line of the event that stops it.
+        if (r.action === 'armed') line(r.t, '', noteBeside(r.endpoint, s2), '', ANSI.timer, update);
+        else {
+          line(r.t, '', noteBeside(r.endpoint, s2), '', ANSI.timer);
+          update();
+        }
         break;
       }
     }
   }
   while (nextNote < notes.length) noteLine(notes[nextNote++]!);
   return out.join('\n');
+}
+
+// What marks a segment in its arrow's label, longest first: the first that fits with the label is used.
+const RETRANSMIT_MARKS = [' (retransmission)', ' (retx)'];
+const PROBE_MARKS = [' (keepalive probe)', ' (probe)'];
+const DUPLICATE_MARKS = [' (duplicate)', ' (dup)'];
+const STRAY_MARKS = [' (stray copy)', ' (stray)'];
+
+/**
+ * The segment's label and a mark in `room` columns: the fullest label with the longest mark that
+ * fits, the mark taking precedence over the label's optional fields.
+ */
+function fitLabel(v: SegmentView, abs: boolean, room: number, marks: readonly string[]): string {
+  for (const m of marks) {
+    const label = segmentLabel(v, abs, room - m.length);
+    if (label.length + m.length <= room) return label + m;
+  }
+  const m = marks[marks.length - 1]!;
+  return segmentLabel(v, abs, room - m.length) + m;
+}
+
+/**
+ * What the bars need to know ahead: the timer rows that arm a timer cancelled at the same instant
+ * before anything else happens to it (it never ran: no bar), and the rows where a timer fires and is
+ * armed again at the same instant (its bar goes on).
+ */
+function timerLookahead(
+  rows: readonly LadderRow[],
+  events: readonly TraceEvent[],
+): { idle: Set<number>; rearmed: Set<number> } {
+  const last = new Map<string, number>();
+  const idle = new Set<number>();
+  const rearmed = new Set<number>();
+  for (const [i, r] of rows.entries()) {
+    if (r.kind !== 'timer') continue;
+    const key = `${r.endpoint}|${events[r.at]?.conn ?? ''}|${r.timer}`;
+    const j = last.get(key);
+    const prev = j === undefined ? undefined : rows[j];
+    if (prev?.kind === 'timer' && prev.t === r.t) {
+      if (prev.action === 'armed' && r.action === 'cancelled') idle.add(j!);
+      if (prev.action === 'fired' && r.action === 'armed') rearmed.add(j!);
+    }
+    last.set(key, i);
+  }
+  return { idle, rearmed };
 }
 
 /** Greedy word wrap; a word longer than the width is cut. */
@@ -430,18 +638,19 @@ function initialStates(events: readonly TraceEvent[], lanes: readonly [string, s
  * An arrow filling `w` columns. Rightward: `── label ──────▶`; leftward: `◀────── label ──`. A lost one
  * stops after its label at ✕; a stray one is dotted.
  */
-function arrow(label: string, rightward: boolean, w: number, lost: boolean, stray: boolean): string {
-  const dash = stray ? '┄' : '─';
+function arrow(label: string, rightward: boolean, w: number, lost: boolean, stray: boolean, g: Glyphs): string {
+  const dash = stray ? g.dot : g.dash;
+  const x = g.cross;
   const text = label.length > w - 6 ? label.slice(0, w - 6) : label;
   if (lost) {
-    const body = `${dash}${dash} ${text} ${dash}${dash}${dash}✕ lost`;
+    const body = `${dash}${dash} ${text} ${dash}${dash}${dash}${x} lost`;
     const room = Math.max(0, w - body.length);
-    const shown = room > 0 ? body : `${dash}${dash} ${text} ✕`;
+    const shown = room > 0 ? body : `${dash}${dash} ${text} ${x}`;
     if (rightward) return shown.padEnd(w);
-    const mirrored = `lost ✕${dash}${dash}${dash} ${text} ${dash}${dash}`;
-    return (room > 0 ? mirrored : `✕ ${text} ${dash}${dash}`).padStart(w);
+    const mirrored = `lost ${x}${dash}${dash}${dash} ${text} ${dash}${dash}`;
+    return (room > 0 ? mirrored : `${x} ${text} ${dash}${dash}`).padStart(w);
   }
   const fill = Math.max(1, w - text.length - 5);
-  if (rightward) return `${dash}${dash} ${text} ${dash.repeat(fill)}▶`;
-  return `◀${dash.repeat(fill)} ${text} ${dash}${dash}`;
+  if (rightward) return `${dash}${dash} ${text} ${dash.repeat(fill)}${g.head.right}`;
+  return `${g.head.left}${dash.repeat(fill)} ${text} ${dash}${dash}`;
 }

@@ -10,6 +10,7 @@ import {
   RelativeNumbers,
   segmentLabel,
   terminalLadder,
+  toAscii,
   wrapWords,
 } from '../../src/trace/ladder.js';
 import { ACK, FIN, makeSegment, PSH, RST, SYN } from '../../src/wire/segment.js';
@@ -88,17 +89,18 @@ test('terminalLadder: the four-way close with notes, timers and a folded idle st
       '            ESTABLISHED │                                                            │ ESTABLISHED',
       '         0              │                  · client app: close() ·                   │',
       '             FIN-WAIT-1 │── FIN,ACK seq=1 ack=1 len=1 win=502 ──────────────────────▶│',
-      '        50              │◀────────────────────────── ACK seq=1 ack=2 len=0 win=509 ──│ CLOSE-WAIT',
-      '        70              │               · server app: write 5 bytes ·                │',
-      '                        │◀────────────────────── PSH,ACK seq=1 ack=2 len=5 win=509 ──│',
-      '        90              │◀────────────────────── FIN,ACK seq=6 ack=2 len=1 win=509 ──│ LAST-ACK',
+      '                        │┃ [retransmission timer armed, fires at 1,000]              │',
+      '        50              │┃◀───────────────────────── ACK seq=1 ack=2 len=0 win=509 ──│ CLOSE-WAIT',
+      '        70              │┃              · server app: write 5 bytes ·                │',
+      '                        │┃◀───────────────────── PSH,ACK seq=1 ack=2 len=5 win=509 ──│',
+      '        90              │┃◀───────────────────── FIN,ACK seq=6 ack=2 len=1 win=509 ──│ LAST-ACK',
       '       100   FIN-WAIT-2 │                                                            │',
       '       120              │── ACK seq=2 ack=6 len=0 win=502 ──────────────────────────▶│',
       '       140    TIME-WAIT │── ACK seq=2 ack=7 len=0 win=502 ──────────────────────────▶│',
-      '                        │ [2MSL timer armed, fires at 60,140]                        │',
-      '       190              │                                                            │ CLOSED',
-      '                        ┆                      … 59.95 s idle …                      ┆',
-      '    60,140              │ [2MSL timer fired]                                         │',
+      '                        │┃ [2MSL timer armed, fires at 60,140]                       │',
+      '       190              │┃                                                           │ CLOSED',
+      '                        ┆┃                     … 59.95 s idle …                      ┆',
+      '    60,140              │┃ [2MSL timer fired]                                        │',
       '                 CLOSED │                                                            │',
     ].join('\n'),
   );
@@ -112,14 +114,14 @@ test('terminalLadder: lost arrows stop at ✕, strays are dotted, drops sit besi
       '             FIN-WAIT-2 │                                                            │ CLOSE-WAIT',
       '         0              │◀────────────────────── FIN,ACK seq=1 ack=2 len=1 win=509 ──│ LAST-ACK',
       '        50    TIME-WAIT │── ACK seq=2 ack=2 len=0 win=502 ───✕ lost                  │',
-      '     1,000              │                               [retransmission timer fired] │',
+      '     1,000              │                              [retransmission timer fired]  │',
       '                        │◀───── FIN,ACK seq=1 ack=2 len=1 win=509 (retransmission) ──│',
       '     1,050              │── ACK seq=2 ack=2 len=0 win=502 ──────────────────────────▶│',
-      '                        │ [2MSL timer armed, fires at 61,050]                        │',
-      '     1,080              │◀┄┄┄┄┄┄┄ PSH,ACK seq=0 ack=1 len=100 win=509 (stray copy) ┄┄│',
-      '                        │ ✕ PSH,ACK seq=0 dropped: time-wait-old                     │',
-      '     1,100              │                                                            │ CLOSED',
-      '                        ┆                        … 2 h idle …                        ┆',
+      '                        │┃ [2MSL timer armed, fires at 61,050]                       │',
+      '     1,080              │┃◀┄┄┄┄┄┄ PSH,ACK seq=0 ack=1 len=100 win=509 (stray copy) ┄┄│',
+      '                        │┃ ✕ PSH,ACK seq=0 dropped: time-wait-old                    │',
+      '     1,100              │┃                                                           │ CLOSED',
+      '                        ┆┃                       … 2 h idle …                        ┆',
       ' 7,201,100              │                        lost ✕─── RST seq=0 len=0 win=509 ──│',
     ].join('\n'),
   );
@@ -143,8 +145,10 @@ test('terminalLadder: absolute numbers; at 80 columns labels shed mss and win to
 test('terminalLadder: every line fits the width', () => {
   for (const width of [80, 100, 120]) {
     for (const trace of [closeTrace(), lossTrace(), handshakeTrace()]) {
-      for (const line of terminalLadder(trace, { width, lanes: LANES }).split('\n')) {
-        assert.ok([...line].length <= width, `${[...line].length} > ${width}: ${line}`);
+      for (const ascii of [false, true]) {
+        for (const line of terminalLadder(trace, { width, lanes: LANES, ascii }).split('\n')) {
+          assert.ok([...line].length <= width, `${[...line].length} > ${width}: ${line}`);
+        }
       }
     }
   }
@@ -261,7 +265,7 @@ test('terminalLadder: a connection error is noted beside its lane; compactLadder
       '    t (ms)         client                                        server',
       '                        │                                        │ ESTABLISHED',
       '         0              │── RST seq=6 len=0 win=502 ────────────▶│',
-      '        50              │                    [error: ECONNRESET] │',
+      '        50              │                   [error: ECONNRESET]  │',
       '                        │                                        │ CLOSED',
     ].join('\n'),
   );
@@ -378,4 +382,123 @@ test('ladderRows: a second arrival of a segment already received is a duplicate 
   const text = terminalLadder(ev, { lanes: LANES });
   assert.match(text, /FIN,ACK seq=1 ack=1 len=1 win=502 \(duplicate\)/);
   assert.match(text, /ACK seq=1 ack=2 len=0 win=509 \(stray copy\)/);
+});
+
+test('terminalLadder --ascii: only -, >, <, |, x, : for the drawing, no colour even when asked', () => {
+  const text = terminalLadder(lossTrace(), { lanes: LANES, ascii: true, width: 80, color: true });
+  assert.equal(
+    text,
+    [
+      '    t (ms)         client                                        server',
+      '             FIN-WAIT-2 |                                        | CLOSE-WAIT',
+      '         0              |<-- FIN,ACK seq=1 ack=2 len=1 win=509 --| LAST-ACK',
+      '        50    TIME-WAIT |-- ACK seq=2 ack=2 len=0 ---x lost      |',
+      '     1,000              |          [retransmission timer fired]  |',
+      '                        |<--- FIN,ACK seq=1 ack=2 len=1 (retx) --|',
+      '     1,050              |-- ACK seq=2 ack=2 len=0 win=502 ------>|',
+      '                        || [2MSL timer armed, fires at 61,050]   |',
+      '     1,080              ||<.. PSH,ACK seq=0 ack=1 (stray copy) ..|',
+      '                        || x PSH,ACK seq=0 dropped: time-wait-ol |',
+      '     1,100              ||                                       | CLOSED',
+      '                        :|           ... 2 h idle ...            :',
+      ' 7,201,100              |    lost x--- RST seq=0 len=0 win=509 --|',
+    ].join('\n'),
+  );
+  for (const trace of [closeTrace(), lossTrace(), handshakeTrace()]) {
+    for (const width of [80, 100, 120]) {
+      const notes = [{ t: 0, text: 'client app: close() → FIN · 2×MSL … “quoted” — done' }];
+      const out = terminalLadder(trace, { lanes: LANES, ascii: true, width, notes });
+      assert.match(out, /^[\x20-\x7e\n]*$/, out);
+      // The note's words, wrapped over lines between the lanes.
+      const words = out.replace(/[\s|]+/g, ' ');
+      assert.ok(words.includes('client app: close() -> FIN * 2xMSL ... "quoted" -- done'), out);
+    }
+  }
+});
+
+test('toAscii: symbols spelled in ASCII, accents dropped, anything else a question mark', () => {
+  assert.equal(toAscii('a → b ⇄ c × 2 … “x” · é'), 'a -> b <-> c x 2 ... "x" * e');
+  assert.equal(toAscii('四次挥手'), '????');
+  assert.equal(toAscii('plain'), 'plain');
+});
+
+test('terminalLadder: running timers are bars beside their lane, named where they start', () => {
+  const lines = terminalLadder(closeTrace()).split('\n');
+  // Column 25 is the client's bar column, the one left of the server's lane is the server's.
+  const barred = lines.filter((l) => l[25] === '┃').map((l) => l.slice(25, 65).trimEnd());
+  assert.deepEqual(barred, [
+    '┃ [retransmission timer armed, fires at',
+    '┃◀───────────────────────── ACK seq=1 ac',
+    '┃◀───────────────────── PSH,ACK seq=1 ac',
+    '┃◀───────────────────── FIN,ACK seq=6 ac',
+    '┃ [2MSL timer armed, fires at 60,140]',
+    '┃',
+    '┃                     … 59.95 s idle …',
+    '┃ [2MSL timer fired]',
+  ]);
+  assert.ok(!terminalLadder(closeTrace(), { timers: 'none' }).includes('┃'));
+});
+
+test('terminalLadder: a bar stops at its deadline, at CLOSED, and goes on when its timer is re-armed as it fires', () => {
+  const timer = (
+    t: number,
+    endpoint: string,
+    action: 'armed' | 'fired' | 'cancelled',
+    deadline?: number,
+  ): TraceEvent => ({
+    t,
+    endpoint,
+    conn: 'c1',
+    type: 'timer',
+    timer: 'keepalive',
+    action,
+    ...(deadline !== undefined ? { deadline } : {}),
+  });
+  const ev: TraceEvent[] = [
+    timer(0, 'server', 'armed', 100),
+    timer(100, 'server', 'fired'),
+    timer(100, 'server', 'armed', 200),
+    timer(200, 'server', 'fired'),
+    timer(200, 'server', 'armed', 300),
+    {
+      t: 250,
+      endpoint: 'server',
+      conn: 'c1',
+      type: 'state',
+      from: 'ESTABLISHED',
+      to: 'CLOSED',
+      cause: 'ABORT',
+    } as const,
+    {
+      t: 260,
+      endpoint: 'client',
+      conn: 'c2',
+      type: 'state',
+      from: 'ESTABLISHED',
+      to: 'CLOSED',
+      cause: 'ABORT',
+    } as const,
+    { t: 0, endpoint: 'client', conn: 'c2', type: 'timer', timer: 'time-wait', action: 'armed', deadline: 50 } as const,
+  ].sort((a, b) => a.t - b.t);
+  const lines = terminalLadder(ev, { lanes: LANES, width: 80, timers: 'all' }).split('\n');
+  const serverBar = (l: string): boolean => l[25 + 39] === '┃';
+  const clientBar = (l: string): boolean => l[25] === '┃';
+  assert.deepEqual(
+    lines
+      .slice(2)
+      .map(
+        (l) =>
+          `${l.slice(0, 10).trim()}|${clientBar(l) ? 'C' : ''}${serverBar(l) ? 'S' : ''}|${l.slice(26, 64).trim()}`,
+      ),
+    [
+      '0|S|[keepalive timer armed, fires at 100]',
+      '|CS|[2MSL timer armed, fires at 50]',
+      '100|S|[keepalive timer fired]',
+      '|S|[keepalive timer armed, fires at 200]',
+      '200|S|[keepalive timer fired]',
+      '|S|[keepalive timer armed, fires at 300]',
+      '250|S|',
+      '260||',
+    ],
+  );
 });
