@@ -8,15 +8,8 @@
 // overrides. Nothing here knows any script by name.
 
 import { unreachable } from '../base/unreachable.js';
-import { AF_INET, errnoNumber, SYMBOLS } from '../socket/constants.js';
-import {
-  BLOCKED,
-  type Blocked,
-  type GetResult,
-  type ReadResult,
-  SocketKernel,
-  type SysResult,
-} from '../socket/kernel.js';
+import { AF_INET, AF_INET6, SYMBOLS, TCP_INFO_SYMBOLS } from '../socket/constants.js';
+import { BLOCKED, type Blocked, SocketKernel, type SysResult } from '../socket/kernel.js';
 import { applySysctls, PROFILES, type Profile } from '../socket/profiles.js';
 import { decodePacket, encodePacket, type Packet } from '../wire/ip.js';
 import { ACK, makeSegment, type Segment, SYN, type TcpOptions } from '../wire/segment.js';
@@ -30,9 +23,10 @@ import {
   OPT_TIMESTAMPS,
   OPT_WSCALE,
 } from '../wire/tcp-header.js';
+import { ScriptFailure, unsupported } from './failure.js';
 import { compareOutbound, formatExpected, formatSegment, type MatchContext, tsoCount } from './matcher.js';
+import { addOption, numberOption, OptionError, PACKETDRILL_OPTIONS } from './options.js';
 import {
-  type Expr,
   type PacketEvent,
   parseScript,
   type Script,
@@ -42,10 +36,16 @@ import {
   type TimeSpec,
   type TimeValue,
 } from './parser.js';
+import { FdMap, prepareSyscall, type SyscallHost } from './syscalls.js';
 import { evaluateAsserts } from './tcpinfo-assert.js';
+
+export type { ScriptStatus } from './failure.js';
 
 export const LOCAL_ADDRESS = '198.51.100.201';
 export const REMOTE_ADDRESS = '192.0.2.1';
+/** IPv6 runs (--ip_version=ipv6): documentation addresses (RFC 3849), the peer's as upstream's default. */
+export const LOCAL_ADDRESS_V6 = '2001:db8:0:1::201';
+export const REMOTE_ADDRESS_V6 = '2001:db8::1';
 /** The peer's source port for inbound connections (packetdrill picks an ephemeral one). */
 export const REMOTE_EPHEMERAL_PORT = 48_998;
 export const DEFAULT_BIND_PORT = 8080;
@@ -54,10 +54,8 @@ const OUTBOUND_GRACE_US = 2_000_000;
 /** How far `*` waits for a packet. */
 const ANY_TIME_LIMIT_US = 600_000_000;
 
-export type ScriptStatus = 'pass' | 'fail' | 'error' | 'unsupported';
-
 export interface ScriptResult {
-  status: ScriptStatus;
+  status: import('./failure.js').ScriptStatus;
   /** One line: why it failed (empty on pass). */
   reason: string;
   /** Script line of the failing event. */
@@ -68,6 +66,12 @@ export interface ScriptResult {
   profile: string;
   /** Virtual time at the end, µs. */
   elapsedUs: number;
+  /** For status 'unsupported': what the script needed (`syscall epoll_create`, `setsockopt TCP_CORK`). */
+  unsupported?: string;
+  /** Mismatches that --non_fatal turned into warnings. */
+  warnings?: string[];
+  /** Options the script or the caller gave that have no meaning here (accepted, ignored). */
+  ignoredOptions?: string[];
 }
 
 export interface RunOptions {
@@ -79,26 +83,20 @@ export interface RunOptions {
   options?: ReadonlyMap<string, string>;
   /** Options that override the script's own. */
   overrides?: ReadonlyMap<string, string>;
-}
-
-class ScriptFailure extends Error {
-  readonly line: number | undefined;
-  readonly status: ScriptStatus;
-  readonly detail: string[];
-  constructor(status: ScriptStatus, line: number | undefined, reason: string, detail: string[] = []) {
-    super(reason);
-    this.status = status;
-    this.line = line;
-    this.detail = detail;
-  }
+  /** `--define NAME=VALUE` symbols. */
+  defines?: ReadonlyMap<string, string>;
+  /** Options the caller was given that have no meaning here (the script's own are added). */
+  ignoredOptions?: readonly string[];
 }
 
 interface Pending {
   ev: SyscallEvent;
   startUs: number;
-  endUs: number;
+  /** undefined: a call written without `...` that waits for its own timeout (poll). */
+  endUs: number | undefined;
   call: () => SysResult | Blocked;
   check: (r: SysResult) => void;
+  wakeAtUs?: number;
 }
 
 interface LadderLine {
@@ -121,9 +119,13 @@ export function runScriptText(text: string, opts: RunOptions = {}): ScriptResult
   return new Run(script, opts).run();
 }
 
-class Run {
+class Run implements SyscallHost {
   readonly script: Script;
   readonly options = new Map<string, string>();
+  readonly defines = new Map<string, number>();
+  readonly fds = new FdMap();
+  readonly warnings: string[] = [];
+  readonly ignored: string[] = [];
   profile!: Profile;
   kernel!: SocketKernel;
 
@@ -131,6 +133,14 @@ class Run {
   tolerancePct = 12.5;
   tsTickUsecs: number | undefined;
   bindPort = DEFAULT_BIND_PORT;
+  connectPort = DEFAULT_BIND_PORT;
+  localAddress = LOCAL_ADDRESS;
+  remoteAddress = REMOTE_ADDRESS;
+  socketDomain = AF_INET;
+  strictSegments = false;
+  nonFatal = { packet: false, syscall: false };
+  dryRun = false;
+  readonly #rawDefines = new Map<string, string>();
 
   /** The connection the script is talking on. */
   localPort = DEFAULT_BIND_PORT;
@@ -155,28 +165,53 @@ class Run {
     for (const [k, v] of opts.options ?? []) this.options.set(k, v);
     for (const [k, v] of script.options) this.options.set(k, v);
     for (const [k, v] of opts.overrides ?? []) this.options.set(k, v);
+    for (const [k, v] of opts.defines ?? []) this.#rawDefines.set(k, v);
+    this.ignored.push(...(opts.ignoredOptions ?? []));
     this.defaultProfile = opts.defaultProfile ?? 'linux-3.11';
     this.defaultsProfile = opts.defaultsProfile ?? 'linux';
+  }
+
+  /** The live descriptor tcp_info snapshots read (SyscallHost). */
+  socketUnderTest(liveFd: number): void {
+    this.lastFd = liveFd;
+  }
+
+  #extras(): Pick<ScriptResult, 'warnings' | 'ignoredOptions'> {
+    return {
+      ...(this.warnings.length > 0 ? { warnings: [...this.warnings] } : {}),
+      ...(this.ignored.length > 0 ? { ignoredOptions: [...new Set(this.ignored)] } : {}),
+    };
   }
 
   run(): ScriptResult {
     try {
       this.#setup();
-      for (const ev of this.script.events) this.#event(ev);
+      if (!this.dryRun) for (const ev of this.script.events) this.#nonFatal(ev);
       if (this.pending.length > 0) {
         const p = this.pending[0] as Pending;
-        throw new ScriptFailure('fail', p.ev.line, `${p.ev.name}() never returned (expected at ${secs(p.endUs)})`);
+        const when = p.endUs !== undefined ? ` (expected at ${secs(p.endUs)})` : '';
+        throw new ScriptFailure('fail', p.ev.line, `${p.ev.name}() never returned${when}`);
       }
-      return { status: 'pass', reason: '', detail: [], profile: this.profile.name, elapsedUs: this.kernel.now * 1000 };
+      return {
+        status: 'pass',
+        reason: '',
+        detail: this.warnings.map((w) => `warning: ${w}`),
+        profile: this.profile.name,
+        elapsedUs: this.kernel.now * 1000,
+        ...this.#extras(),
+      };
     } catch (e) {
-      if (e instanceof ScriptFailure) {
+      if (e instanceof ScriptFailure || e instanceof OptionError) {
+        const f = e instanceof ScriptFailure ? e : new ScriptFailure('error', undefined, e.message);
         return {
-          status: e.status,
-          reason: e.line !== undefined ? `line ${e.line}: ${e.message}` : e.message,
-          ...(e.line !== undefined ? { line: e.line } : {}),
-          detail: [...this.#ladderText(), ...e.detail],
+          status: f.status,
+          reason: f.line !== undefined ? `line ${f.line}: ${f.message}` : f.message,
+          ...(f.line !== undefined ? { line: f.line } : {}),
+          detail: [...this.#ladderText(), ...f.detail],
           profile: this.profile?.name ?? '',
           elapsedUs: (this.kernel?.now ?? 0) * 1000,
+          ...(f.feature !== undefined ? { unsupported: f.feature } : {}),
+          ...this.#extras(),
         };
       }
       const msg = e instanceof Error ? e.message : String(e);
@@ -194,37 +229,27 @@ class Run {
   // Setup: options and the profile commands
 
   #setup(): void {
+    // Option lines and the caller's options, in upstream's names (options.ts).
+    const parsed = { options: new Map<string, string>(), defines: this.#rawDefines, ignored: this.ignored };
     for (const [k, v] of this.options) {
-      switch (k) {
-        case 'tolerance_usecs':
-          this.toleranceUs = Number(v);
-          break;
-        case 'tolerance_percent':
-          this.tolerancePct = Number(v);
-          break;
-        case 'tcp_ts_tick_usecs':
-          this.tsTickUsecs = Number(v);
-          break;
-        case 'bind_port':
-          this.bindPort = Number(v);
-          this.localPort = this.bindPort;
-          break;
-        case 'finack_profile':
-          // finack's own scripts name their profile in the file (packetdrill has no such flag).
-          if (!PROFILES[v]) throw new ScriptFailure('unsupported', undefined, `unknown profile ${v}`);
-          break;
-        case 'mss':
-        case 'ip_version':
-        case 'local_ip':
-        case 'remote_ip':
-          break;
-        default:
-          throw new ScriptFailure('unsupported', undefined, `unsupported script option --${k}`);
-      }
+      if (!PACKETDRILL_OPTIONS[k]) throw unsupported(undefined, `option --${k}`, 'not a packetdrill option');
+      addOption(parsed, k, v);
+    }
+    const initCommands: string[] = [];
+    for (const [k, v] of parsed.options) this.#option(k, v, initCommands);
+    for (const [k, v] of this.#rawDefines) {
+      const n = v.trim() === '' ? Number.NaN : Number(v);
+      const value = Number.isFinite(n) ? n : SYMBOLS[v];
+      if (value === undefined) throw new OptionError(`--define ${k}=${v}: not a number or a known symbol`);
+      this.defines.set(k, value);
     }
     // Commands before the first timed event choose the profile.
     let profile: Profile | undefined;
     const sysctls = new Map<string, string>();
+    for (const cmd of initCommands) {
+      const r = this.#command(cmd, undefined, sysctls);
+      if (r) profile = r;
+    }
     for (const ev of this.script.events) {
       if (ev.kind !== 'command') {
         if (ev.time !== undefined) break;
@@ -239,17 +264,85 @@ class Run {
     const base = (named !== undefined ? PROFILES[named] : undefined) ?? profile ?? PROFILES[this.defaultProfile];
     if (!base) throw new ScriptFailure('unsupported', undefined, `unknown profile ${this.defaultProfile}`);
     const { profile: p, unknown } = applySysctls(base, sysctls);
-    if (unknown.length > 0)
-      throw new ScriptFailure('unsupported', undefined, `unsupported sysctl ${unknown.join(', ')}`);
+    if (unknown.length > 0) {
+      throw unsupported(
+        undefined,
+        `sysctl ${unknown[0]}`,
+        unknown.length > 1 ? `also ${unknown.slice(1).join(', ')}` : '',
+      );
+    }
     this.profile = p;
-    this.kernel = new SocketKernel({ addresses: [LOCAL_ADDRESS], profile: p, ephemeralPorts: [32768, 60999] });
+    this.kernel = new SocketKernel({ addresses: [this.localAddress], profile: p, ephemeralPorts: [32768, 60999] });
     const tol = Math.max(this.toleranceUs, 0);
     this.match.tsToleranceTicks = this.tsTickUsecs ? Math.ceil(tol / this.tsTickUsecs) : 0;
     if (this.tsTickUsecs !== undefined) this.match.tsTickUsecs = this.tsTickUsecs;
   }
 
+  /** One applied option (options.ts lists them all). */
+  #option(k: string, v: string, initCommands: string[]): void {
+    switch (k) {
+      case 'tolerance_usecs':
+        this.toleranceUs = numberOption(k, v, 0, 1e9);
+        break;
+      case 'tolerance_percent':
+        this.tolerancePct = numberOption(k, v, 0, 100);
+        break;
+      case 'tcp_ts_tick_usecs':
+        this.tsTickUsecs = numberOption(k, v, 0, 1e9) || undefined;
+        break;
+      case 'bind_port':
+        this.bindPort = numberOption(k, v, 1, 65535);
+        this.localPort = this.bindPort;
+        break;
+      case 'connect_port':
+        this.connectPort = numberOption(k, v, 1, 65535);
+        break;
+      case 'ip_version':
+        if (v === 'ipv6') {
+          this.socketDomain = AF_INET6;
+          if (!this.options.has('local_ip')) this.localAddress = LOCAL_ADDRESS_V6;
+          if (!this.options.has('remote_ip')) this.remoteAddress = REMOTE_ADDRESS_V6;
+        } else if (v === 'ipv4-mapped-ipv6') this.socketDomain = AF_INET6;
+        else if (v !== 'ipv4') throw new OptionError(`bad --ip_version: ${v} (ipv4, ipv6, ipv4-mapped-ipv6)`);
+        break;
+      case 'local_ip':
+        this.localAddress = v.replace(/\/\d+$/, '');
+        break;
+      case 'remote_ip':
+        this.remoteAddress = v.replace(/\/\d+$/, '');
+        break;
+      case 'init_scripts':
+        initCommands.push(...v.split(',').filter((x) => x !== ''));
+        break;
+      case 'non_fatal':
+        for (const w of v.split(/[,\s]+/)) {
+          if (w === 'packet') this.nonFatal.packet = true;
+          else if (w === 'syscall') this.nonFatal.syscall = true;
+          else if (w !== '') throw new OptionError(`bad --non_fatal: ${w} (packet, syscall)`);
+        }
+        break;
+      case 'strict_segments':
+        this.strictSegments = true;
+        break;
+      case 'dry_run':
+        this.dryRun = true;
+        break;
+      case 'finack_profile':
+        // finack's own scripts name their profile in the file (packetdrill has no such flag).
+        if (!PROFILES[v]) throw new ScriptFailure('unsupported', undefined, `unknown profile ${v}`);
+        break;
+      case 'mss':
+        numberOption(k, v, 1, 65535);
+        break;
+      case 'verbose':
+        break;
+      default:
+        throw unsupported(undefined, `option --${k}`);
+    }
+  }
+
   /** One command line: a profile (returned), a sysctl override, or nothing. */
-  #command(cmd: string, line: number, sysctls: Map<string, string>): Profile | undefined {
+  #command(cmd: string, line: number | undefined, sysctls: Map<string, string>): Profile | undefined {
     const words = cmd.split(/\s+/).filter((w) => w !== '');
     const prog = words[0] ?? '';
     if (/(^|\/)defaults\.sh$/.test(prog)) {
@@ -260,17 +353,29 @@ class Run {
     if (/(^|\/)set_sysctls\.py$/.test(prog)) {
       for (const w of words.slice(1)) {
         const m = /^\/proc\/sys\/net\/ipv4\/([a-z0-9_]+)=(.*)$/.exec(w);
-        if (!m) throw new ScriptFailure('unsupported', line, `unsupported sysctl argument ${w}`);
+        if (!m) throw unsupported(line, `sysctl argument ${w}`);
         sysctls.set(m[1] as string, m[2] as string);
       }
       return undefined;
     }
     if (/^\/tmp\/sysctl_restore_\$\{PPID\}\.sh$/.test(prog)) return undefined;
-    throw new ScriptFailure('unsupported', line, `unsupported shell command \`${cmd}\` (commands are never executed)`);
+    throw unsupported(line, `shell command ${prog.replace(/^.*\//, '')}`, `\`${cmd}\`: commands are never executed`);
   }
 
   // ---------------------------------------------------------------------------------------------
   // Events
+
+  /** One event; with --non_fatal, a mismatch of that kind is kept as a warning and the run goes on. */
+  #nonFatal(ev: ScriptEvent): void {
+    try {
+      this.#event(ev);
+    } catch (e) {
+      const kind = ev.kind === 'packet' ? 'packet' : ev.kind === 'syscall' ? 'syscall' : undefined;
+      if (!(e instanceof ScriptFailure) || e.status !== 'fail' || kind === undefined || !this.nonFatal[kind]) throw e;
+      this.warnings.push(e.line !== undefined ? `line ${e.line}: ${e.message}` : e.message);
+      if (ev.kind === 'syscall' || ev.kind === 'packet') this.#finishAt(this.kernel.now * 1000, false);
+    }
+  }
 
   #event(ev: ScriptEvent): void {
     if (ev.time === undefined) {
@@ -329,13 +434,24 @@ class Run {
   #runUntil(us: number): void {
     const target = Math.max(Math.round(us / 1000), this.kernel.now);
     for (;;) {
-      const d = this.kernel.nextDeadline();
+      const d = this.#nextWake();
       if (d === undefined || d > target) break;
       this.kernel.advance(Math.max(d, this.kernel.now));
       this.#retryPending();
     }
     this.kernel.advance(target);
     this.#retryPending();
+  }
+
+  /** The next instant (ms) a timer or a waiting call (poll's timeout) is due. */
+  #nextWake(): number | undefined {
+    let d = this.kernel.nextDeadline();
+    for (const p of this.pending) {
+      if (p.wakeAtUs === undefined) continue;
+      const w = Math.ceil(p.wakeAtUs / 1000);
+      if (d === undefined || w < d) d = w;
+    }
+    return d;
   }
 
   #slack(expectedUs: number): number {
@@ -357,7 +473,7 @@ class Run {
       seg.dstPort = this.localPort;
       seg.srcPort = this.remotePort;
     }
-    const pkt: Packet = { src: REMOTE_ADDRESS, dst: LOCAL_ADDRESS, seg };
+    const pkt: Packet = { src: this.remoteAddress, dst: this.localAddress, seg };
     // Through the wire encoder and decoder, as a packet from the tun device would come.
     const decoded = decodePacket(encodePacket(pkt));
     if (!decoded.ok)
@@ -406,7 +522,7 @@ class Run {
           layout.push(OPT_SACK);
           break;
         case 'other':
-          throw new ScriptFailure('unsupported', ev.line, `unsupported TCP option '${o.text}' on an inbound packet`);
+          throw unsupported(ev.line, `TCP option ${o.text.split(/\s/)[0]}`, `'${o.text}' on an inbound packet`);
       }
     }
     if (layout.length > 0) {
@@ -464,7 +580,7 @@ class Run {
     // Wait for the first packet (or a TSO burst: the rest of it leaves at the same instant).
     const queue = this.kernel.outbox;
     while (queue.length === 0) {
-      const d = this.kernel.nextDeadline();
+      const d = this.#nextWake();
       if (d === undefined || d * 1000 > giveUpUs) break;
       this.#runUntil(d * 1000);
     }
@@ -495,7 +611,7 @@ class Run {
         this.match.ts = undefined;
       }
     }
-    const n = Math.max(1, tsoCount(ev, burst));
+    const n = this.strictSegments ? 1 : Math.max(1, tsoCount(ev, burst));
     const segs = burst.slice(0, n);
     queue.splice(0, n);
     const atUs = firstAt * 1000;
@@ -538,8 +654,17 @@ class Run {
       endUs = resolve({ relative: time.start.relative || time.end.relative, usecs: time.end.usecs });
     } else throw new ScriptFailure('error', ev.line, `a ${time.kind} time on a syscall`);
     this.#runUntil(startUs);
-    const { call, check } = this.#syscall(ev);
+    const { call, check, wakeAtUs } = prepareSyscall(this, this.fds, ev);
     const r = call();
+    if (r === BLOCKED && endUs === undefined && wakeAtUs !== undefined) {
+      // Written without '...' but with a timeout of its own (poll): the script waits for it.
+      this.pending.push({ ev, startUs, endUs: undefined, call, check, wakeAtUs });
+      this.#runUntil(wakeAtUs);
+      if (this.pending.some((p) => p.ev === ev))
+        throw new ScriptFailure('error', ev.line, `${ev.name}() did not return at its timeout`);
+      this.#finishAt(this.kernel.now * 1000, false);
+      return;
+    }
     if (r === BLOCKED) {
       if (endUs === undefined) {
         throw new ScriptFailure(
@@ -548,7 +673,7 @@ class Run {
           `${ev.name}() would block (a call written without '...' must return at once; packetdrill would hang)`,
         );
       }
-      this.pending.push({ ev, startUs, endUs, call, check });
+      this.pending.push({ ev, startUs, endUs, call, check, ...(wakeAtUs !== undefined ? { wakeAtUs } : {}) });
     } else {
       check(r);
       if (endUs !== undefined) this.#checkReturnTime(ev, startUs, endUs, this.kernel.now * 1000);
@@ -567,7 +692,7 @@ class Run {
       }
       this.pending.splice(i, 1);
       p.check(r);
-      this.#checkReturnTime(p.ev, p.startUs, p.endUs, this.kernel.now * 1000);
+      if (p.endUs !== undefined) this.#checkReturnTime(p.ev, p.startUs, p.endUs, this.kernel.now * 1000);
     }
   }
 
@@ -582,181 +707,20 @@ class Run {
     }
   }
 
-  /** The call to make for a syscall line and the check of its result. */
-  #syscall(ev: SyscallEvent): { call: () => SysResult | Blocked; check: (r: SysResult) => void } {
-    const k = this.kernel;
-    const a = ev.args;
-    const arg = (i: number) => a[i] ?? ({ kind: 'ellipsis' } as Expr);
-    const int = (i: number, what: string) => this.#int(arg(i), ev, what);
-    const fd = () => {
-      const v = int(0, 'a descriptor');
-      this.lastFd = v;
-      return v;
-    };
-    const simple = (call: () => SysResult | Blocked) => ({ call, check: (r: SysResult) => this.#checkResult(ev, r) });
-    switch (ev.name) {
-      case 'socket': {
-        const domain = arg(0).kind === 'ellipsis' ? AF_INET : int(0, 'a domain');
-        return simple(() => k.socket(domain, int(1, 'a type'), int(2, 'a protocol')));
-      }
-      case 'bind': {
-        const f = fd();
-        return simple(() => k.bind(f, { port: this.bindPort }));
-      }
-      case 'listen': {
-        const f = fd();
-        return simple(() => k.listen(f, int(1, 'a backlog')));
-      }
-      case 'accept': {
-        const f = fd();
-        return simple(() => k.accept(f));
-      }
-      case 'connect': {
-        const f = fd();
-        return simple(() => k.connect(f, { addr: REMOTE_ADDRESS, port: this.bindPort }));
-      }
-      case 'read':
-      case 'recv': {
-        const f = fd();
-        const n = int(2, 'a length');
-        const flags = ev.name === 'recv' && a.length > 3 ? int(3, 'flags') : 0;
-        return simple(() => k.recv(f, n, flags) as ReadResult | Blocked);
-      }
-      case 'write':
-      case 'send': {
-        const f = fd();
-        const n = int(2, 'a length');
-        const flags = ev.name === 'send' && a.length > 3 ? int(3, 'flags') : 0;
-        return simple(() => k.send(f, new Uint8Array(n), flags));
-      }
-      case 'close': {
-        const f = fd();
-        return simple(() => k.close(f));
-      }
-      case 'shutdown': {
-        const f = fd();
-        return simple(() => k.shutdown(f, int(1, 'SHUT_*')));
-      }
-      case 'fcntl': {
-        const f = fd();
-        const cmd = int(1, 'a command');
-        const v = a.length > 2 ? int(2, 'flags') : undefined;
-        return simple(() => k.fcntl(f, cmd, v));
-      }
-      case 'setsockopt': {
-        const f = fd();
-        const level = int(1, 'a level');
-        const name = int(2, 'an option');
-        const v = arg(3);
-        let value: number | { onoff: number; linger: number };
-        if (v.kind === 'struct') {
-          const field = (n: string) => {
-            const e = v.fields.find((x) => x.name === n)?.value;
-            return e ? this.#int(e, ev, n) : 0;
-          };
-          value = { onoff: field('onoff'), linger: field('linger') };
-        } else if (v.kind === 'array' && v.items.length === 1) {
-          value = this.#int(v.items[0] as Expr, ev, 'an option value');
-        } else value = this.#int(v, ev, 'an option value');
-        return simple(() => k.setsockopt(f, level, name, value));
-      }
-      case 'getsockopt': {
-        const f = fd();
-        const level = int(1, 'a level');
-        const name = int(2, 'an option');
-        const want = arg(3);
-        return {
-          call: () => k.getsockopt(f, level, name),
-          check: (r: SysResult) => {
-            this.#checkResult(ev, r);
-            if (r.ret < 0) return;
-            this.#checkValue(ev, want, (r as GetResult).value);
-          },
-        };
-      }
-      case 'ioctl': {
-        const f = fd();
-        const req = int(1, 'a request');
-        const want = arg(2);
-        return {
-          call: () => k.ioctl(f, req),
-          check: (r: SysResult) => {
-            this.#checkResult(ev, r);
-            if (r.ret < 0) return;
-            this.#checkValue(ev, want, (r as GetResult).value);
-          },
-        };
-      }
-      default:
-        throw new ScriptFailure('unsupported', ev.line, `unsupported syscall ${ev.name}()`);
-    }
-  }
-
-  #checkValue(ev: SyscallEvent, want: Expr, got: GetResult['value']): void {
-    if (want.kind === 'ellipsis') return;
-    if (want.kind === 'struct') {
-      if (typeof got !== 'object' || got === undefined)
-        throw new ScriptFailure('fail', ev.line, `${ev.name}(): no struct`);
-      for (const f of want.fields) {
-        const w = this.#int(f.value, ev, f.name);
-        const g = (got as Record<string, number>)[f.name];
-        if (g !== w) throw new ScriptFailure('fail', ev.line, `${ev.name}(): ${f.name} is ${g}, expected ${w}`);
-      }
-      return;
-    }
-    const w = want.kind === 'array' && want.items.length === 1 ? (want.items[0] as Expr) : want;
-    const wv = this.#int(w, ev, 'a value');
-    if (got !== wv) throw new ScriptFailure('fail', ev.line, `${ev.name}() gave [${String(got)}], expected [${wv}]`);
-  }
-
-  #checkResult(ev: SyscallEvent, r: SysResult): void {
-    const want = this.#int(ev.result, ev, 'a result');
-    const wantErrno = ev.errno;
-    const got = r.ret < 0 ? `-1 ${r.errno ?? '?'}` : String(r.ret);
-    const expected = wantErrno ? `${want} ${wantErrno}` : String(want);
-    if (r.ret !== want) {
-      throw new ScriptFailure('fail', ev.line, `${ev.name}() = ${got}, expected ${expected}`);
-    }
-    if (r.ret < 0 && wantErrno !== undefined) {
-      const w = errnoNumber(wantErrno);
-      if (w === undefined) throw new ScriptFailure('unsupported', ev.line, `unknown errno ${wantErrno}`);
-      if (errnoNumber(r.errno ?? '') !== w) {
-        throw new ScriptFailure('fail', ev.line, `${ev.name}() = ${got}, expected ${expected}`);
-      }
-    }
-  }
-
-  #int(e: Expr, ev: SyscallEvent, what: string): number {
-    switch (e.kind) {
-      case 'int':
-        return e.value;
-      case 'symbol': {
-        const v = SYMBOLS[e.name];
-        if (v === undefined) throw new ScriptFailure('unsupported', ev.line, `unknown symbol ${e.name}`);
-        return v;
-      }
-      case 'or':
-        return e.items.reduce((acc, x) => (acc | this.#int(x, ev, what)) >>> 0, 0);
-      case 'null':
-        return 0;
-      case 'array':
-        if (e.items.length === 1) return this.#int(e.items[0] as Expr, ev, what);
-        break;
-      default:
-        break;
-    }
-    throw new ScriptFailure('error', ev.line, `${ev.name}(): expected ${what}, got ${e.kind}`);
-  }
-
   // --- %{ }%
 
   #python(code: string, line: number): void {
     const fd = this.lastFd;
     const info = fd !== undefined ? this.kernel.tcpInfo(fd) : undefined;
     if (!info) throw new ScriptFailure('fail', line, 'no socket for the tcp_info snapshot');
-    const r = evaluateAsserts(code, info as unknown as Record<string, number>);
+    const r = evaluateAsserts(code, { ...TCP_INFO_SYMBOLS, ...(info as unknown as Record<string, number>) });
     if (r.ok) return;
-    if ('unsupported' in r) throw new ScriptFailure('unsupported', line, `%{ }%: ${r.unsupported}`);
+    if ('unsupported' in r) {
+      const field = /unknown name '([A-Za-z_0-9]+)'/.exec(r.unsupported)?.[1];
+      throw field
+        ? unsupported(line, `tcp_info ${field}`, 'finack does not fill this field')
+        : unsupported(line, '%{ }% code', r.unsupported);
+    }
     throw new ScriptFailure('fail', line, `tcp_info: ${r.failed}`);
   }
 

@@ -42,7 +42,20 @@ export type Expr =
   | { kind: 'string'; value: string }
   | { kind: 'or'; items: Expr[] }
   | { kind: 'array'; items: Expr[] }
-  | { kind: 'struct'; fields: { name: string; value: Expr }[] };
+  /**
+   * `{name=value, ...}`. A field may carry an argument, as msghdr's `msg_iov(1)=[...]` does, and
+   * fields may be positional (`{..., 40}`, an iovec in the short form): those are named `#0`, `#1`.
+   */
+  | { kind: 'struct'; fields: StructField[] }
+  /** `htons(8080)`, `inet_addr("192.0.2.1")`: a named function applied to arguments. */
+  | { kind: 'call'; name: string; args: Expr[] };
+
+export interface StructField {
+  name: string;
+  /** The parenthesised argument after the name, as in `msg_iov(1)`. */
+  arg?: Expr;
+  value: Expr;
+}
 
 export interface PacketEvent {
   kind: 'packet';
@@ -347,11 +360,25 @@ function term(sc: Scanner): Expr {
   }
   if (sc.startsWith('{')) {
     sc.advance();
-    const fields = listUntil(sc, '}', () => {
+    let index = 0;
+    const fields = listUntil(sc, '}', (): StructField => {
+      const pos = index++;
+      const save = { pos: sc.pos, line: sc.line };
       const name = sc.identifier();
-      if (name === undefined) sc.fail('expected a field name in { }');
-      sc.expect('=');
-      return { name, value: expr(sc) };
+      if (name !== undefined) {
+        let arg: Expr | undefined;
+        sc.skip();
+        if (sc.startsWith('(')) {
+          sc.advance();
+          const args = listUntil(sc, ')', expr);
+          arg = args.length === 1 ? (args[0] as Expr) : { kind: 'array', items: args };
+        }
+        if (sc.accept('=')) return { name, ...(arg ? { arg } : {}), value: expr(sc) };
+      }
+      // Not `name=`: a positional item (`{..., 40}`).
+      sc.pos = save.pos;
+      sc.line = save.line;
+      return { name: `#${pos}`, value: expr(sc) };
     });
     return { kind: 'struct', fields };
   }
@@ -360,7 +387,13 @@ function term(sc: Scanner): Expr {
   if (n !== undefined) return { kind: 'int', value: n };
   const id = sc.identifier();
   if (id === undefined) sc.fail(`expected an argument near ${JSON.stringify(sc.excerpt())}`);
-  return id === 'NULL' ? { kind: 'null' } : { kind: 'symbol', name: id };
+  if (id === 'NULL') return { kind: 'null' };
+  sc.skipInline();
+  if (sc.startsWith('(')) {
+    sc.advance();
+    return { kind: 'call', name: id, args: listUntil(sc, ')', expr) };
+  }
+  return { kind: 'symbol', name: id };
 }
 
 /** The flag word of a bitmask, in packetdrill's spelling (`S.`, `F.`, `P.`, `R`, `-`). */

@@ -5,7 +5,8 @@
 export type AssertOutcome = { ok: true } | { ok: false; failed: string } | { ok: false; unsupported: string };
 
 export function evaluateAsserts(code: string, vars: Readonly<Record<string, number>>): AssertOutcome {
-  for (const raw of code.split(/[;\n]/)) {
+  // A backslash at the end of a line continues the statement (Python's explicit line joining).
+  for (const raw of code.replace(/\\\r?\n/g, ' ').split(/[;\n]/)) {
     const stmt = raw.trim();
     if (stmt === '') continue;
     if (!stmt.startsWith('assert ')) return { ok: false, unsupported: `Python statement '${stmt}'` };

@@ -10,16 +10,53 @@ import { type KernelContext, liveConn, type Sock, takeError, wouldBlock } from '
 export function readFrom(k: KernelContext, s: Sock, max: number): ReadResult | Blocked {
   if (s.role !== 'conn') return fail('ENOTCONN');
   const live = liveConn(k, s);
-  if (live && live.recvQueued > 0) {
-    const out = k.endpoint.read(s.conn as ConnId, k.now(), max);
+  if (s.peeked.length > 0 || (live && live.recvQueued > 0)) {
+    // Bytes a peek took come first; the rest of the request is read from the connection.
+    const fromPeek = s.peeked.subarray(0, Math.min(max, s.peeked.length));
+    s.peeked = s.peeked.subarray(fromPeek.length);
+    const rest = max - fromPeek.length;
+    if (rest <= 0 || !live || live.recvQueued === 0) return { ret: fromPeek.length, data: fromPeek };
+    const out = k.endpoint.read(s.conn as ConnId, k.now(), rest);
     k.absorb(out);
-    const data = out.data ?? new Uint8Array(0);
+    const data = concat(fromPeek, out.data ?? new Uint8Array(0));
     return { ret: data.length, data };
   }
   const err = takeError(s);
   if (err !== undefined) return fail(err);
   if (s.shutRd || s.peerFin || s.dead || s.gone) return { ret: 0, data: new Uint8Array(0) };
   return wouldBlock(s);
+}
+
+/**
+ * recv(MSG_PEEK): the bytes a read would return, left in place. The socket layer takes them from the
+ * connection into the socket's peeked bytes (the core has no peek), so the receive window may open
+ * earlier than on Linux, where peeked bytes stay in the receive queue.
+ */
+export function peekFrom(k: KernelContext, s: Sock, max: number): ReadResult | Blocked {
+  if (s.role !== 'conn') return fail('ENOTCONN');
+  const live = liveConn(k, s);
+  if (s.peeked.length < max && live && live.recvQueued > 0) {
+    const out = k.endpoint.read(s.conn as ConnId, k.now(), max - s.peeked.length);
+    k.absorb(out);
+    s.peeked = concat(s.peeked, out.data ?? new Uint8Array(0));
+  }
+  if (s.peeked.length > 0) {
+    const data = s.peeked.slice(0, Math.min(max, s.peeked.length));
+    return { ret: data.length, data };
+  }
+  const err = s.err;
+  if (err !== undefined) return fail(err);
+  if (s.shutRd || s.peerFin || s.dead || s.gone) return { ret: 0, data: new Uint8Array(0) };
+  return wouldBlock(s);
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.length === 0) return b;
+  if (b.length === 0) return a;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
 }
 
 export function writeTo(k: KernelContext, s: Sock, data: Uint8Array): SysResult | Blocked {

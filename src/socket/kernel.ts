@@ -33,17 +33,20 @@ import {
   MSG_PEEK,
   O_NONBLOCK,
   O_RDWR,
+  POLLNVAL,
   SHUT_RD,
   SHUT_RDWR,
   SHUT_WR,
   SIOCINQ,
   SIOCOUTQ,
+  SIOCOUTQNSD,
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,
   SOCK_STREAM,
 } from './constants.js';
-import { readFrom, withFlags, writeTo } from './data.js';
+import { peekFrom, readFrom, withFlags, writeTo } from './data.js';
 import { connConfig, getsockopt, setsockopt } from './options.js';
+import { pollEvents, revents } from './poll.js';
 import { FINACK_PROFILE, type Profile } from './profiles.js';
 import {
   BLOCKED,
@@ -55,7 +58,7 @@ import {
   type SockAddr,
   type SysResult,
 } from './results.js';
-import { type KernelContext, liveConn, newSock, type Sock, takeError, wouldBlock } from './sock.js';
+import { type KernelContext, liveConn, newSock, type Sock, takeError, unreadBytes, wouldBlock } from './sock.js';
 import { type TcpInfo, tcpInfo } from './tcp-info.js';
 
 export type { Blocked, GetResult, ReadResult, SockAddr, SysResult } from './results.js';
@@ -214,6 +217,17 @@ export class SocketKernel {
     }
   }
 
+  /** accept4(2): accept() whose new socket takes SOCK_NONBLOCK from `flags` (SOCK_CLOEXEC has no meaning here). */
+  accept4(fd: number, flags: number): SysResult | Blocked {
+    if ((flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) !== 0) return fail('EINVAL');
+    const r = this.accept(fd);
+    if (r !== BLOCKED && r.ret >= 0) {
+      const c = this.#fds.get(r.ret);
+      if (c) c.nonblock = (flags & SOCK_NONBLOCK) !== 0;
+    }
+    return r;
+  }
+
   accept(fd: number): SysResult | Blocked {
     const s = this.#fds.get(fd);
     if (!s) return fail('EBADF');
@@ -259,11 +273,31 @@ export class SocketKernel {
     return s ? readFrom(this.#ctx, s, max) : fail('EBADF');
   }
 
-  /** recv(2): read() with flags. MSG_DONTWAIT makes this one call non-blocking; MSG_PEEK is not supported (EOPNOTSUPP). */
+  /** recv(2): read() with flags. MSG_DONTWAIT makes this one call non-blocking; MSG_PEEK leaves the bytes unread. */
   recv(fd: number, max: number, flags = 0): ReadResult | Blocked {
-    if (flags & MSG_PEEK) return fail('EOPNOTSUPP');
     const s = this.#fds.get(fd);
-    return s ? withFlags(s, flags, () => readFrom(this.#ctx, s, max)) : fail('EBADF');
+    if (!s) return fail('EBADF');
+    const peek = (flags & MSG_PEEK) !== 0;
+    return withFlags(s, flags, () => (peek ? peekFrom(this.#ctx, s, max) : readFrom(this.#ctx, s, max)));
+  }
+
+  /** poll(2) on one descriptor: the revents for `events` now (POLLNVAL for a bad descriptor). */
+  poll(fd: number, events: number): number {
+    const s = this.#fds.get(fd);
+    if (!s) return POLLNVAL;
+    const ready = s.role === 'listener' && s.acceptQueue.some((c) => this.#acceptable(s, c));
+    return revents(events, pollEvents(this.#ctx, s, ready));
+  }
+
+  /**
+   * The TCP_CM_INQ value recvmsg() reports with TCP_INQ on (Linux tcp_inq_hint): bytes left to read,
+   * or 1 when none are left and the peer has closed, so a reader knows a read would return 0.
+   */
+  inqHint(fd: number): number | undefined {
+    const s = this.#fds.get(fd);
+    if (!s || !s.opts.inq) return undefined;
+    const n = unreadBytes(this.#ctx, s);
+    return n === 0 && (s.peerFin || s.dead) ? 1 : n;
   }
 
   /** send(2): write() with flags (MSG_DONTWAIT as in recv). */
@@ -343,8 +377,15 @@ export class SocketKernel {
     if (s.role === 'listener') return fail('EINVAL');
     const live = liveConn(this.#ctx, s);
     // SIOCINQ counts readable bytes only: an in-order FIN counts nothing.
-    if (request === SIOCINQ) return { ret: 0, value: live?.recvQueued ?? 0 };
+    if (request === SIOCINQ) return { ret: 0, value: unreadBytes(this.#ctx, s) };
+    // SIOCOUTQ: bytes written and not yet acknowledged; SIOCOUTQNSD: those not yet sent.
     if (request === SIOCOUTQ) return { ret: 0, value: live?.sendQueued ?? 0 };
+    if (request === SIOCOUTQNSD) {
+      if (!live) return { ret: 0, value: 0 };
+      const i = live.info();
+      const inFlight = Math.max(0, (i.sndNxt - i.sndUna) >>> 0);
+      return { ret: 0, value: Math.max(0, i.sendQueued - inFlight) };
+    }
     return fail('EINVAL');
   }
 
@@ -436,7 +477,7 @@ export class SocketKernel {
     const b = this.profile.behaviour;
     const abort =
       (s.opts.linger.onoff !== 0 && s.opts.linger.linger === 0) ||
-      (b.rstOnCloseWithUnreadData && live !== undefined && live.recvQueued > 0);
+      (b.rstOnCloseWithUnreadData && (s.peeked.length > 0 || (live !== undefined && live.recvQueued > 0)));
     if (abort) {
       this.#abort(s);
       return;

@@ -9,10 +9,15 @@ import {
   IP_BIND_ADDRESS_NO_PORT,
   IP_LOCAL_PORT_RANGE,
   IPPROTO_IP,
+  IPPROTO_TCP,
+  SO_ACCEPTCONN,
+  SO_DOMAIN,
   SO_ERROR,
   SO_KEEPALIVE,
   SO_LINGER,
+  SO_PROTOCOL,
   SO_RCVBUF,
+  SO_RCVLOWAT,
   SO_REUSEADDR,
   SO_REUSEPORT,
   SO_SNDBUF,
@@ -22,6 +27,7 @@ import {
   SOL_SOCKET,
   SOL_TCP,
   TCP_DEFER_ACCEPT,
+  TCP_INQ,
   TCP_KEEPCNT,
   TCP_KEEPIDLE,
   TCP_KEEPINTVL,
@@ -36,6 +42,20 @@ import { type KernelContext, liveConn, type Sock, type SockOpts, takeError } fro
 
 /** Linux's TCP_MSS_DEFAULT, what TCP_MAXSEG reads before a connection has an MSS. */
 const TCP_MSS_DEFAULT = 536;
+/** net.core.wmem_max / rmem_max defaults: SO_SNDBUF and SO_RCVBUF are capped at these, then doubled. */
+const CORE_BUF_MAX = 212_992;
+/** SOCK_MIN_SNDBUF and SOCK_MIN_RCVBUF (include/net/sock.h, with a 64-bit sk_buff). */
+const SOCK_MIN_SNDBUF = 4608;
+const SOCK_MIN_RCVBUF = 2304;
+
+/**
+ * The buffer size SO_SNDBUF / SO_RCVBUF give (Linux sock_setsockopt): the value capped at the core
+ * maximum, doubled for the kernel's bookkeeping overhead, and at least the minimum.
+ */
+export function linuxBufferSize(value: number, kind: 'snd' | 'rcv'): number {
+  const v = Math.min(Math.max(0, value), CORE_BUF_MAX) * 2;
+  return Math.max(v, kind === 'snd' ? SOCK_MIN_SNDBUF : SOCK_MIN_RCVBUF);
+}
 
 export function setsockopt(
   k: KernelContext,
@@ -67,12 +87,19 @@ export function setsockopt(
       case SO_SNDBUF:
         o.sndBuf = n;
         return { ret: 0 };
+      case SO_RCVLOWAT:
+        // Linux: a value of 0 means 1.
+        o.rcvLowat = Math.max(1, n);
+        return { ret: 0 };
       default:
         return fail('ENOPROTOOPT');
     }
   }
   if (level === SOL_TCP) {
     switch (name) {
+      case TCP_INQ:
+        o.inq = n !== 0;
+        return { ret: 0 };
       case TCP_NODELAY:
         o.noDelay = n !== 0;
         if (s.conn !== undefined && liveConn(k, s)) k.endpoint.setNoDelay(s.conn, o.noDelay);
@@ -141,6 +168,18 @@ export function getsockopt(k: KernelContext, s: Sock, level: number, name: numbe
         return { ret: 0, value: { ...o.linger } };
       case SO_TYPE:
         return { ret: 0, value: SOCK_STREAM };
+      case SO_DOMAIN:
+        return { ret: 0, value: s.domain };
+      case SO_PROTOCOL:
+        return { ret: 0, value: IPPROTO_TCP };
+      case SO_ACCEPTCONN:
+        return { ret: 0, value: s.role === 'listener' ? 1 : 0 };
+      case SO_SNDBUF:
+        return { ret: 0, value: o.sndBuf !== undefined ? linuxBufferSize(o.sndBuf, 'snd') : cfg('sendBuffer') };
+      case SO_RCVBUF:
+        return { ret: 0, value: o.rcvBuf !== undefined ? linuxBufferSize(o.rcvBuf, 'rcv') : cfg('recvBuffer') };
+      case SO_RCVLOWAT:
+        return { ret: 0, value: o.rcvLowat };
       default:
         return fail('ENOPROTOOPT');
     }
@@ -154,6 +193,8 @@ export function getsockopt(k: KernelContext, s: Sock, level: number, name: numbe
       }
       case TCP_NODELAY:
         return { ret: 0, value: o.noDelay ? 1 : 0 };
+      case TCP_INQ:
+        return { ret: 0, value: o.inq ? 1 : 0 };
       case TCP_USER_TIMEOUT:
         return { ret: 0, value: o.userTimeout ?? 0 };
       case TCP_LINGER2:
@@ -187,8 +228,8 @@ export function connConfig(profile: Profile, s: Sock): Partial<TcpConfig> {
   if (o.maxseg !== undefined) c.mss = o.maxseg;
   if (o.userTimeout !== undefined) c.userTimeout = o.userTimeout;
   if (o.linger2 !== undefined) c.finWait2Timeout = finWait2Timeout(profile, o);
-  if (o.rcvBuf !== undefined) c.recvBuffer = Math.max(1, o.rcvBuf * 2);
-  if (o.sndBuf !== undefined) c.sendBuffer = Math.max(1, o.sndBuf * 2);
+  if (o.rcvBuf !== undefined) c.recvBuffer = linuxBufferSize(o.rcvBuf, 'rcv');
+  if (o.sndBuf !== undefined) c.sendBuffer = linuxBufferSize(o.sndBuf, 'snd');
   if (o.noDelay) c.nagle = false;
   // The profile flag also governs the core's own rule (config rstOnCloseWithUnread).
   if (!profile.behaviour.rstOnCloseWithUnreadData) c.rstOnCloseWithUnread = false;

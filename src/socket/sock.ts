@@ -27,6 +27,10 @@ export interface SockOpts {
   portRange?: [number, number];
   rcvBuf?: number;
   sndBuf?: number;
+  /** TCP_INQ: recvmsg() reports the bytes left to read in a TCP_CM_INQ control message. */
+  inq: boolean;
+  /** SO_RCVLOWAT: bytes that make the socket readable for poll() (Linux default 1). */
+  rcvLowat: number;
 }
 
 export interface Sock {
@@ -58,6 +62,11 @@ export interface Sock {
   /** Timestamps were negotiated (kept for tcp_tw_reuse after the object is gone). */
   timestamps: boolean;
   config: Partial<TcpConfig>;
+  /**
+   * Bytes a recv(MSG_PEEK) took from the connection that no read has consumed yet; reads serve them
+   * first, and every count of unread bytes (SIOCINQ, poll, close with unread data) includes them.
+   */
+  peeked: Uint8Array;
 }
 
 /** A socket record as socket() or accept() makes it: nothing set, default options. */
@@ -83,9 +92,12 @@ export function newSock(fd: number, domain: number, role: Sock['role']): Sock {
       deferAccept: 0,
       noDelay: false,
       bindNoPort: false,
+      inq: false,
+      rcvLowat: 1,
     },
     timestamps: false,
     config: {},
+    peeked: new Uint8Array(0),
   };
 }
 
@@ -102,6 +114,11 @@ export interface KernelContext {
 /** The socket's connection while the Endpoint still holds it as a full connection. */
 export function liveConn(k: KernelContext, s: Sock): Connection | undefined {
   return s.conn !== undefined ? k.endpoint.connection(s.conn) : undefined;
+}
+
+/** Bytes the application can read now: those a peek already took plus those the connection holds. */
+export function unreadBytes(k: KernelContext, s: Sock): number {
+  return s.peeked.length + (liveConn(k, s)?.recvQueued ?? 0);
 }
 
 /** The pending error, cleared: it is reported once. */
