@@ -11,7 +11,8 @@
 // its own. Connection errors reported to the application become rows; other ConnEvents do not.
 //
 // Marks. A send that occupies sequence space (SEG.LEN > 0) starting before the highest sequence end
-// its sender already sent on that port pair is a retransmission. A keepalive probe (RFC 9293 §3.8.4,
+// its sender already sent on that port pair is a retransmission (but not the SYN,ACK that follows
+// a SYN of the same ISN in a simultaneous open). A keepalive probe (RFC 9293 §3.8.4,
 // RFC 1122 §4.2.3.6) is a bare segment of at most one byte at seq = that end - 1, sent after the
 // connection was quiet, when the peer had acknowledged everything: it is marked as a probe, not as a
 // retransmission. A stray that repeats an arrival the same endpoint already had is a duplicate.
@@ -303,7 +304,7 @@ export class RelativeNumbers {
  * sent back, and when anything last went either way on the port pair.
  */
 class SendMarks {
-  readonly #dirs = new Map<string, { isn: number; end: number; acked?: number }>();
+  readonly #dirs = new Map<string, { isn: number; end: number; acked?: number; syns: Set<number> }>();
   readonly #lastSeen = new Map<string, Instant>();
   constructor(readonly quiet: number) {}
 
@@ -320,16 +321,23 @@ class SendMarks {
     const back = this.#dirs.get(`${peer}|${seg.dstPort}>${seg.srcPort}`);
     if (back && seg.flags & ACK && (back.acked === undefined || seqGe(seg.ack, back.acked))) back.acked = seg.ack;
     const len = segLen(seg);
-    let d = this.#dirs.get(key);
-    if (seg.flags & SYN && (!d || d.isn !== seg.seq)) {
-      // A new incarnation (or the first SYN): numbering starts again.
-      d = { isn: seg.seq, end: seqAdd(seg.seq, len) };
-      this.#dirs.set(key, d);
-      return undefined;
+    const d = this.#dirs.get(key);
+    if (seg.flags & SYN) {
+      const kind = seg.flags & (SYN | ACK);
+      if (!d || d.isn !== seg.seq) {
+        // A new incarnation (or the first SYN): numbering starts again.
+        this.#dirs.set(key, { isn: seg.seq, end: seqAdd(seg.seq, len), syns: new Set([kind]) });
+        return undefined;
+      }
+      // The SYN,ACK that follows our own SYN in a simultaneous open repeats the SYN by design: only
+      // a SYN of a kind already sent is a retransmission.
+      const again = d.syns.has(kind);
+      d.syns.add(kind);
+      if (!again) return undefined;
     }
     if (!d) {
       // Joined in the middle (a capture that missed the handshake): this segment starts the record.
-      this.#dirs.set(key, { isn: seg.seq, end: seqAdd(seg.seq, len) });
+      this.#dirs.set(key, { isn: seg.seq, end: seqAdd(seg.seq, len), syns: new Set() });
       return undefined;
     }
     const probe =

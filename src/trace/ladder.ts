@@ -505,8 +505,10 @@ export function terminalLadder(events: readonly TraceEvent[], opts: TerminalLadd
         const left = r.states.filter((s) => side(s.endpoint) === 0);
         const right = r.states.filter((s) => side(s.endpoint) === 1);
         const n = Math.max(left.length, right.length);
-        for (let j = 0; j < n; j++) line(r.t, left[j]?.to ?? '', blank, right[j]?.to ?? '');
-        endBars(r.states);
+        for (let j = 0; j < n; j++) {
+          line(r.t, left[j]?.to ?? '', blank, right[j]?.to ?? '');
+          endBars([left[j], right[j]].filter((x) => x !== undefined));
+        }
         break;
       }
       case 'error': {

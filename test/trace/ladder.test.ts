@@ -325,11 +325,14 @@ test('ladderRows: retransmissions are found with modular sequence numbers across
     send(1030, 'client', raw('client', (C + 101) >>> 0, S + 1, PSH | ACK, 50)), // resent, shorter
     send(1040, 'client', raw('client', (C + 201) >>> 0, S + 1, PSH | ACK, 10)), // new data
     send(1050, 'client', raw('client', C, 0, SYN)), // the SYN again: a retransmission
+    // Simultaneous open: the SYN,ACK after our SYN repeats it by design; only a second one is resent.
+    send(1060, 'client', raw('client', C, S + 1, SYN | ACK)),
+    send(1070, 'client', raw('client', C, S + 1, SYN | ACK)),
   ];
   const marks = ladderRows(ev, { lanes: LANES })
     .filter((r) => r.kind === 'send')
     .map((r) => (r.kind === 'send' ? (r.retransmit ?? false) : null));
-  assert.deepEqual(marks, [false, false, false, false, false, true, true, false, true]);
+  assert.deepEqual(marks, [false, false, false, false, false, true, true, false, true, false, true]);
 });
 
 test('ladderRows: keepalive probes after a quiet stretch are probes, not retransmissions', () => {
