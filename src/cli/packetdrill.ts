@@ -1,12 +1,19 @@
 // `finack packetdrill <file.pkt | dir>... [--json] [--verbose] [--profile NAME] [--defaults-profile NAME]
 //  [--option name=value]... [--no-suite-rules]`: runs packetdrill scripts against finack in virtual
-// time. One line per script, a closing `N passed, N failed` line; exit status 1 when any fails,
-// 2 on a usage error.
+// time. One line per script, a line counting what the unsupported scripts needed, a closing
+// `N passed, N failed` line; exit status 1 when any fails, 2 on a usage error.
+//
+// `finack packetdrill --linux-compat [upstream packetdrill options] <file.pkt | dir>...` takes
+// upstream's own options verbatim (`--tolerance_usecs=N`, `--bind_port N`, `-v`, `-D NAME=VALUE`,
+// ...; packetdrill/options.ts lists them), so an existing suite's command line can point at finack.
+// Options that mean nothing for a user-space stack in virtual time are accepted and named, in one
+// line on stderr.
 
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type RunOptions, runScriptText } from '../packetdrill/interpreter.js';
+import { OptionError, PACKETDRILL_OPTIONS, parseUpstreamArgs } from '../packetdrill/options.js';
 import { formatJson, formatText, type NamedResult, summarize } from '../packetdrill/reporter.js';
 import { suiteOptions } from '../packetdrill/suites.js';
 import { PROFILES } from '../socket/profiles.js';
@@ -27,7 +34,17 @@ Options:
   --defaults-profile NAME   profile that a defaults.sh command loads (default: linux)
   --option NAME=VALUE       a script option (as --NAME=VALUE in a script), the script's own win
   --no-suite-rules          do not apply the per-suite harness settings (suites.ts)
+  --linux-compat            take upstream packetdrill's options verbatim instead (first argument)
   -h, --help                this text
+
+With --linux-compat, upstream's options:
+${Object.entries(PACKETDRILL_OPTIONS)
+  .filter(([name]) => name !== 'finack_profile')
+  .map(
+    ([name, o]) =>
+      `  --${name}${o.hasArg ? '=VALUE' : ''}`.padEnd(28) + (o.kind === 'ignored' ? `ignored: ${o.note}` : o.note),
+  )
+  .join('\n')}
 
 Profiles: ${Object.keys(PROFILES).join(', ')}`;
 
@@ -53,6 +70,11 @@ export function runScriptFile(path: string, base: RunOptions = {}, suiteRules = 
 }
 
 export function runPacketdrillCli(argv: readonly string[], io: PacketdrillIo): number {
+  if (argv.includes('--linux-compat'))
+    return runLinuxCompat(
+      argv.filter((a) => a !== '--linux-compat'),
+      io,
+    );
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(argv);
@@ -85,8 +107,48 @@ export function runPacketdrillCli(argv: readonly string[], io: PacketdrillIo): n
     ...(values['defaults-profile'] ? { defaultsProfile: values['defaults-profile'] } : {}),
     ...(options.size > 0 ? { options } : {}),
   };
+  return runFiles(positionals, base, io, {
+    suiteRules: !values['no-suite-rules'],
+    json: values.json ?? false,
+    verbose: values.verbose ?? false,
+  });
+}
+
+/** `--linux-compat`: upstream's options verbatim; the scripts' own option lines still win, as upstream. */
+function runLinuxCompat(argv: readonly string[], io: PacketdrillIo): number {
+  let parsed: ReturnType<typeof parseUpstreamArgs>;
+  try {
+    parsed = parseUpstreamArgs(argv);
+  } catch (e) {
+    const msg = e instanceof OptionError ? e.message : String(e);
+    io.stderr(`finack packetdrill --linux-compat: ${msg}\n`);
+    return 2;
+  }
+  if (parsed.positionals.length === 0) {
+    io.stderr('finack packetdrill --linux-compat: no script or directory given\n');
+    return 2;
+  }
+  if (parsed.ignored.length > 0) {
+    io.stderr(
+      `finack packetdrill: ignored (no meaning for a user-space stack in virtual time): ${parsed.ignored.map((n) => `--${n}`).join(', ')}\n`,
+    );
+  }
+  const verbose = parsed.options.has('verbose');
+  const base: RunOptions = {
+    ...(parsed.options.size > 0 ? { options: parsed.options } : {}),
+    ...(parsed.defines.size > 0 ? { defines: parsed.defines } : {}),
+  };
+  return runFiles(parsed.positionals, base, io, { suiteRules: true, json: false, verbose });
+}
+
+function runFiles(
+  paths: readonly string[],
+  base: RunOptions,
+  io: PacketdrillIo,
+  how: { suiteRules: boolean; json: boolean; verbose: boolean },
+): number {
   const files: string[] = [];
-  for (const p of positionals) {
+  for (const p of paths) {
     let found: string[];
     try {
       found = collectScripts(p);
@@ -106,8 +168,8 @@ export function runPacketdrillCli(argv: readonly string[], io: PacketdrillIo): n
     for (const f of empty) io.stderr(`finack packetdrill: ${f} is empty (no statements): nothing to run\n`);
     return 1;
   }
-  const results = files.map((f) => runScriptFile(f, base, !values['no-suite-rules']));
-  io.stdout(values.json ? formatJson(results) : formatText(results, { verbose: values.verbose ?? false }));
+  const results = files.map((f) => runScriptFile(f, base, how.suiteRules));
+  io.stdout(how.json ? formatJson(results) : formatText(results, { verbose: how.verbose }));
   const s = summarize(results);
   return s.failed > 0 || s.total === 0 ? 1 : 0;
 }

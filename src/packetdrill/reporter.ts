@@ -24,12 +24,22 @@ export function label(r: ScriptResult): string {
   return r.status === 'pass' ? 'PASS' : r.status === 'fail' ? 'FAIL' : r.status === 'error' ? 'ERROR' : 'UNSUPPORTED';
 }
 
+/** What the scripts that ran as unsupported needed, with how many needed each, most needed first. */
+export function unsupportedCounts(results: readonly ScriptResult[]): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const r of results)
+    if (r.unsupported !== undefined) counts.set(r.unsupported, (counts.get(r.unsupported) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
 export function formatText(results: readonly NamedResult[], opts: { verbose?: boolean } = {}): string {
   const lines: string[] = [];
   for (const r of results) {
     lines.push(r.status === 'pass' ? `PASS ${r.path}` : `${label(r)} ${r.path}: ${r.reason}`);
-    if (opts.verbose && r.status !== 'pass') for (const d of r.detail) lines.push(`    ${d}`);
+    if (opts.verbose && (r.status !== 'pass' || r.warnings)) for (const d of r.detail) lines.push(`    ${d}`);
   }
+  const missing = unsupportedCounts(results);
+  if (missing.length > 0) lines.push(`unsupported: ${missing.map(([name, n]) => `${name} (${n})`).join(', ')}`);
   const s = summarize(results);
   lines.push(`${s.passed} passed, ${s.failed} failed`);
   return `${lines.join('\n')}\n`;
@@ -41,12 +51,15 @@ export function formatJson(results: readonly NamedResult[]): string {
     {
       passed: s.passed,
       failed: s.failed,
+      unsupported: Object.fromEntries(unsupportedCounts(results)),
       scripts: results.map((r) => ({
         path: r.path,
         status: r.status,
         reason: r.reason,
         ...(r.line !== undefined ? { line: r.line } : {}),
         profile: r.profile,
+        ...(r.unsupported !== undefined ? { needs: r.unsupported } : {}),
+        ...(r.warnings ? { warnings: r.warnings } : {}),
         detail: r.detail,
       })),
     },

@@ -43,6 +43,8 @@ import {
   SOCK_CLOEXEC,
   SOCK_NONBLOCK,
   SOCK_STREAM,
+  SOL_TCP,
+  TCP_MAXSEG,
 } from './constants.js';
 import { peekFrom, readFrom, withFlags, writeTo } from './data.js';
 import { connConfig, getsockopt, setsockopt } from './options.js';
@@ -209,6 +211,7 @@ export class SocketKernel {
       );
       s.role = 'listener';
       s.listener = id;
+      s.backlog = backlog;
       if (!s.bound) s.bound = { port: this.endpoint.listenerAddress(id)?.port ?? 0 };
       this.#byListener.set(id, s);
       return { ret: 0 };
@@ -352,7 +355,31 @@ export class SocketKernel {
 
   setsockopt(fd: number, level: number, name: number, value: number | { onoff: number; linger: number }): SysResult {
     const s = this.#fds.get(fd);
-    return s ? setsockopt(this.#ctx, s, level, name, value) : fail('EBADF');
+    if (!s) return fail('EBADF');
+    const r = setsockopt(this.#ctx, s, level, name, value);
+    if (r.ret === 0 && s.role === 'listener' && level === SOL_TCP && name === TCP_MAXSEG) this.#reopenListener(s);
+    return r;
+  }
+
+  /**
+   * A listener whose options changed the config its children get (TCP_MAXSEG after listen()).
+   * The Endpoint takes a listener's config once, so the listener is opened again on the same
+   * address with the new config. What the Endpoint had queued for it stays in the socket's accept
+   * queue; a SYN-RECEIVED child would be reset (the core should offer a way to change a
+   * listener's config instead).
+   */
+  #reopenListener(s: Sock): void {
+    const old = s.listener as ListenerId;
+    const at = this.endpoint.listenerAddress(old);
+    this.#absorb(this.endpoint.unlisten(old, this.now));
+    this.#byListener.delete(old);
+    const addr = at && at.addr !== '*' ? { addr: at.addr } : {};
+    const id = this.endpoint.listen(
+      { ...addr, port: at?.port ?? s.bound?.port ?? 0 },
+      { backlog: Math.max(1, s.backlog ?? 1), config: connConfig(this.profile, s) },
+    );
+    s.listener = id;
+    this.#byListener.set(id, s);
   }
 
   getsockopt(fd: number, level: number, name: number): GetResult {
@@ -457,7 +484,11 @@ export class SocketKernel {
    * timestamps were in use on it (so old duplicates are told apart by PAWS, RFC 7323 §5) and
    * tcp_tw_reuse_delay ms have passed since its last segment arrived.
    */
-  #mayReuse(tw: TimeWaitNote, _explicitBind: boolean): boolean {
+  #mayReuse(tw: TimeWaitNote, explicitBind: boolean): boolean {
+    // A port the application reserved with bind() may take its TIME-WAIT tuple at once when
+    // timestamps were in use (tcp_twsk_unique with no port lock: the tw_reuse setting and its
+    // delay apply only to ports connect() picks itself).
+    if (explicitBind) return tw.timestamps;
     const b = this.profile.behaviour;
     if (b.twReuse !== 1) return false;
     return tw.timestamps && this.now > tw.stamp + b.twReuseDelay;

@@ -107,7 +107,9 @@ export function setsockopt(
       case TCP_MAXSEG:
         // Linux accepts 0 (use the route's) or 88..32767 (TCP_MIN_MSS .. MAX_TCP_WINDOW).
         if (n !== 0 && (n < 88 || n > 32767)) return fail('EINVAL');
-        if (s.role !== 'new') return { ret: 0 }; // as Linux: no effect on an established MSS
+        // As Linux (user_mss): kept on a new socket or a listener (whose later children take it);
+        // no effect on a connection's established MSS.
+        if (s.role === 'conn') return { ret: 0 };
         o.maxseg = n === 0 ? undefined : n;
         return { ret: 0 };
       case TCP_USER_TIMEOUT:
@@ -187,6 +189,7 @@ export function getsockopt(k: KernelContext, s: Sock, level: number, name: numbe
   if (level === SOL_TCP) {
     switch (name) {
       case TCP_MAXSEG: {
+        // Linux: the MSS in use once connected; before that (and on a listener) what was set.
         const live = liveConn(k, s);
         if (live && s.connected) return { ret: 0, value: live.info().mss };
         return { ret: 0, value: o.maxseg ?? TCP_MSS_DEFAULT };

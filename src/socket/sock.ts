@@ -40,6 +40,8 @@ export interface Sock {
   role: 'new' | 'listener' | 'conn';
   bound?: { addr?: string; port: number };
   listener?: ListenerId;
+  /** listen()'s backlog, kept to open the listener again when an option changes its config. */
+  backlog?: number;
   /** Listener: connections handed over by the endpoint, not yet accepted. */
   acceptQueue: Sock[];
   conn?: ConnId;
