@@ -269,7 +269,8 @@ export class CaptureParser {
       }
       if (pos === chunk.length) return;
       const take = Math.min(need - this.#pendingLength, chunk.length - pos);
-      this.#reserve(need);
+      // Grown by what arrives, not by what the length field promises (it may be wrong).
+      this.#reserve(this.#pendingLength + take);
       this.#pending.set(chunk.subarray(pos, pos + take), this.#pendingLength);
       this.#pendingLength += take;
       pos += take;

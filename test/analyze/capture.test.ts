@@ -24,6 +24,7 @@ import {
   LINKTYPE_NULL,
   LINKTYPE_RAW,
 } from '../../src/analyze/link.js';
+import { Rng } from '../../src/base/rng.js';
 import { readCaptureFile } from '../../src/drivers/capture-file.js';
 import { PcapWriter, readPcap } from '../../src/trace/pcap.js';
 import { encodePacket } from '../../src/wire/ip.js';
@@ -637,6 +638,27 @@ test('truncated: inside a pcapng block, its header, or the section header', () =
   truncatedAt(file.subarray(0, 11), 0, 0);
   truncatedAt(file.subarray(0, 20), 0, 0);
   truncatedAt(file.subarray(0, 30), 28, 0);
+});
+
+test('mutated files: every outcome is packets or a CaptureError, never another exception', () => {
+  const rng = new Rng(12);
+  const linktypes = [0, 1, 12, 14, 101, 108, 113, 228, 229, 276];
+  let failures = 0;
+  for (let round = 0; round < 3000; round++) {
+    const file = (round % 2 === 0 ? SMALL_PCAP : SMALL_PCAPNG).slice();
+    for (let k = 1 + rng.int(4); k > 0; k--) file[rng.int(file.length)] = rng.int(256);
+    const cut = rng.chance(0.2) ? file.subarray(0, rng.int(file.length)) : file;
+    try {
+      parseCaptureBytes(cut, (p) => {
+        for (const lt of linktypes) ipOfFrame(lt, p.data);
+      });
+    } catch (e) {
+      assert.ok(e instanceof CaptureError, `round ${round}: ${String(e)}`);
+      assert.ok(e.offset >= 0 && e.offset <= cut.length, `round ${round}: offset ${e.offset}`);
+      failures++;
+    }
+  }
+  assert.ok(failures > 0, 'some mutations are caught');
 });
 
 // ---------------------------------------------------------------------------------------------
