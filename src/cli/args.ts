@@ -11,7 +11,9 @@ export class CliUsageError extends Error {
   }
 }
 
-export type OutputFormat = 'text' | 'json';
+export type OutputFormat = 'text' | 'json' | 'svg' | 'html';
+
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['text', 'json', 'svg', 'html'];
 
 export interface DemoOptions {
   scenario: string;
@@ -25,6 +27,10 @@ export interface DemoOptions {
   width?: number;
   /** Also write the scenario's segments to this pcap file. */
   pcap?: string;
+  /** Write the output to this file instead of standard output. */
+  out?: string;
+  /** The text ladder in plain ASCII (no box drawing, no colour). */
+  ascii?: boolean;
 }
 
 export type Command =
@@ -62,8 +68,12 @@ Scenarios (default: ${DEFAULT_SCENARIO}):
 ${list}
 
 Options:
-  --format <text|json>  text: the ladder (default); json: { scenario, mslMs, events } on one line
-                        (t: ms of virtual time since the scenario's start)
+  --format <fmt>        text: the ladder (default); json: { scenario, mslMs, events } on one line
+                        (t: ms of virtual time since the scenario's start); svg: the ladder as
+                        an SVG image; html: one self-contained page with the SVG, details on
+                        hover, relative/absolute numbers, explained states and step-through
+  --out <file>          write the output to a file instead of standard output
+  --ascii               the text ladder in plain ASCII (no box drawing, no colour)
   --absolute            absolute sequence numbers (default: relative to each side's ISN)
   --msl <duration>      Maximum Segment Lifetime: 30s (default), 500ms, 2m, or plain ms (1500)
   --seed <n>            seed of the simulated network (integer, default 1)
@@ -135,10 +145,14 @@ function parseDemo(argv: readonly string[], scenarios: readonly string[]): Comma
   if (!scenarios.includes(scenario)) {
     throw new CliUsageError(`unknown scenario ${JSON.stringify(scenario)}; valid scenarios: ${scenarios.join(', ')}`);
   }
-  const format = v.format ?? 'text';
-  if (format !== 'text' && format !== 'json') {
-    throw new CliUsageError(`--format must be text or json, got ${JSON.stringify(format)}`);
+  const format = (v.format ?? 'text') as OutputFormat;
+  if (!OUTPUT_FORMATS.includes(format)) {
+    throw new CliUsageError(`--format must be text, json, svg or html, got ${JSON.stringify(v.format)}`);
   }
+  if (v.ascii && format !== 'text') {
+    throw new CliUsageError(`--ascii is for the text ladder, not --format ${format}`);
+  }
+  if (v.out !== undefined && v.out === '') throw new CliUsageError('--out wants a file name');
   const options: DemoOptions = {
     scenario,
     format,
@@ -149,6 +163,8 @@ function parseDemo(argv: readonly string[], scenarios: readonly string[]): Comma
   if (v.seed !== undefined) options.seed = parseIntOption('seed', v.seed, 0, 0xffff_ffff);
   if (v.width !== undefined) options.width = parseIntOption('width', v.width, 80, 1000);
   if (v.pcap !== undefined) options.pcap = v.pcap;
+  if (v.out !== undefined) options.out = v.out;
+  if (v.ascii) options.ascii = true;
   return { kind: 'demo', options };
 }
 
@@ -165,6 +181,8 @@ function parseDemoArgs(argv: readonly string[]) {
       seed: { type: 'string' },
       width: { type: 'string' },
       pcap: { type: 'string' },
+      out: { type: 'string' },
+      ascii: { type: 'boolean' },
       list: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

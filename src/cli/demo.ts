@@ -1,14 +1,22 @@
-// `finack demo`: runs a named scenario and renders it as a terminal ladder or as one JSON document.
+// `finack demo`: runs a named scenario and renders it as a terminal ladder, one JSON document, an SVG
+// image or a self-contained HTML page, to standard output or to the file --out names.
 
+import { writeFileSync } from 'node:fs';
 import { PcapFileWriter } from '../drivers/pcap-file.js';
 import type { ScenarioResult, ScenarioRun } from '../scenarios/index.js';
 import { findScenario, SCENARIO_NAMES } from '../scenarios/index.js';
+import type { DiagramOptions } from '../trace/diagram.js';
+import { htmlDiagrams } from '../trace/html.js';
 import { jsonEvents, traceDocument } from '../trace/json.js';
-import { formatDuration, terminalLadder, wrapWords as wrap } from '../trace/ladder.js';
+import { formatDuration, terminalLadder, toAscii, wrapWords as wrap } from '../trace/ladder.js';
 import { pcapFromTrace } from '../trace/pcap.js';
+import { svgDiagrams } from '../trace/svg.js';
 import { CliUsageError, type DemoOptions } from './args.js';
 
-/** Runs the scenario the options name and returns the text to print (ending in a newline). */
+/**
+ * Runs the scenario the options name and returns the text to print (ending in a newline), or, with
+ * `out`, writes it to that file and returns ''.
+ */
 export function runDemo(opts: DemoOptions): string {
   const def = findScenario(opts.scenario);
   if (!def) {
@@ -21,7 +29,38 @@ export function runDemo(opts: DemoOptions): string {
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
   });
   if (opts.pcap !== undefined) writeDemoPcap(result, opts.pcap);
-  return opts.format === 'json' ? `${demoJson(result)}\n` : `${demoText(result, opts)}\n`;
+  const text = demoOutput(result, opts);
+  if (opts.out === undefined) return text;
+  try {
+    writeFileSync(opts.out, text);
+  } catch (err) {
+    throw new CliUsageError(`cannot write --out ${opts.out}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  return '';
+}
+
+function demoOutput(result: ScenarioResult, opts: DemoOptions): string {
+  switch (opts.format) {
+    case 'json':
+      return `${demoJson(result)}\n`;
+    case 'svg':
+      return `${svgDiagrams(result.runs, diagramOptions(result, opts))}\n`;
+    case 'html':
+      return htmlDiagrams(result.runs, diagramOptions(result, opts));
+    case 'text':
+      return `${demoText(result, opts)}\n`;
+  }
+}
+
+/** The diagrams of a scenario: its lanes with their addresses, its title and description; every run. */
+export function diagramOptions(result: ScenarioResult, opts: Pick<DemoOptions, 'absolute'>): DiagramOptions {
+  return {
+    lanes: result.lanes,
+    laneLabels: result.laneLabels,
+    absolute: opts.absolute,
+    title: `finack demo ${result.name}: ${result.title}`,
+    description: result.description,
+  };
 }
 
 /**
@@ -52,10 +91,13 @@ export function demoJson(result: ScenarioResult): string {
 }
 
 /** Header, one ladder per run with its summary. */
-export function demoText(result: ScenarioResult, opts: Pick<DemoOptions, 'absolute' | 'color' | 'width'>): string {
+export function demoText(
+  result: ScenarioResult,
+  opts: Partial<Pick<DemoOptions, 'absolute' | 'color' | 'width' | 'ascii'>>,
+): string {
   const width = opts.width ?? 100;
   const out: string[] = [];
-  const bold = (s: string): string => (opts.color ? `\x1b[1m${s}\x1b[0m` : s);
+  const bold = (s: string): string => (opts.color && !opts.ascii ? `\x1b[1m${s}\x1b[0m` : s);
   for (const l of wrap(`finack demo ${result.name} — ${result.title}`, width)) out.push(bold(l));
   out.push('');
   for (const l of wrap(result.description, width - 2)) out.push(`  ${l}`);
@@ -84,21 +126,23 @@ export function demoText(result: ScenarioResult, opts: Pick<DemoOptions, 'absolu
     for (const s of run.summary)
       for (const [j, l] of wrap(s, width - 4).entries()) out.push(`${j === 0 ? '  • ' : '    '}${l}`);
   });
-  return out.join('\n');
+  // With --ascii the header and summaries are spelled in ASCII too, not only the ladder.
+  return opts.ascii ? toAscii(out.join('\n')) : out.join('\n');
 }
 
 function ladderOf(
   result: ScenarioResult,
   run: ScenarioRun,
-  opts: Pick<DemoOptions, 'absolute' | 'color' | 'width'>,
+  opts: Partial<Pick<DemoOptions, 'absolute' | 'color' | 'width' | 'ascii'>>,
 ): string {
   return terminalLadder(run.events, {
     lanes: result.lanes,
     laneLabels: [result.lanes[0], result.lanes[1]],
-    absolute: opts.absolute,
-    color: opts.color,
+    absolute: opts.absolute ?? false,
+    color: opts.color ?? false,
     width: opts.width ?? 100,
     notes: run.notes,
+    ...(opts.ascii ? { ascii: true } : {}),
   });
 }
 

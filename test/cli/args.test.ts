@@ -73,7 +73,7 @@ test('parseCli: errors name the problem (exit code 2)', () => {
     /unknown scenario "nope"; valid scenarios: close, half-close, keepalive/,
   );
   usageError(() => parseCli(['demo', 'close', 'keepalive'], NAMES), /one scenario at a time/);
-  usageError(() => parseCli(['demo', '--format', 'xml'], NAMES), /--format must be text or json/);
+  usageError(() => parseCli(['demo', '--format', 'xml'], NAMES), /--format must be text, json, svg or html, got "xml"/);
   usageError(() => parseCli(['demo', '--msl', 'soon'], NAMES), /invalid duration "soon"/);
   usageError(() => parseCli(['demo', '--seed', '-3'], NAMES), /--seed/);
   usageError(() => parseCli(['demo', '--seed', '1.5'], NAMES), /--seed wants an integer/);
@@ -82,4 +82,20 @@ test('parseCli: errors name the problem (exit code 2)', () => {
   usageError(() => parseCli(['demo', '--msl'], NAMES), /--msl/);
   usageError(() => parseCli(['serve'], NAMES), /unknown command "serve"/);
   usageError(() => parseCli(['--frobnicate'], NAMES), /unknown option --frobnicate/);
+});
+
+test('parseCli: demo --format svg|html, --out and --ascii', () => {
+  for (const format of ['svg', 'html'] as const) {
+    assert.deepEqual(parseCli(['demo', 'close', '--format', format, '--out', `x.${format}`], NAMES), {
+      kind: 'demo',
+      options: { scenario: 'close', format, absolute: false, color: false, out: `x.${format}` },
+    });
+  }
+  assert.deepEqual(parseCli(['demo', 'keepalive', '--ascii'], NAMES), {
+    kind: 'demo',
+    options: { scenario: 'keepalive', format: 'text', absolute: false, color: false, ascii: true },
+  });
+  usageError(() => parseCli(['demo', '--format', 'svg', '--ascii'], NAMES), /--ascii is for the text ladder/);
+  usageError(() => parseCli(['demo', '--out'], NAMES), /--out/);
+  usageError(() => parseCli(['demo', '--out='], NAMES), /--out wants a file name/);
 });
