@@ -46,7 +46,8 @@ export interface CapturedPacket {
   offset: number;
   /**
    * The interface: 0 in pcap; in pcapng the interface's index among all Interface Description
-   * Blocks of the file so far (sections numbered one after the other, as Wireshark does).
+   * Blocks of the file so far: numbered on across sections, as capinfos lists them, so that each
+   * interface of the file has its own (tshark's frame.interface_id restarts at 0 in each section).
    */
   iface: number;
 }
