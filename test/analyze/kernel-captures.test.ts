@@ -10,12 +10,14 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { analyzeCaptureBytes } from '../../src/analyze/analyze.js';
 import { eventually, requireSystem, sleep } from '../tun/netns.js';
 import {
   captureFile,
   type KernelPair,
   type Peer,
   PORT,
+  rowText,
   type Side,
   shape,
   type TsharkRow,
@@ -147,13 +149,113 @@ async function runCase(
   return { rec, states };
 }
 
+/** What the analyzer must say about the one connection of a recording. */
+interface Expected {
+  closeKind: 'four-way' | 'three-way' | 'simultaneous' | 'reset' | 'incomplete';
+  closedFirstBy: Side | null;
+  timeWaitSide: Side | 'both' | null;
+  /** Each must be reported, with evidence; the rest of VOCABULARY must not be. */
+  findings: string[];
+  /** Findings that may be reported or not (the capture allows both readings). */
+  optional?: string[];
+  /** The state sequences, each from the first state the capture shows. */
+  states: { client: string[]; server: string[] };
+  /** New payload bytes each way. */
+  bytes: { client: number; server: number };
+  halfClose?: { by: Side; bytes: number };
+}
+
+/** The contract's findings, and the analyzer's own ones that none of these recordings may show. */
+const VOCABULARY = [
+  'fin-retransmitted',
+  'final-ack-lost',
+  'rst-close',
+  'keepalive-probes',
+  'keepalive-timeout',
+  'close-wait-at-end',
+  'fin-wait-2-at-end',
+  'half-close-data',
+  'no-handshake',
+  'syn-retransmitted',
+  'capture-gap',
+];
+
+/** Linux holds TIME-WAIT for 60 s: 2MSL with the contract's default MSL. */
+const MSL = 30_000;
+
+function checkReport(rec: Recording, exp: Expected): void {
+  const report = analyzeCaptureBytes(rec.bytes, { msl: MSL });
+  const why = `${rec.name} (/tmp/kernel-captures/${rec.name}.pcap), tshark:\n${rec.rows.map(rowText).join('\n')}\nreport:\n${JSON.stringify(report.connections, null, 1)}`;
+  assert.equal(report.connections.length, 1, why);
+  const c = report.connections[0]!;
+  const v6 = rec.clientAddr.includes(':');
+  assert.match(c.client, v6 ? /^\[2001:db8:12::1\]:\d+$/ : /^198\.51\.100\.1:\d+$/, why);
+  assert.equal(c.server, v6 ? `[${rec.serverAddr}]:${PORT}` : `${rec.serverAddr}:${PORT}`, why);
+  assert.deepEqual(
+    { closeKind: c.closeKind, closedFirstBy: c.closedFirstBy, timeWaitSide: c.timeWaitSide },
+    { closeKind: exp.closeKind, closedFirstBy: exp.closedFirstBy, timeWaitSide: exp.timeWaitSide },
+    why,
+  );
+  for (const f of exp.findings) {
+    assert.ok(c.findings.includes(f), `${f} missing: ${why}`);
+    assert.ok(
+      c.evidence.some((e) => e.finding === f),
+      `no evidence for ${f}: ${why}`,
+    );
+  }
+  for (const f of VOCABULARY) {
+    if (exp.findings.includes(f) || exp.optional?.includes(f)) continue;
+    assert.ok(!c.findings.includes(f), `${f} reported: ${why}`);
+  }
+  assert.deepEqual(c.bytes, exp.bytes, why);
+  if (exp.halfClose === undefined) assert.equal(c.halfClose, undefined, why);
+  else {
+    assert.ok(c.halfClose, why);
+    assert.deepEqual({ by: c.halfClose.by, bytes: c.halfClose.bytes }, exp.halfClose, why);
+    assert.ok(c.halfClose.ms > 0, why);
+  }
+
+  // States: the sequences, and each change at the capture time of the segment that shows it.
+  // TIME-WAIT outlives the capture; an inferred end 2MSL after its start may follow it.
+  const frameTimes = rec.rows.map((r) => r.ms);
+  for (const side of ['client', 'server'] as const) {
+    const points = [...c.states[side]];
+    const last = points.at(-1);
+    const tw = points.at(-2);
+    if (last?.state === 'CLOSED' && tw?.state === 'TIME-WAIT') {
+      assert.ok(last.t >= tw.t + 2 * MSL - 1, `${side}: TIME-WAIT ends after 2MSL: ${why}`);
+      points.pop();
+    }
+    assert.deepEqual(
+      points.map((p) => p.state),
+      exp.states[side],
+      `${side} states: ${why}`,
+    );
+    for (let i = 1; i < points.length; i++) assert.ok(points[i]!.t >= points[i - 1]!.t, `${side} times: ${why}`);
+    for (const p of points) {
+      assert.ok(
+        frameTimes.some((ms) => Math.abs(ms - p.t) < 0.002),
+        `${side} ${p.state} at ${p.t}: no packet at that time: ${why}`,
+      );
+    }
+  }
+}
+
+/** The states of a side that closes first (FIN, ACK of it, the peer's FIN) and of its peer. */
+const ACTIVE = ['FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT'];
+const PASSIVE = ['CLOSE-WAIT', 'LAST-ACK', 'CLOSED'];
+/** Each side sends its FIN before it has the other's: FIN-WAIT-1, then the other's FIN, then the ACK of its own. */
+const SIMULTANEOUS = ['FIN-WAIT-1', 'CLOSING', 'TIME-WAIT'];
+const CLIENT_OPEN = ['SYN-SENT', 'ESTABLISHED'];
+const SERVER_OPEN = ['SYN-RECEIVED', 'ESTABLISHED'];
+
 test('kernel captures', async (t) => {
   if (!requireSystem(t, TOOLS)) return;
 
   for (const v6 of [false, true]) {
     await t.test(`client-first close: four-way${v6 ? ' (IPv6)' : ''}`, async () => {
-      // Linux ACKs a FIN at once when nothing else is due; 300 ms later the server's FIN is a
-      // segment of its own.
+      // Linux delays its ACK of the FIN (40 ms here); 300 ms later the server's FIN is a segment
+      // of its own.
       const c = await runCase(
         `client-first${v6 ? '-v6' : ''}`,
         (_pair, client, server) => answerClose(client, server, 300),
@@ -168,8 +270,39 @@ test('kernel captures', async (t) => {
         'client ACK 102:2+0',
       ]);
       assert.deepEqual(c.states, { client: ['TIME-WAIT'], server: [] });
+      checkReport(c.rec, {
+        closeKind: 'four-way',
+        closedFirstBy: 'client',
+        timeWaitSide: 'client',
+        findings: [],
+        states: { client: [...CLIENT_OPEN, ...ACTIVE], server: [...SERVER_OPEN, ...PASSIVE] },
+        bytes: { client: 100, server: 0 },
+      });
     });
   }
+
+  await t.test("client-first close: three-way (the ACK of the FIN rides on the server's FIN)", async () => {
+    // The server ends as soon as it reads the client's FIN, well inside the 40 ms for which Linux
+    // holds back its ACK, so the ACK goes out with the server's FIN.
+    const c = await runCase('three-way', async (_pair, client, server) => {
+      server.send('autoend');
+      await sleep(50);
+      client.send('end');
+      await client.until('end');
+    });
+    assert.deepEqual(closeRows(c.rec.rows), ['client FIN,ACK 101:1+0', 'server FIN,ACK 1:102+0', 'client ACK 102:2+0']);
+    assert.deepEqual(c.states, { client: ['TIME-WAIT'], server: [] });
+    // The FIN,ACK is taken as RFC 9293 §3.10.7.4 orders the steps, and as Linux does: the ACK of
+    // the client's FIN first (fifth step: FIN-WAIT-2), then the FIN (eighth step: TIME-WAIT).
+    checkReport(c.rec, {
+      closeKind: 'three-way',
+      closedFirstBy: 'client',
+      timeWaitSide: 'client',
+      findings: [],
+      states: { client: [...CLIENT_OPEN, ...ACTIVE], server: [...SERVER_OPEN, ...PASSIVE] },
+      bytes: { client: 100, server: 0 },
+    });
+  });
 
   await t.test('server-first close: four-way', async () => {
     const c = await runCase('server-first', (_pair, client, server) => answerClose(server, client, 300));
@@ -180,6 +313,14 @@ test('kernel captures', async (t) => {
       'server ACK 2:102+0',
     ]);
     assert.deepEqual(c.states, { client: [], server: ['TIME-WAIT'] });
+    checkReport(c.rec, {
+      closeKind: 'four-way',
+      closedFirstBy: 'server',
+      timeWaitSide: 'server',
+      findings: [],
+      states: { client: [...CLIENT_OPEN, ...PASSIVE], server: [...SERVER_OPEN, ...ACTIVE] },
+      bytes: { client: 100, server: 0 },
+    });
   });
 
   await t.test('simultaneous close: the FINs cross', async () => {
@@ -229,10 +370,20 @@ test('kernel captures', async (t) => {
       },
     );
     const close = closeRows(c.rec.rows);
+    const firstFin: Side = close[0]!.startsWith('client') ? 'client' : 'server';
     // Both FINs first, neither acknowledging the other's; then both ACKs.
     assert.deepEqual(close.slice(0, 2).sort(), ['client FIN,ACK 101:1+0', 'server FIN,ACK 1:101+0']);
     assert.deepEqual(close.slice(2).sort(), ['client ACK 102:2+0', 'server ACK 2:102+0']);
     assert.deepEqual(c.states, { client: ['TIME-WAIT'], server: ['TIME-WAIT'] });
+    // Who closed first: the side whose FIN the capture shows first.
+    checkReport(c.rec, {
+      closeKind: 'simultaneous',
+      closedFirstBy: firstFin,
+      timeWaitSide: 'both',
+      findings: [],
+      states: { client: [...CLIENT_OPEN, ...SIMULTANEOUS], server: [...SERVER_OPEN, ...SIMULTANEOUS] },
+      bytes: { client: 100, server: 0 },
+    });
   });
 
   await t.test("half-close: the server sends 8000 bytes after the client's FIN", async () => {
@@ -259,6 +410,15 @@ test('kernel captures', async (t) => {
     assert.ok(serverData.length >= 8 && serverData.every((r) => r.len <= 1448), shape(close).join('\n'));
     assert.deepEqual(shape(close.slice(-2)), ['server FIN,ACK 8001:102+0', 'client ACK 102:8002+0']);
     assert.deepEqual(c.states, { client: ['TIME-WAIT'], server: [] });
+    checkReport(c.rec, {
+      closeKind: 'four-way',
+      closedFirstBy: 'client',
+      timeWaitSide: 'client',
+      findings: ['half-close-data'],
+      states: { client: [...CLIENT_OPEN, ...ACTIVE], server: [...SERVER_OPEN, ...PASSIVE] },
+      bytes: { client: 100, server: 8000 },
+      halfClose: { by: 'client', bytes: 8000 },
+    });
   });
 
   await t.test('RST close: SO_LINGER {on, 0}', async () => {
@@ -268,6 +428,14 @@ test('kernel captures', async (t) => {
     });
     assert.deepEqual(closeRows(c.rec.rows), ['client RST,ACK 101:1+0']);
     assert.deepEqual(c.states, { client: [], server: [] });
+    checkReport(c.rec, {
+      closeKind: 'reset',
+      closedFirstBy: 'client',
+      timeWaitSide: null,
+      findings: ['rst-close'],
+      states: { client: [...CLIENT_OPEN, 'CLOSED'], server: [...SERVER_OPEN, 'CLOSED'] },
+      bytes: { client: 100, server: 0 },
+    });
   });
 
   await t.test('lost final ACK: the server retransmits its FIN', async () => {
@@ -310,6 +478,14 @@ test('kernel captures', async (t) => {
       'client ACK 102:2+0',
     ]);
     assert.deepEqual(c.states, { client: ['TIME-WAIT'], server: [] });
+    checkReport(c.rec, {
+      closeKind: 'four-way',
+      closedFirstBy: 'client',
+      timeWaitSide: 'client',
+      findings: ['final-ack-lost', 'fin-retransmitted'],
+      states: { client: [...CLIENT_OPEN, ...ACTIVE], server: [...SERVER_OPEN, ...PASSIVE] },
+      bytes: { client: 100, server: 0 },
+    });
   });
 
   await t.test('keepalive probes answered', async () => {
@@ -330,6 +506,14 @@ test('kernel captures', async (t) => {
       'client ACK 102:2+0',
     ]);
     assert.deepEqual(c.states, { client: ['TIME-WAIT'], server: [] });
+    checkReport(c.rec, {
+      closeKind: 'four-way',
+      closedFirstBy: 'client',
+      timeWaitSide: 'client',
+      findings: ['keepalive-probes'],
+      states: { client: [...CLIENT_OPEN, ...ACTIVE], server: [...SERVER_OPEN, ...PASSIVE] },
+      bytes: { client: 100, server: 0 },
+    });
   });
 
   await t.test('keepalive timeout: the server goes silent', async () => {
@@ -360,5 +544,15 @@ test('kernel captures', async (t) => {
     assert.ok(p.sent >= 2 && p.answered === 0, JSON.stringify(p));
     assert.deepEqual(closeRows(c.rec.rows), ['client RST,ACK 101:1+0']);
     assert.deepEqual(c.states, { client: [], server: [] });
+    // The RST is how the client's TCP gives up; calling it an RST close as well is a fair reading.
+    checkReport(c.rec, {
+      closeKind: 'reset',
+      closedFirstBy: 'client',
+      timeWaitSide: null,
+      findings: ['keepalive-probes', 'keepalive-timeout'],
+      optional: ['rst-close'],
+      states: { client: [...CLIENT_OPEN, 'CLOSED'], server: [...SERVER_OPEN, 'CLOSED'] },
+      bytes: { client: 100, server: 0 },
+    });
   });
 });

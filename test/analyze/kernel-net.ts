@@ -126,11 +126,6 @@ export class KernelPair {
     return this.v6 ? CLIENT6 : CLIENT;
   }
 
-  /** Sets per-namespace sysctls (net.ipv4.tcp_* apply to IPv6 TCP too). */
-  sysctl(side: Side, settings: Record<string, string | number>): void {
-    for (const [k, v] of Object.entries(settings)) this.ns(side).run('sysctl', ['-q', '-w', `${k}=${v}`]);
-  }
-
   /** Loads an nftables ruleset (nft -f syntax) into one namespace. */
   nft(side: Side, ruleset: string): void {
     this.ns(side).run('nft', ['-f', '-'], { input: ruleset });
@@ -208,6 +203,8 @@ export async function withKernelPair<T>(fn: (pair: KernelPair) => Promise<T>, v6
 export interface TsharkRow {
   /** Seconds since the first packet. */
   t: number;
+  /** Capture time, ms since the Unix epoch. */
+  ms: number;
   from: Side;
   flags: string;
   /** Relative sequence and acknowledgment numbers, as tshark computes them. */
@@ -232,6 +229,8 @@ export function tsharkRows(file: string, clientAddr: string): TsharkRow[] {
       '-e',
       'frame.time_relative',
       '-e',
+      'frame.time_epoch',
+      '-e',
       'ip.src',
       '-e',
       'ipv6.src',
@@ -251,9 +250,10 @@ export function tsharkRows(file: string, clientAddr: string): TsharkRow[] {
     .split('\n')
     .filter((l) => l !== '')
     .map((l) => {
-      const [t, src4, src6, flags, seq, ack, len] = l.split('|');
+      const [t, epoch, src4, src6, flags, seq, ack, len] = l.split('|');
       return {
         t: Number(t),
+        ms: epochMs(epoch ?? ''),
         from: (src4 || src6) === clientAddr ? 'client' : 'server',
         flags: flagNames(Number.parseInt(flags ?? '0', 16)),
         seq: Number(seq),
@@ -261,6 +261,12 @@ export function tsharkRows(file: string, clientAddr: string): TsharkRow[] {
         len: Number(len),
       } satisfies TsharkRow;
     });
+}
+
+/** '1764818283.123456789' (seconds) as ms, without losing the microseconds to a float product. */
+function epochMs(text: string): number {
+  const [sec = '0', frac = ''] = text.split('.');
+  return Number(sec) * 1000 + Number(`${frac.padEnd(9, '0').slice(0, 3)}.${frac.padEnd(9, '0').slice(3)}`);
 }
 
 const FLAG_NAMES: [number, string][] = [

@@ -5,7 +5,8 @@
 //   node peer.mjs client ADDR PORT   connects, prints "connected"
 //
 // Commands: "write N" (N bytes), "end", "reset" (SO_LINGER {on, 0}: an RST instead of a FIN),
-// "keepalive MS", "fill N SIZE" (N UDP datagrams of SIZE bytes to the peer's port 9, to take the
+// "keepalive MS", "autoend" (from then on, answer the peer's FIN with end() at once, in the same
+// turn of the event loop that reads it), "fill N SIZE" (N UDP datagrams of SIZE bytes to the peer's port 9, to take the
 // tokens of a rate-limiting qdisc so that what this side sends next waits in it), "exit". Events: "listening", "connected", "data TOTAL", "end", "finish",
 // "close", "error CODE". Both sides allow half-open connections, so a FIN from the peer never
 // makes this side close on its own.
@@ -17,6 +18,7 @@ const [role, addr, portText] = process.argv.slice(2);
 const port = Number(portText);
 let sock;
 let received = 0;
+let autoEnd = false;
 const say = (line) => process.stdout.write(`${line}\n`);
 
 function attach(s) {
@@ -25,7 +27,10 @@ function attach(s) {
     received += d.length;
     say(`data ${received}`);
   });
-  s.on('end', () => say('end'));
+  s.on('end', () => {
+    if (autoEnd) s.end();
+    say('end');
+  });
   s.on('finish', () => say('finish'));
   s.on('error', (e) => say(`error ${e.code ?? e.message}`));
   s.on('close', () => say('close'));
@@ -64,6 +69,7 @@ createInterface({ input: process.stdin }).on('line', (line) => {
   if (cmd === 'write') sock.write(Buffer.alloc(Number(arg), 0x61), () => say('written'));
   else if (cmd === 'end') sock.end();
   else if (cmd === 'reset') sock.resetAndDestroy();
+  else if (cmd === 'autoend') autoEnd = true;
   else if (cmd === 'keepalive') sock.setKeepAlive(true, Number(arg));
   else if (cmd === 'fill') fill(Number(arg), Number(rest[0]));
   else say(`error unknown command ${cmd}`);
