@@ -16,7 +16,7 @@
 import type { TcpStateName } from '../core/state.js';
 import type { Instant } from '../core/time.js';
 import type { TimerKind } from '../core/timers.js';
-import { ACK, FIN, RST, type Segment, SYN } from '../wire/segment.js';
+import type { Segment } from '../wire/segment.js';
 import type { SegmentView, TraceEvent } from './events.js';
 import {
   endpointsOf,
@@ -24,9 +24,7 @@ import {
   formatMs,
   type LadderNote,
   ladderRows,
-  type SendRow,
   type StateRow,
-  type StrayRow,
   segmentLabel,
   wrapWords,
 } from './ladder.js';
@@ -228,8 +226,6 @@ export const TIMER_SHORT: Record<TimerKind, string> = {
 /** Network losses, which the simulator traces in the sender's name. */
 const NETWORK_DROPS = new Set(['link-loss', 'fault', 'partition', 'mtu']);
 
-type Extra = { retransmit?: true; probe?: true; duplicate?: true };
-
 /** A place that needs a y: kind decides how sub-rows are taken within one instant. */
 interface Item {
   t: Instant;
@@ -250,7 +246,6 @@ export function diagramModel(events: readonly TraceEvent[], opts: DiagramOptions
   const idleGap = opts.idleGap ?? 1000;
   const rows = ladderRows(events, { lanes });
   const fates = arrivals(events);
-  const local = localMarks(rows);
 
   const items: Item[] = [];
   const item = (t: Instant, order: number, kind: Item['kind'], lane: 0 | 1, span = 1): Item => {
@@ -295,15 +290,14 @@ export function diagramModel(events: readonly TraceEvent[], opts: DiagramOptions
   for (const r of rows) {
     switch (r.kind) {
       case 'send': {
-        const row = r as SendRow & Extra;
         const lane = laneOf(r.from);
         const fate = fates.get(r.at);
         const seg = baseSegment(segs.length, r.at, r.from, r.to, lane, r.t, r.view, conns[r.at] ?? '');
         if (r.lost !== undefined) seg.lost = r.lost;
         if (fate?.discarded !== undefined) seg.discarded = fate.discarded;
         if (fate && r.lost === undefined) seg.arrival = fate.t;
-        if (row.retransmit ?? local.retransmit.has(r.at)) seg.retransmit = true;
-        if (row.probe ?? local.probe.has(r.at)) seg.probe = true;
+        if (r.retransmit) seg.retransmit = true;
+        if (r.probe) seg.probe = true;
         const draft: SegDraft = { seg, dep: item(r.t, r.at, 'dep', lane) };
         if (fate && r.lost === undefined) draft.arr = item(fate.t, fate.at, 'arr', lane === 0 ? 1 : 0);
         segs.push(draft);
@@ -311,12 +305,11 @@ export function diagramModel(events: readonly TraceEvent[], opts: DiagramOptions
         break;
       }
       case 'stray': {
-        const row = r as StrayRow & Extra;
         const lane = laneOf(r.to) === 0 ? 1 : 0;
         const seg = baseSegment(segs.length, r.at, r.from, r.to, lane, r.t, r.view, conns[r.at] ?? '');
         seg.stray = true;
         seg.arrival = r.t;
-        if (row.duplicate) seg.duplicate = true;
+        if (r.duplicate) seg.duplicate = true;
         segs.push({ seg, arr: item(r.t, r.at, 'dep', laneOf(r.to)) });
         break;
       }
@@ -633,35 +626,6 @@ function arrivals(events: readonly TraceEvent[]): Map<number, { t: Instant; at: 
     }
   });
   return out;
-}
-
-/**
- * Retransmissions and keepalive probes, for rows that do not mark them themselves: a send with
- * SEG.LEN > 0 below the highest sequence end already sent that way is a retransmission; one at that
- * end − 1 with at most one octet, after a quiet stretch, is a probe.
- */
-function localMarks(rows: ReturnType<typeof ladderRows>): { retransmit: Set<number>; probe: Set<number> } {
-  const retransmit = new Set<number>();
-  const probe = new Set<number>();
-  const high = new Map<string, number>();
-  let lastT: Instant | undefined;
-  for (const r of rows) {
-    if (r.kind !== 'send') continue;
-    const s = r.view.seg;
-    const dir = `${r.from}|${s.srcPort}>${s.dstPort}`;
-    const len = s.payload.length + (s.flags & SYN ? 1 : 0) + (s.flags & FIN ? 1 : 0);
-    const end = (s.seq + len) >>> 0;
-    const top = s.flags & SYN || s.flags & RST ? undefined : high.get(dir);
-    if (top !== undefined) {
-      const behind = ((s.seq - top) | 0) < 0;
-      const quiet = lastT !== undefined && r.t - lastT >= 1000;
-      if (behind && len <= 1 && ((s.seq + 1) | 0) === (top | 0) && quiet && s.flags & ACK) probe.add(r.at);
-      else if (behind && len > 0) retransmit.add(r.at);
-    }
-    if (top === undefined || ((end - top) | 0) > 0) high.set(dir, end);
-    lastT = r.t;
-  }
-  return { retransmit, probe };
 }
 
 function timerSpans(
