@@ -51,6 +51,8 @@ export function allowedV4(octets: readonly string[]): boolean | undefined {
 export function offenders(text: string): string[] {
   const found: string[] = [];
   for (const m of text.matchAll(V4)) {
+    // A section number written as data: `section: '3.10.7.4'`, `"section":"3.10.7.4"`, "Section 3.10.7.4".
+    if (/section\W{0,4}$/i.test(text.slice(Math.max(0, m.index - 16), m.index))) continue;
     if (allowedV4(m.slice(1, 5)) === false) found.push(m[0]);
   }
   for (const m of text.matchAll(V6)) found.push(m[0]);
@@ -60,6 +62,7 @@ export function offenders(text: string): string[] {
 test('the scanner: documentation ranges, loopback and section numbers pass; others do not', () => {
   assert.deepEqual(offenders('192.0.2.1 198.51.100.7 203.0.113.254 127.0.0.1 0.0.0.0 255.255.255.0'), []);
   assert.deepEqual(offenders('RFC 9293 §3.10.7.4 and §4.2.3.6; version 1.2.3; 256.0.0.1; 01.2.3.4'), []);
+  assert.deepEqual(offenders(`{ section: '3.10.7.4' } {"section":"3.10.7.2"} Section 3.10.7.3`), []);
   assert.deepEqual(offenders('2001:db8::1 and ::1 and fe80::1'), []);
   // What must be refused is put together here, so that not even this file holds such an address.
   const v4 = (...parts: number[]): string => parts.join('.');

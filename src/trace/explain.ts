@@ -9,7 +9,7 @@
 import type { TcpStateName } from '../core/state.js';
 
 export interface RfcSection {
-  /** '3.6', '3.10.7.4' */
+  /** The section number without the §: '3.6' for §3.6. */
   section: string;
   /** The section's title as the RFC prints it. */
   title: string;
