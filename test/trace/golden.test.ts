@@ -69,10 +69,13 @@ for (const name of SCENARIO_NAMES) {
       for (const line of text.split('\n'))
         assert.ok([...line].length <= WIDTH, `${name}: wider than ${WIDTH}: ${line}`);
     }
-    // The golden ladders are what `finack demo` prints.
+    // The golden ladders are what `finack demo` and `finack demo --ascii` print.
     const demo = demoText(result, { width: WIDTH });
-    for (let i = 0; i < result.runs.length; i++)
+    const demoAscii = demoText(result, { width: WIDTH, ascii: true });
+    for (let i = 0; i < result.runs.length; i++) {
       assert.ok(demo.includes(ladder(result, i, false)), `${name} run ${i + 1}`);
+      assert.ok(demoAscii.includes(ladder(result, i, true)), `${name} run ${i + 1}, --ascii`);
+    }
   });
 }
 
