@@ -211,11 +211,12 @@ function modelBody(
   }
 
   // Segments.
+  const crossed = crossingSegments(m.segments);
   for (const s of m.segments) {
     const step = stepOf.get(`seg:${s.id}`);
     const attrs = `class="fk-seg${s.lost !== undefined ? ' fk-lost' : ''}" data-seg="${off.seg + s.id}"${step !== undefined ? ` data-step="${step}"` : ''}${focus}`;
     out.push(
-      `<g ${attrs}><title>${esc(segmentTitle(s, m.absolute))}</title>${segmentShape(s, m.absolute, inline)}</g>`,
+      `<g ${attrs}><title>${esc(segmentTitle(s, m.absolute))}</title>${segmentShape(s, m.absolute, inline, crossed.has(s.id))}</g>`,
     );
   }
 
@@ -264,8 +265,42 @@ function segmentTitle(s: DiagramSegment, absolute: boolean): string {
   return `${head}; ${fate}`;
 }
 
+/**
+ * Ids of the segments that cross another one (FINs of a simultaneous close, data passing an ACK).
+ * Their labels start next to their sender instead of in the middle, where they would overwrite each
+ * other. A sweep down the page: only segments whose vertical extents overlap are compared.
+ */
+function crossingSegments(segs: readonly DiagramSegment[]): Set<number> {
+  const out = new Set<number>();
+  const byTop = [...segs].sort((a, b) => Math.min(a.y1, a.y2) - Math.min(b.y1, b.y2) || a.id - b.id);
+  for (let i = 0; i < byTop.length; i++) {
+    const a = byTop[i]!;
+    const bottom = Math.max(a.y1, a.y2);
+    for (let j = i + 1; j < byTop.length; j++) {
+      const b = byTop[j]!;
+      if (Math.min(b.y1, b.y2) > bottom) break;
+      if (a.lane !== b.lane && intersect(a, b)) {
+        out.add(a.id);
+        out.add(b.id);
+      }
+    }
+  }
+  return out;
+}
+
+/** Whether two segments cross at a point inside both (touching at an end does not count). */
+function intersect(a: DiagramSegment, b: DiagramSegment): boolean {
+  const side = (x1: number, y1: number, x2: number, y2: number, px: number, py: number): number =>
+    Math.sign((x2 - x1) * (py - y1) - (y2 - y1) * (px - x1));
+  const d1 = side(a.x1, a.y1, a.x2, a.y2, b.x1, b.y1);
+  const d2 = side(a.x1, a.y1, a.x2, a.y2, b.x2, b.y2);
+  const d3 = side(b.x1, b.y1, b.x2, b.y2, a.x1, a.y1);
+  const d4 = side(b.x1, b.y1, b.x2, b.y2, a.x2, a.y2);
+  return d1 * d2 < 0 && d3 * d4 < 0;
+}
+
 /** The arrow (or the lost line and its cross), the label along it, and a badge for retransmissions and the like. */
-function segmentShape(s: DiagramSegment, absolute: boolean, inline: boolean): string {
+function segmentShape(s: DiagramSegment, absolute: boolean, inline: boolean, crossed: boolean): string {
   const lost = s.lost !== undefined;
   const colour = lost ? ORANGE : BLUE;
   const dash = lost ? ' stroke-dasharray="7 4"' : s.stray || s.duplicate ? ' stroke-dasharray="2 3"' : '';
@@ -298,7 +333,10 @@ function segmentShape(s: DiagramSegment, absolute: boolean, inline: boolean): st
   // Label: along the arrow, above it, centred on the drawn part unless it is longer than that.
   const text = absolute ? s.labelAbs : s.labelRel;
   const textW = text.length * CHAR_W;
-  const along = Math.max(len / 2, Math.min(textW / 2 + 8, Math.abs(s.x2 - s.x1) * 2));
+  const along =
+    crossed && s.lost === undefined
+      ? Math.min(len / 2, textW / 2 + 14)
+      : Math.max(len / 2, Math.min(textW / 2 + 8, Math.abs(s.x2 - s.x1) * 2));
   const cx = round(s.x1 + ux * along);
   const cy = round(s.y1 + uy * along);
   let angle = (Math.atan2(dy, dx) * 180) / Math.PI;

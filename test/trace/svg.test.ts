@@ -180,3 +180,21 @@ test('svgDiagrams: every run of a multi-run scenario, each under its heading, in
   const ids = [...svg.matchAll(/data-seg="(\d+)"/g)].map((m) => Number(m[1]));
   assert.equal(new Set(ids).size, ids.length, 'segment ids are distinct across runs');
 });
+
+test('svgDiagram simultaneous-close: the labels of the crossing FINs stay on their own halves', () => {
+  const result = runScenario('simultaneous-close');
+  const svg = svgDiagram(result.events, { lanes: result.lanes });
+  const model = diagramModel(result.events, { lanes: result.lanes });
+  const mid = (model.laneX[0] + model.laneX[1]) / 2;
+  const fins = model.segments.filter((s) => s.labelRel.startsWith('FIN'));
+  assert.equal(fins.length, 2);
+  for (const f of fins) {
+    const m = new RegExp(`data-seg="${f.id}"[^>]*>.*?<text class="fk-label" x="([\\d.]+)"[^>]*>([^<]+)</text>`).exec(
+      svg,
+    )!;
+    const half = (m[2]!.length * 6.6) / 2;
+    const x = Number(m[1]);
+    if (f.lane === 0) assert.ok(x + half <= mid + 2, `client's FIN label ends by the middle (${x}+${half} vs ${mid})`);
+    else assert.ok(x - half >= mid - 2, `server's FIN label starts after the middle (${x}-${half} vs ${mid})`);
+  }
+});
