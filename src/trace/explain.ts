@@ -24,7 +24,8 @@ export interface StateExplanation {
   reasons?: readonly string[];
 }
 
-const S = {
+/** Every RFC 9293 section an explanation names. */
+export const RFC_SECTIONS = {
   overview: { section: '3.3.2', title: 'State Machine Overview' },
   keepQuiet: { section: '3.4.2', title: 'Knowing When to Keep Quiet' },
   isn: { section: '3.4.1', title: 'Initial Sequence Number Selection' },
@@ -45,6 +46,7 @@ const S = {
   arriveOther: { section: '3.10.7.4', title: 'Other States' },
   timeouts: { section: '3.10.8', title: 'Timeouts' },
 } as const satisfies Record<string, RfcSection>;
+const S = RFC_SECTIONS;
 
 /** The two reasons for TIME-WAIT (the seed's, in our words). */
 export const TIME_WAIT_REASONS: readonly string[] = [
@@ -197,6 +199,29 @@ const BY_PAIR: Readonly<Record<string, Entry>> = {
       'done at once and forgets the connection; the peer is in TIME-WAIT for 2×MSL longer.',
     rfc: [S.overview, S.close, S.arriveOther],
   },
+  'TIME-WAIT>TIME-WAIT': {
+    title: 'TIME-WAIT again: the peer’s FIN came back',
+    text:
+      'The peer retransmitted its FIN, so our last ACK was evidently lost. This side, still in ' +
+      'TIME-WAIT, ACKs the FIN again and restarts the 2×MSL wait from now.',
+    rfc: [S.halfClosed, S.arriveOther],
+    reasons: TIME_WAIT_REASONS,
+  },
+  'CLOSED>ESTABLISHED': {
+    title: 'ESTABLISHED: already open when the capture began',
+    text:
+      'The capture shows no handshake for this connection: it was open before the capture started. ' +
+      'Data can flow both ways; the initial sequence numbers are not known, so numbers count from ' +
+      'the first segment seen.',
+    rfc: [S.overview, S.open],
+  },
+  'CLOSED>SYN-RECEIVED': {
+    title: 'SYN-RECEIVED: answering a SYN the capture missed',
+    text:
+      'The first segment seen from this side is a SYN,ACK, so a SYN must have arrived before the ' +
+      'capture saw it. This side now waits for the ACK of its SYN.',
+    rfc: [S.overview, S.open, S.arriveListen],
+  },
   'TIME-WAIT>CLOSED': {
     title: 'CLOSED: 2×MSL passed in TIME-WAIT',
     text:
@@ -333,6 +358,14 @@ const CLOSED_BY_CAUSE: Readonly<Record<string, Entry>> = {
       'room. Its 4-tuple is no longer protected against old duplicates.',
     rfc: [S.halfClosed],
   },
+  'connection gone': {
+    title: 'CLOSED: the connection was already gone',
+    text:
+      'This side answered a segment of the connection with a RST, which shows it no longer had the ' +
+      'connection (it had closed it, or lost it in a restart). As far as this side is concerned the ' +
+      'connection is over.',
+    rfc: [S.resetGen, S.anomalies],
+  },
   'internal error': {
     title: 'CLOSED: aborted after an internal error',
     text:
@@ -383,6 +416,7 @@ const BY_TRIPLE: Readonly<Record<string, Entry>> = {
 };
 
 const CLOSED_KEYWORDS: readonly [RegExp, string][] = [
+  [/refused/i, 'RST in SYN-SENT'],
   [/2\s*msl|time-?wait (timeout|expired)/i, '2MSL timeout'],
   [/fin-?wait-?2 timeout/i, 'FIN-WAIT-2 timeout'],
   [/keepalive/i, 'keepalive probes unanswered'],
@@ -408,7 +442,8 @@ export function specificExplanation(from: string, to: string, cause: string): St
     const pair = BY_PAIR[`${from}>${to}`];
     // A pair's own meaning unless the words of the cause say otherwise (a reset, an abort).
     for (const [re, key] of CLOSED_KEYWORDS) {
-      if (re.test(cause) && (!pair || key === 'RST' || key === 'ABORT')) return fill(CLOSED_BY_CAUSE[key]!, from);
+      if (re.test(cause) && (!pair || key === 'RST' || key === 'ABORT' || key === 'RST in SYN-SENT'))
+        return fill(CLOSED_BY_CAUSE[key]!, from);
     }
     return pair;
   }

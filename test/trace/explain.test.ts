@@ -7,6 +7,7 @@ import { SCENARIOS } from '../../src/scenarios/index.js';
 import {
   explainTransition,
   generalExplanation,
+  RFC_SECTIONS,
   type StateExplanation,
   specificExplanation,
   TIME_WAIT_REASONS,
@@ -116,6 +117,7 @@ test('every RFC section named exists, with that title, in RFC 9293', (t) => {
       named.set(r.section, r.title);
   }
   assert.ok(named.size >= 10, `${named.size} sections`);
+  for (const r of Object.values(RFC_SECTIONS)) named.set(r.section, r.title);
   for (const [section, title] of named)
     assert.ok(headings.has(`${section} ${title}`), `§${section} "${title}" is not a heading`);
 });
@@ -165,10 +167,39 @@ test('a change to CLOSED is explained by its cause and names the state it left',
   assert.match(explainTransition('TIME-WAIT', 'CLOSED', 'inferred 2MSL expiry').title, /2×MSL/);
 });
 
+test('the words of the capture analyzer get the same explanations as the core’s', () => {
+  const restart = explainTransition('TIME-WAIT', 'TIME-WAIT', 'FIN again: 2MSL restarted');
+  assert.match(restart.text, /restarts the 2×MSL wait/);
+  assert.deepEqual(restart.reasons, TIME_WAIT_REASONS);
+  assert.match(explainTransition('CLOSED', 'ESTABLISHED', 'open before the capture began').title, /before|capture/);
+  assert.match(explainTransition('CLOSED', 'SYN-RECEIVED', 'SYN (not captured)').title, /SYN-RECEIVED/);
+  assert.equal(
+    explainTransition('SYN-SENT', 'CLOSED', 'RST (connection refused)'),
+    explainTransition('SYN-SENT', 'CLOSED', 'RST in SYN-SENT'),
+  );
+  assert.match(explainTransition('FIN-WAIT-2', 'CLOSED', 'connection gone').title, /already gone/);
+  assert.deepEqual(
+    explainTransition('TIME-WAIT', 'CLOSED', 'TIME-WAIT over'),
+    explainTransition('TIME-WAIT', 'CLOSED', '2MSL timeout'),
+  );
+  for (const [from, to, cause] of [
+    ['TIME-WAIT', 'TIME-WAIT', 'FIN again: 2MSL restarted'],
+    ['CLOSED', 'ESTABLISHED', 'open before the capture began'],
+    ['CLOSED', 'SYN-RECEIVED', 'SYN (not captured)'],
+    ['FIN-WAIT-2', 'CLOSED', 'connection gone'],
+    ['ESTABLISHED', 'FIN-WAIT-1', 'inferred'],
+  ] as const) {
+    const e = specificExplanation(from, to, cause);
+    assert.ok(e, `${from} -> ${to} (${cause})`);
+    checkShape(e, `${from} -> ${to} (${cause})`);
+  }
+});
+
 test('an unknown change gets a general explanation and never throws', () => {
   const odd = [
     ['ESTABLISHED', 'LISTEN', 'nonsense'],
     ['CLOSED', 'TIME-WAIT', ''],
+    ['LAST-ACK', 'LAST-ACK', 'inferred'],
     ['NOT-A-STATE', 'ALSO-NOT', '\u0000'],
     ['SYN-SENT', 'CLOSED', 'a cause nobody traces'],
   ] as const;
