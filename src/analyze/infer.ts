@@ -144,8 +144,14 @@ const RANK: Record<EvKind, number> = {
   'recv-rst': 6,
 };
 
+/** Does `e`, sent by `by`, acknowledge sequence number `seq`? */
 function covers(e: LogSeg, by: 0 | 1, seq: number): boolean {
   return e.from === by && (e.flags & (ACK | RST)) === ACK && seqGe(e.ack, (seq + 1) >>> 0);
+}
+
+/** Does `e` show that `by` had received `seq`? As covers(), and a RST,ACK whose ACK field covers it. */
+function shows(e: LogSeg, by: 0 | 1, seq: number): boolean {
+  return e.from === by && (e.flags & ACK) !== 0 && seqGe(e.ack, (seq + 1) >>> 0);
 }
 
 function other(s: 0 | 1): 0 | 1 {
@@ -157,7 +163,7 @@ function buildItem(log: readonly LogSeg[], of: 0 | 1, copies: LogSeg[], seq: num
   const c1 = copies[0]!;
   const fam = (e: LogSeg): number => e.flags & FAMILY;
   const retransmits = copies.filter((e, i) => copies.slice(0, i).some((p) => fam(p) === fam(e)));
-  const firstCover = log.find((e) => e.pos > c1.pos && covers(e, r, seq));
+  const firstCover = log.find((e) => e.pos > c1.pos && shows(e, r, seq));
   const lastRetransmit = retransmits.at(-1);
   const after = lastRetransmit ?? c1;
   const ackedBy = log.find((e) => e.pos > after.pos && covers(e, r, seq));
@@ -455,14 +461,24 @@ export function inferConnection(c: ConnLog, m: ConnMeta): ConnectionReport {
     if (noConnection && st === 'FIN-WAIT-2' && run[s].fw2T !== undefined) {
       const prevPeer = [...log].reverse().find((x) => x.pos < e.pos && x.from !== s);
       const limit = prevPeer?.t ?? e.t;
-      const t = Math.min(run[s].fw2T! + FIN_WAIT_2_TIMEOUT, limit);
-      go(s, 'CLOSED', t, 'FIN-WAIT-2 timeout', ev.pos, -1);
-      note(
-        'fin-wait-2-timeout',
-        t,
-        s,
-        `the ${name(s)} answered the late FIN at ${at(limit)} with a RST, as a host with no connection does: it had left FIN-WAIT-2 by its timeout (placed at ${at(t)}, taking Linux's 60 s tcp_fin_timeout)`,
-      );
+      const timeout = run[s].fw2T! + FIN_WAIT_2_TIMEOUT;
+      if (timeout <= limit) {
+        go(s, 'CLOSED', timeout, 'FIN-WAIT-2 timeout', ev.pos, -1);
+        note(
+          'fin-wait-2-timeout',
+          timeout,
+          s,
+          `the ${name(s)} answered the late FIN at ${at(limit)} with a RST, as a host with no connection does: it had left FIN-WAIT-2 by its timeout (placed at ${at(timeout)}, taking Linux's 60 s tcp_fin_timeout)`,
+        );
+      } else {
+        go(s, 'CLOSED', limit, 'connection gone', ev.pos, -1);
+        note(
+          'uncertain',
+          limit,
+          s,
+          `the ${name(s)} answered the FIN at ${at(limit)} with a RST, as a host with no connection does, sooner than a 60 s FIN-WAIT-2 timeout: its connection was gone by then (placed at that FIN)`,
+        );
+      }
       return;
     }
     if (noConnection && st === 'TIME-WAIT') {
