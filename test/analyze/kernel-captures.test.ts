@@ -421,6 +421,25 @@ test('kernel captures', async (t) => {
     });
   });
 
+  await t.test('the capture ends half-closed: FIN-WAIT-2 and CLOSE-WAIT', async () => {
+    const c = await runCase('half-closed-at-end', async (_pair, client, server) => {
+      client.send('end');
+      await server.until('end');
+      // The server's delayed ACK of the FIN (40 ms), and then nothing more before the capture ends.
+      await sleep(200);
+    });
+    assert.deepEqual(closeRows(c.rec.rows), ['client FIN,ACK 101:1+0', 'server ACK 1:102+0']);
+    assert.deepEqual(c.states, { client: ['FIN-WAIT-2'], server: ['CLOSE-WAIT'] });
+    checkReport(c.rec, {
+      closeKind: 'incomplete',
+      closedFirstBy: 'client',
+      timeWaitSide: null,
+      findings: ['fin-wait-2-at-end', 'close-wait-at-end'],
+      states: { client: [...CLIENT_OPEN, 'FIN-WAIT-1', 'FIN-WAIT-2'], server: [...SERVER_OPEN, 'CLOSE-WAIT'] },
+      bytes: { client: 100, server: 0 },
+    });
+  });
+
   await t.test('RST close: SO_LINGER {on, 0}', async () => {
     const c = await runCase('rst', async (_pair, client, server) => {
       client.send('reset');
