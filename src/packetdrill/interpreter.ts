@@ -11,6 +11,7 @@ import { unreachable } from '../base/unreachable.js';
 import { AF_INET, AF_INET6, SYMBOLS, TCP_INFO_SYMBOLS } from '../socket/constants.js';
 import { BLOCKED, type Blocked, SocketKernel, type SysResult } from '../socket/kernel.js';
 import { applySysctls, PROFILES, type Profile } from '../socket/profiles.js';
+import { TCP_INFO_UNFILLED } from '../socket/tcp-info.js';
 import { decodePacket, encodePacket, type Packet } from '../wire/ip.js';
 import { ACK, makeSegment, type Segment, SYN, type TcpOptions } from '../wire/segment.js';
 import { seqAdd } from '../wire/seq.js';
@@ -716,10 +717,11 @@ class Run implements SyscallHost {
     const r = evaluateAsserts(code, { ...TCP_INFO_SYMBOLS, ...(info as unknown as Record<string, number>) });
     if (r.ok) return;
     if ('unsupported' in r) {
-      const field = /unknown name '([A-Za-z_0-9]+)'/.exec(r.unsupported)?.[1];
-      throw field
-        ? unsupported(line, `tcp_info ${field}`, 'finack does not fill this field')
-        : unsupported(line, '%{ }% code', r.unsupported);
+      const name = /unknown name '([A-Za-z_0-9]+)'/.exec(r.unsupported)?.[1];
+      if (name === undefined) throw unsupported(line, '%{ }% code', r.unsupported);
+      const why = TCP_INFO_UNFILLED[name];
+      if (why !== undefined) throw unsupported(line, `tcp_info ${name}`, `finack does not fill it: ${why}`);
+      throw unsupported(line, `%{ }% name ${name}`, 'not a tcp_info field finack knows');
     }
     throw new ScriptFailure('fail', line, `tcp_info: ${r.failed}`);
   }

@@ -23,6 +23,7 @@ import type { ConnId, EndpointOutput, ListenerId, Packet } from '../core/endpoin
 import { Endpoint } from '../core/endpoint.js';
 import type { Instant } from '../core/time.js';
 import type { TraceSink } from '../trace/events.js';
+import { StatsTable, tupleKey } from './conn-stats.js';
 import {
   AF_INET,
   AF_INET6,
@@ -106,6 +107,7 @@ export class SocketKernel {
   readonly #timeWait = new Map<string, TimeWaitNote>();
   readonly #onPacket: ((pkt: Packet, at: Instant) => void) | undefined;
   readonly #ctx: KernelContext;
+  readonly #stats = new StatsTable();
 
   constructor(opts: KernelOptions = {}) {
     this.profile = opts.profile ?? FINACK_PROFILE;
@@ -136,6 +138,10 @@ export class SocketKernel {
       profile: this.profile,
       now: () => this.now,
       absorb: (out) => this.#absorb(out),
+      stats: (s) => {
+        const key = s.tuple ?? this.#tupleOf(s);
+        return key === undefined ? undefined : this.#stats.of(key);
+      },
     };
   }
 
@@ -158,7 +164,15 @@ export class SocketKernel {
   }
 
   handlePacket(pkt: Packet): void {
+    this.#stats.inbound(pkt, this.now);
     this.#absorb(this.endpoint.handlePacket(pkt, this.now));
+  }
+
+  #tupleOf(s: Sock): string | undefined {
+    const a = s.conn !== undefined ? this.endpoint.addresses(s.conn) : undefined;
+    if (!a) return undefined;
+    s.tuple = tupleKey(a.local, a.remote);
+    return s.tuple;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -531,6 +545,7 @@ export class SocketKernel {
 
   #absorb(out: EndpointOutput): void {
     for (const pkt of out.packets) {
+      this.#stats.outbound(pkt, this.now);
       this.outbox.push({ pkt, at: this.now });
       this.#onPacket?.(pkt, this.now);
     }
@@ -546,6 +561,7 @@ export class SocketKernel {
           c.config = l.config;
         }
         this.#byConn.set(ev.conn, c);
+        this.#tupleOf(c);
         if (l) l.acceptQueue.push(c);
         else this.#abort(c);
         continue;
@@ -558,6 +574,7 @@ export class SocketKernel {
             s.connected = true;
             s.connecting = false;
             s.establishedAt = this.now;
+            this.#tupleOf(s);
             s.timestamps = this.endpoint.connection(ev.conn)?.info().timestamps ?? false;
           }
           break;

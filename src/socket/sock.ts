@@ -6,6 +6,7 @@ import type { TcpConfig } from '../core/config.js';
 import type { Connection } from '../core/connection.js';
 import type { ConnId, Endpoint, EndpointOutput, ListenerId } from '../core/endpoint.js';
 import type { Instant } from '../core/time.js';
+import type { ConnStats } from './conn-stats.js';
 import type { ErrnoName } from './constants.js';
 import type { Profile } from './profiles.js';
 import { BLOCKED, type Blocked, fail, type SysResult } from './results.js';
@@ -69,6 +70,8 @@ export interface Sock {
    * first, and every count of unread bytes (SIOCINQ, poll, close with unread data) includes them.
    */
   peeked: Uint8Array;
+  /** The connection's 4-tuple key (conn-stats.ts), once known. */
+  tuple?: string;
 }
 
 /** A socket record as socket() or accept() makes it: nothing set, default options. */
@@ -111,6 +114,8 @@ export interface KernelContext {
   now(): Instant;
   /** Queues the output's packets and applies its events to the socket records. */
   absorb(out: EndpointOutput): void;
+  /** The counters of the connection behind a socket (conn-stats.ts), when its tuple is known. */
+  stats(s: Sock): ConnStats | undefined;
 }
 
 /** The socket's connection while the Endpoint still holds it as a full connection. */

@@ -157,7 +157,8 @@ test('what finack does not have fails the script as unsupported, naming it', () 
     ['0.300 epoll_create(1) = 5\n', 'syscall epoll_create'],
     ['0.300 setsockopt(4, SOL_TCP, TCP_NO_SUCH_THING, [1], 4) = 0\n', 'symbol TCP_NO_SUCH_THING'],
     ['0.300 setsockopt(4, SOL_TCP, TCP_CONGESTION, "reno", 4) = 0\n', 'setsockopt TCP_CONGESTION'],
-    ['0.300 %{ assert tcpi_last_data_recv < 10 }%\n', 'tcp_info tcpi_last_data_recv'],
+    ['0.300 %{ assert tcpi_min_rtt < 10 }%\n', 'tcp_info tcpi_min_rtt'],
+    ['0.300 %{ assert SK_MEMINFO_RCVBUF > 0 }%\n', '%{ }% name SK_MEMINFO_RCVBUF'],
   ];
   for (const [body, feature] of cases) {
     const r = run(body);
