@@ -175,6 +175,11 @@ export interface DiagramModel {
   stateX: readonly [number, number];
   /** x where the column of notes starts. */
   notesX: number;
+  /**
+   * What shown times are counted from: 0, or for a trace in Unix time (a capture) its first event's
+   * time, so times read as ms since the first packet.
+   */
+  origin: Instant;
 }
 
 // Geometry, in px.
@@ -476,6 +481,7 @@ export function diagramModel(events: readonly TraceEvent[], opts: DiagramOptions
     scale,
     stateX,
     notesX,
+    origin: (events[0]?.t ?? 0) >= EPOCH_LIKE ? events[0]!.t : 0,
   };
 }
 
@@ -691,6 +697,16 @@ export function foldText(f: DiagramFold): string {
   return `${formatDuration(f.to - f.from)} idle`;
 }
 
-export function timeText(t: Instant): string {
-  return formatMs(t);
+/** A time for the page: '60,140', or with its fraction where it has one (captures): '12.345'. */
+export function timeText(t: number): string {
+  const a = Math.round(Math.abs(t) * 1000) / 1000;
+  const whole = Math.trunc(a);
+  const frac = (a - whole)
+    .toFixed(3)
+    .slice(1)
+    .replace(/\.?0+$/, '');
+  return `${t < 0 && a > 0 ? '-' : ''}${formatMs(whole)}${frac}`;
 }
+
+/** Times at or past this (ms) are taken for Unix time (a capture) and shown from the first event. */
+const EPOCH_LIKE = 1e11;

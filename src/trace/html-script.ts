@@ -29,8 +29,10 @@ export const HTML_SCRIPT = String.raw`(function () {
   }
   function ms(t) {
     var neg = t < 0;
-    var s = String(Math.abs(Math.trunc(t))).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-    return (neg ? '-' : '') + s + ' ms';
+    var a = Math.round(Math.abs(t) * 1000) / 1000;
+    var s = String(Math.trunc(a)).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+    var frac = (a - Math.trunc(a)).toFixed(3).slice(1).replace(/\.?0+$/, '');
+    return (neg ? '-' : '') + s + frac + ' ms';
   }
   function row(dl, name, value) {
     dl.appendChild(el('dt', name));
@@ -54,7 +56,7 @@ export const HTML_SCRIPT = String.raw`(function () {
     if (s.stray) return 'arrived at ' + ms(s.t) + '; its sending is not in the trace';
     if (s.lost !== undefined) return 'sent at ' + ms(s.t) + ', lost on the way (' + s.lost + ')';
     if (s.arrival !== undefined) {
-      var f = 'sent at ' + ms(s.t) + ', arrived at ' + ms(s.arrival) + ' (' + (s.arrival - s.t) + ' ms on the way)';
+      var f = 'sent at ' + ms(s.t) + ', arrived at ' + ms(s.arrival) + ' (' + ms(s.arrival - s.t) + ' on the way)';
       return s.discarded ? f + '; discarded by the receiver (' + s.discarded + ')' : f;
     }
     return 'sent at ' + ms(s.t) + '; its arrival is not in the trace';

@@ -21,12 +21,11 @@
 
 import type { TcpStateName } from '../core/state.js';
 import { flagNames, segLen } from '../wire/segment.js';
-import type { DiagramModel, DiagramOptions } from './diagram.js';
+import { type DiagramModel, type DiagramOptions, timeText } from './diagram.js';
 import type { TraceEvent } from './events.js';
 import { explainTransition, type StateExplanation } from './explain.js';
 import { HTML_SCRIPT } from './html-script.js';
 import { HTML_STYLE } from './html-style.js';
-import { formatMs } from './ladder.js';
 import { type DiagramRun, esc, runModels, svgOfModels } from './svg.js';
 
 export type { DiagramOptions } from './diagram.js';
@@ -152,6 +151,8 @@ function pageData(models: readonly DiagramModel[]): PageData {
   };
   for (const [run, m] of models.entries()) {
     const base = { seg: data.segments.length, state: data.states.length, mark: data.marks.length };
+    // Times as the diagram shows them (a capture's from its first event).
+    const at = (t: number): number => t - m.origin;
     for (const s of m.segments) {
       const seg = s.view.seg;
       const o = seg.options;
@@ -160,8 +161,8 @@ function pageData(models: readonly DiagramModel[]): PageData {
         run,
         from: s.from,
         to: s.to,
-        t: s.t,
-        ...(s.arrival !== undefined ? { arrival: s.arrival } : {}),
+        t: at(s.t),
+        ...(s.arrival !== undefined ? { arrival: at(s.arrival) } : {}),
         ...(s.lost !== undefined ? { lost: s.lost } : {}),
         ...(s.discarded !== undefined ? { discarded: s.discarded } : {}),
         ...(s.stray ? { stray: true as const } : {}),
@@ -194,7 +195,7 @@ function pageData(models: readonly DiagramModel[]): PageData {
         id: base.state + s.id,
         run,
         endpoint: s.endpoint,
-        t: s.t,
+        t: at(s.t),
         from: s.from,
         to: s.to,
         cause: s.cause,
@@ -206,7 +207,7 @@ function pageData(models: readonly DiagramModel[]): PageData {
         id: base.mark + k.id,
         run,
         endpoint: m.lanes[k.lane],
-        t: k.t,
+        t: at(k.t),
         kind: k.kind,
         text: k.text,
         detail: k.detail,
@@ -214,7 +215,7 @@ function pageData(models: readonly DiagramModel[]): PageData {
     }
     for (const st of m.steps) {
       const id = st.kind === 'seg' ? base.seg + st.id : st.kind === 'state' ? base.state + st.id : base.mark + st.id;
-      data.steps.push({ kind: st.kind, id, t: st.t });
+      data.steps.push({ kind: st.kind, id, t: at(st.t) });
     }
   }
   return data;
@@ -230,7 +231,7 @@ function explanationList(states: readonly PageState[]): string {
       : '';
     const rfc = x.rfc.map((r) => `§${r.section} ${r.title}`).join('; ');
     return (
-      `<li id="state-${s.id}"><strong>${esc(`${formatMs(s.t)} ms · ${s.endpoint}: ${s.from} → ${s.to}`)}</strong> (${esc(s.cause || 'no cause given')})` +
+      `<li id="state-${s.id}"><strong>${esc(`${timeText(s.t)} ms · ${s.endpoint}: ${s.from} → ${s.to}`)}</strong> (${esc(s.cause || 'no cause given')})` +
       `<p><strong>${esc(x.title)}</strong> ${esc(x.text)}</p>${reasons}<p>RFC 9293: ${esc(rfc)}</p></li>`
     );
   });

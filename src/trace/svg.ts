@@ -22,7 +22,6 @@ import {
   timeText,
 } from './diagram.js';
 import type { TraceEvent } from './events.js';
-import { formatMs } from './ladder.js';
 
 export type { DiagramOptions } from './diagram.js';
 
@@ -121,6 +120,7 @@ function modelBody(
   const stepOf = new Map<string, number>();
   for (const [i, s] of m.steps.entries()) stepOf.set(`${s.kind}:${s.id}`, off.step + i);
   const focus = inline ? ' tabindex="0" role="button"' : '';
+  const tt = (t: number): string => timeText(t - m.origin);
   const [xl, xr] = m.laneX;
 
   // Folds first, under everything.
@@ -129,7 +129,7 @@ function modelBody(
     const zig = (x: number): string =>
       `<polyline points="${x - 7},${f.y1 + 10} ${x + 7},${f.y1 + 16} ${x - 7},${f.y2 - 16} ${x + 7},${f.y2 - 10}" fill="none" stroke="${INK}" stroke-width="1.5"/>`;
     out.push(
-      `<g class="fk-fold" data-fold="${f.to - f.from}"><title>${esc(`Time axis folded: ${foldText(f)} between ${formatMs(f.from)} ms and ${formatMs(f.to)} ms`)}</title>` +
+      `<g class="fk-fold" data-fold="${f.to - f.from}"><title>${esc(`Time axis folded: ${foldText(f)} between ${tt(f.from)} ms and ${tt(f.to)} ms`)}</title>` +
         `<rect x="0" y="${f.y1}" width="${m.width}" height="${round(f.y2 - f.y1)}" fill="#f1f1f1"/>` +
         zig(xl) +
         zig(xr) +
@@ -166,7 +166,7 @@ function modelBody(
   // Time labels.
   for (const t of m.times) {
     out.push(
-      `<text x="${TIME_X}" y="${t.y + 4}" text-anchor="end" font-family="${MONO}" font-size="10" fill="${GREY}">${esc(timeText(t.t))}</text>`,
+      `<text x="${TIME_X}" y="${t.y + 4}" text-anchor="end" font-family="${MONO}" font-size="10" fill="${GREY}">${esc(tt(t.t))}</text>`,
     );
   }
 
@@ -175,10 +175,10 @@ function modelBody(
     const h = round(b.y2 - b.y1);
     const label = TIMER_LABELS[b.timer];
     const ended =
-      b.how === 'running' ? 'still running at the end of the trace' : `${b.how} at ${formatMs(b.end ?? b.armed)} ms`;
-    const again = b.rearmed.length ? `, re-armed at ${b.rearmed.map((t) => `${formatMs(t)} ms`).join(', ')}` : '';
-    const due = b.deadline !== undefined ? ` (due at ${formatMs(b.deadline)} ms)` : '';
-    const title = `${label}, ${b.endpoint}: armed at ${formatMs(b.armed)} ms${again}${due}, ${ended}`;
+      b.how === 'running' ? 'still running at the end of the trace' : `${b.how} at ${tt(b.end ?? b.armed)} ms`;
+    const again = b.rearmed.length ? `, re-armed at ${b.rearmed.map((t) => `${tt(t)} ms`).join(', ')}` : '';
+    const due = b.deadline !== undefined ? ` (due at ${tt(b.deadline)} ms)` : '';
+    const title = `${label}, ${b.endpoint}: armed at ${tt(b.armed)} ms${again}${due}, ${ended}`;
     const parts = [
       `<rect x="${b.x - 2}" y="${b.y1}" width="4" height="${Math.max(1, h)}" fill="${BAR}" stroke="${BLUE}" stroke-width="0.5"${b.how === 'running' ? ' stroke-dasharray="3 2"' : ''}/>`,
       lineEl(b.x - 4, b.y1, b.x + 4, b.y1, BLUE, 1.5),
@@ -216,7 +216,7 @@ function modelBody(
     const step = stepOf.get(`seg:${s.id}`);
     const attrs = `class="fk-seg${s.lost !== undefined ? ' fk-lost' : ''}" data-seg="${off.seg + s.id}"${step !== undefined ? ` data-step="${step}"` : ''}${focus}`;
     out.push(
-      `<g ${attrs}><title>${esc(segmentTitle(s, m.absolute))}</title>${segmentShape(s, m.absolute, inline, crossed.has(s.id))}</g>`,
+      `<g ${attrs}><title>${esc(segmentTitle(s, m.absolute, tt))}</title>${segmentShape(s, m.absolute, inline, crossed.has(s.id))}</g>`,
     );
   }
 
@@ -225,7 +225,7 @@ function modelBody(
     const step = stepOf.get(`mark:${k.id}`);
     const cross = crossEl(k.x + (k.lane === 0 ? -6 : 6), k.y, 3.5, ORANGE);
     out.push(
-      `<g class="fk-mark" data-mark="${off.mark + k.id}"${step !== undefined ? ` data-step="${step}"` : ''}${focus}><title>${esc(`${formatMs(k.t)} ms: ${k.detail}`)}</title>${cross}` +
+      `<g class="fk-mark" data-mark="${off.mark + k.id}"${step !== undefined ? ` data-step="${step}"` : ''}${focus}><title>${esc(`${tt(k.t)} ms: ${k.detail}`)}</title>${cross}` +
         `<text x="${m.stateX[k.lane]}" y="${k.y + 4}" text-anchor="${k.lane === 0 ? 'end' : 'start'}" font-size="11" fill="${ORANGE}">${esc(k.text)}</text></g>`,
     );
   }
@@ -234,7 +234,7 @@ function modelBody(
   for (const s of m.states) {
     const step = stepOf.get(`state:${s.id}`);
     const x = m.stateX[s.lane];
-    const title = `${s.endpoint}: ${s.from} → ${s.to} at ${formatMs(s.t)} ms (${s.cause})`;
+    const title = `${s.endpoint}: ${s.from} → ${s.to} at ${tt(s.t)} ms (${s.cause})`;
     out.push(
       `<g class="fk-state" data-state="${off.state + s.id}"${step !== undefined ? ` data-step="${step}"` : ''}${focus}><title>${esc(title)}</title>` +
         `<circle cx="${s.x}" cy="${s.y}" r="3.5" fill="${INK}"/>` +
@@ -248,7 +248,7 @@ function modelBody(
 
 const TIME_X = 70;
 
-function segmentTitle(s: DiagramSegment, absolute: boolean): string {
+function segmentTitle(s: DiagramSegment, absolute: boolean, tt: (t: number) => string): string {
   const label = absolute ? s.labelAbs : s.labelRel;
   const kinds = [
     s.retransmit ? 'retransmission' : '',
@@ -257,11 +257,11 @@ function segmentTitle(s: DiagramSegment, absolute: boolean): string {
   ].filter(Boolean);
   const head = `${s.from} → ${s.to}: ${label}${kinds.length ? ` (${kinds.join(', ')})` : ''}`;
   let fate: string;
-  if (s.stray) fate = `arrived at ${formatMs(s.t)} ms; its sending is not in the trace`;
-  else if (s.lost !== undefined) fate = `sent at ${formatMs(s.t)} ms, lost (${s.lost})`;
+  if (s.stray) fate = `arrived at ${tt(s.t)} ms; its sending is not in the trace`;
+  else if (s.lost !== undefined) fate = `sent at ${tt(s.t)} ms, lost (${s.lost})`;
   else if (s.arrival !== undefined)
-    fate = `sent at ${formatMs(s.t)} ms, arrived at ${formatMs(s.arrival)} ms${s.discarded ? `, discarded (${s.discarded})` : ''}`;
-  else fate = `sent at ${formatMs(s.t)} ms; its arrival is not in the trace`;
+    fate = `sent at ${tt(s.t)} ms, arrived at ${tt(s.arrival)} ms${s.discarded ? `, discarded (${s.discarded})` : ''}`;
+  else fate = `sent at ${tt(s.t)} ms; its arrival is not in the trace`;
   return `${head}; ${fate}`;
 }
 
@@ -388,6 +388,12 @@ function legend(m: DiagramModel): string {
     `<rect x="${x + 12}" y="${y - 7}" width="4" height="14" fill="${BAR}" stroke="${BLUE}" stroke-width="0.5"/>`,
     'timer running',
   );
+  if (m.origin !== 0) {
+    const since = new Date(m.origin).toISOString();
+    items.push(
+      `<text x="${x0}" y="${y + 22}" font-size="10" fill="${GREY}">${esc(`t: ms since ${since}, the first event`)}</text>`,
+    );
+  }
   return `<g class="fk-legend">${items.join('')}</g>`;
 }
 

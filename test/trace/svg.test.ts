@@ -198,3 +198,33 @@ test('svgDiagram simultaneous-close: the labels of the crossing FINs stay on the
     else assert.ok(x - half >= mid - 2, `server's FIN label starts after the middle (${x}-${half} vs ${mid})`);
   }
 });
+
+test('svgDiagram: a capture (sends only, Unix time, fractions of ms) is drawn from its first packet', () => {
+  const t0 = Date.UTC(2026, 11, 4, 3, 0, 0);
+  const events: TraceEvent[] = [
+    { t: t0, endpoint: 'client', conn: '', type: 'send', ...cs(1, 1, FIN | ACK) },
+    { t: t0, endpoint: 'client', conn: '', type: 'state', from: 'ESTABLISHED', to: 'FIN-WAIT-1', cause: 'FIN sent' },
+    { t: t0 + 0.125, endpoint: 'server', conn: '', type: 'send', ...ss(1, 2, ACK) },
+    {
+      t: t0 + 0.125,
+      endpoint: 'server',
+      conn: '',
+      type: 'state',
+      from: 'ESTABLISHED',
+      to: 'CLOSE-WAIT',
+      cause: 'FIN seen',
+    },
+  ];
+  const model = diagramModel(events);
+  assert.equal(model.origin, t0);
+  assert.equal(model.segments.length, 2);
+  for (const s of model.segments) {
+    assert.equal(s.arrival, undefined);
+    assert.ok(s.y2 > s.y1, 'still an arrow down to the other lane');
+  }
+  const svg = svgDiagram(events);
+  assert.equal(XMLValidator.validate(svg), true);
+  assert.match(svg, />0\.125<\/text>/);
+  assert.match(svg, /t: ms since 2026-12-04T03:00:00\.000Z, the first event/);
+  assert.match(svg, /sent at 0\.125 ms; its arrival is not in the trace/);
+});
