@@ -5,10 +5,12 @@
 // namespaces (which side really sits in TIME-WAIT). Every capture is kept under
 // /tmp/kernel-captures/ for a second look (`tshark -r /tmp/kernel-captures/NAME.pcap`).
 //
-// Needs root, ip, tc, nft, tcpdump and tshark; otherwise skipped with the reason (and failed
-// when FINACK_REQUIRE_SYSTEM=1).
+// Needs root, ip, tc, nft, tcpdump, tshark and editcap (Debian's tshark brings it); otherwise
+// skipped with the reason (and failed when FINACK_REQUIRE_SYSTEM=1).
 
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { analyzeCaptureBytes } from '../../src/analyze/analyze.js';
 import { eventually, requireSystem, sleep } from '../tun/netns.js';
@@ -25,7 +27,7 @@ import {
   withKernelPair,
 } from './kernel-net.js';
 
-const TOOLS = ['ip', 'tc', 'nft', 'tcpdump', 'tshark'];
+const TOOLS = ['ip', 'tc', 'nft', 'tcpdump', 'tshark', 'editcap'];
 
 interface Recording {
   name: string;
@@ -278,6 +280,14 @@ test('kernel captures', async (t) => {
         states: { client: [...CLIENT_OPEN, ...ACTIVE], server: [...SERVER_OPEN, ...PASSIVE] },
         bytes: { client: 100, server: 0 },
       });
+      // The same packets as pcapng (editcap rewrites the file): the same report.
+      const ng = `${captureFile(c.rec.name)}ng`;
+      const r = spawnSync('editcap', ['-F', 'pcapng', captureFile(c.rec.name), ng], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(
+        analyzeCaptureBytes(new Uint8Array(readFileSync(ng)), { msl: MSL }).connections,
+        analyzeCaptureBytes(c.rec.bytes, { msl: MSL }).connections,
+      );
     });
   }
 
