@@ -421,7 +421,8 @@ export function diagramModel(events: readonly TraceEvent[], opts: DiagramOptions
     s.x2 = xr;
     if (d.dep) s.y1 = d.dep.y;
     if (d.arr) s.y2 = d.arr.y;
-    if (!d.dep) s.y1 = round(s.y2 - dy);
+    // An arrival whose sending is not traced leaves at the usual slant, but not above the lanes.
+    if (!d.dep) s.y1 = round(Math.max(top, s.y2 - dy));
     if (!d.arr) {
       if (s.lost !== undefined) {
         s.x2 = round((xs + xr) / 2);

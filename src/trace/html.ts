@@ -58,6 +58,7 @@ export function htmlDiagrams(runs: readonly DiagramRun[], opts: DiagramOptions =
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <title>${esc(title)}</title>
+<link rel="icon" href="data:,">
 <style>${HTML_STYLE}</style>
 </head>
 <body>

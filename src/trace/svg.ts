@@ -98,9 +98,11 @@ export function svgOfModels(models: readonly DiagramModel[], headings: readonly 
   });
   const title = first?.title ?? 'TCP ladder diagram';
   const desc = first?.description;
+  // Inline in a page, the SVG holds focusable parts, so it is a group rather than one image.
   const ns = r.inline ? '' : ' xmlns="http://www.w3.org/2000/svg"';
+  const role = r.inline ? 'group' : 'img';
   return [
-    `<svg${ns} class="fk-diagram" width="${width}" height="${round(y)}" viewBox="0 0 ${width} ${round(y)}" role="img" font-family="${SANS}">`,
+    `<svg${ns} class="fk-diagram" width="${width}" height="${round(y)}" viewBox="0 0 ${width} ${round(y)}" role="${role}" font-family="${SANS}">`,
     `<title>${esc(title)}</title>`,
     desc ? `<desc>${esc(desc)}</desc>` : '',
     `<rect x="0" y="0" width="${width}" height="${round(y)}" fill="#ffffff"/>`,
@@ -303,7 +305,9 @@ function intersect(a: DiagramSegment, b: DiagramSegment): boolean {
 function segmentShape(s: DiagramSegment, absolute: boolean, inline: boolean, crossed: boolean): string {
   const lost = s.lost !== undefined;
   const colour = lost ? ORANGE : BLUE;
-  const dash = lost ? ' stroke-dasharray="7 4"' : s.stray || s.duplicate ? ' stroke-dasharray="2 3"' : '';
+  // Dotted: a second copy. An arrival whose sending is not traced (the kernel's side of a TUN session)
+  // is drawn like any delivered segment; its title says so.
+  const dash = lost ? ' stroke-dasharray="7 4"' : s.duplicate ? ' stroke-dasharray="2 3"' : '';
   const dx = s.x2 - s.x1;
   const dy = s.y2 - s.y1;
   const len = Math.hypot(dx, dy) || 1;
@@ -378,7 +382,7 @@ function legend(m: DiagramModel): string {
   );
   add(
     `<line x1="${x}" y1="${y}" x2="${x + 28}" y2="${y}" stroke="${BLUE}" stroke-width="1.6" stroke-dasharray="2 3"/>`,
-    'duplicate or not traced when sent',
+    'duplicate (D)',
   );
   add(
     `<text x="${x + 14}" y="${y + 4}" text-anchor="middle" font-size="9" font-weight="bold" fill="${BLUE}">R / P</text>`,

@@ -110,7 +110,7 @@ test('svgDiagram: each arrow runs from its send on the sender lane to its arriva
   );
 });
 
-test('svgDiagram: losses end half-way in a cross, strays are dotted, drops written beside the lane', () => {
+test('svgDiagram: losses end half-way in a cross, drops written beside the lane', () => {
   const events = lossTrace();
   const svg = svgDiagram(events, { lanes: ['client', 'server'] });
   assert.equal(XMLValidator.validate(svg), true);
