@@ -10,6 +10,7 @@
 //   simNetHost(simHost)   SimHost: handles (SimConn, SimListener) with autoRead off; virtual clock
 //   tunNetHost(tunDriver) TunDriver: its raw listen/connect/watch (no TunConnection); real clock
 
+import { isIP } from 'node:net';
 import type { Connection } from '../core/connection.js';
 import type { ConnectionRow, ConnId, Endpoint, EndpointOutput, ListenerId } from '../core/endpoint.js';
 import type { ConnEvent } from '../core/events.js';
@@ -43,6 +44,8 @@ export interface NetHost {
   readonly name: string;
   /** The host's own addresses; the first is what 'localhost' means and the default family. */
   readonly addresses: readonly string[];
+  /** The addresses a name stands for on this host (lookup.ts); empty when it knows no such name. */
+  lookup(name: string): string[];
   readonly endpoint: Endpoint;
   /** Runs one user call against the endpoint now, then transmits and dispatches what it produced. */
   call<T extends EndpointOutput>(fn: (now: Instant) => T): T;
@@ -72,6 +75,7 @@ export function simNetHost(host: SimHost): NetHost {
   return {
     name: host.name,
     addresses: [host.addr],
+    lookup: (n) => host.lookup(n),
     endpoint: host.endpoint,
     call: (fn) => host.loop.call(fn),
     poll: () => host.loop.poll(),
@@ -107,6 +111,8 @@ export function tunNetHost(driver: TunDriver): NetHost {
   return {
     name: driver.name,
     addresses: driver.addresses,
+    // A TUN driver has no names of its own but 'localhost' (its first address).
+    lookup: (n) => (isIP(n) !== 0 ? [n] : n.toLowerCase() === 'localhost' ? driver.addresses.slice(0, 1) : []),
     endpoint: driver.endpoint,
     call: (fn) => driver.loop.call(fn),
     poll: () => driver.loop.poll(),

@@ -15,9 +15,10 @@
 //   sim.host('192.0.2.1').http.createServer((req, res) => res.end('hi')).listen(80);
 //   sim.host('192.0.2.2').http.get('http://192.0.2.1/', (res) => res.pipe(process.stdout));
 //
-// Names: a finack Socket resolves 'localhost' to its host's first address and nothing else (no DNS,
-// no /etc/hosts); any other name fails with ENOTFOUND, as an 'error' of the request. A `lookup`
-// function is refused rather than ignored, since the caller expects it to be used.
+// Names: a finack Socket resolves them among its host's own names (net/lookup.ts: 'localhost', a
+// simulated network's hosts map and host names; never DNS); any other name fails with ENOTFOUND,
+// as an 'error' of the request. A `lookup` function is refused rather than ignored, since the
+// caller expects it to be used.
 
 import http from 'node:http';
 import { UsageError } from '../base/errors.js';

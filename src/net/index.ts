@@ -27,6 +27,7 @@ import { invalidArgValue } from './errors.js';
 import { type NetHost, simNetHost, tunNetHost } from './host.js';
 import { createHttp, type FinackHttp } from './http.js';
 import { createHttps, type FinackHttps } from './https.js';
+import { type LookupCallback, type LookupOptions, lookup } from './lookup.js';
 import { ClockDriver, driverFor, type NetDriver, type SimDriver, type TimeMode } from './scheduler.js';
 import { type ConnectionListener, Server, type ServerOptions } from './server.js';
 import { kContext, normalizeConnectArgs, Socket, type SocketOptions } from './socket.js';
@@ -42,6 +43,7 @@ export {
 } from './host.js';
 export { createHttp, FinackAgent, type FinackHttp, FinackHttpServer, type HttpNet } from './http.js';
 export { createHttps, type FinackHttps, FinackHttpsAgent, FinackHttpsServer } from './https.js';
+export type { LookupAddress, LookupCallback, LookupOptions } from './lookup.js';
 export { ClockDriver, driverFor, type NetDriver, SimDriver, type TimeMode } from './scheduler.js';
 export { type ListenOptions, Server, type ServerOptions } from './server.js';
 export {
@@ -86,6 +88,12 @@ export interface FinackNet<H extends NetHostLike = SimHost, D extends NetDriver 
   isIPv6: typeof isIPv6;
   /** Like `ss -tan` on this host: listeners, connections, TIME-WAIT records, timers. */
   connections(): ConnectionRow[];
+  /**
+   * dns.lookup over this host's names (lookup.ts): 'localhost', the simulated network's hosts map
+   * and host names; never the system's resolver. Unknown names fail with ENOTFOUND.
+   */
+  lookup(hostname: string, callback: LookupCallback): void;
+  lookup(hostname: string, options: number | LookupOptions, callback: LookupCallback): void;
 }
 
 declare module '../sim/host.js' {
@@ -223,6 +231,7 @@ function makeNet<H extends NetHostLike>(host: H, netHost: NetHost, driver: NetDr
     isIPv4,
     isIPv6,
     connections: () => netHost.connections(),
+    lookup: (hostname: string, options: unknown, callback?: unknown) => lookup(ctx, hostname, options, callback),
   };
 }
 

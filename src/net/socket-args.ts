@@ -11,6 +11,7 @@ import type { DuplexOptions } from 'node:stream';
 import type { ConnId } from '../core/endpoint-types.js';
 import type { NetContext } from './context.js';
 import { invalidArgType, invalidArgValue, nodeError, validatePort } from './errors.js';
+import { familyOption, resolveAll } from './lookup.js';
 
 /** @internal how a host-bound Socket class passes its context. */
 export const kContext: unique symbol = Symbol('finack.net.context');
@@ -39,7 +40,16 @@ export interface TcpSocketConnectOpts {
   host?: string;
   localAddress?: string;
   localPort?: number;
+  /** 4 or 6: resolve a name to that family only (0 or absent: either). */
   family?: number;
+  /**
+   * Resolves `host` instead of the host's own names, as in node:net: called as
+   * lookup(host, { family, hints, all: false }, (err, address, family) => ...). It runs as written:
+   * dns.lookup here would ask the system's resolver (the connection itself still goes over finack).
+   */
+  lookup?: (hostname: string, options: object, callback: (...args: unknown[]) => void) => void;
+  /** Accepted for compatibility and passed to `lookup`; finack's own names need no hints. */
+  hints?: number;
   noDelay?: boolean;
   keepAlive?: boolean;
   keepAliveInitialDelay?: number;
@@ -113,9 +123,14 @@ export function connectTarget(options: Record<string, unknown>): {
   localAddress: string | undefined;
   localPort: number | undefined;
   port: number;
+  family: 0 | 4 | 6;
+  lookup: TcpSocketConnectOpts['lookup'];
 } {
   const host = options.host ?? 'localhost';
   if (typeof host !== 'string') throw invalidArgType('options.host', 'string', host);
+  const family = familyOption(options.family);
+  const lookup = options.lookup;
+  if (lookup !== undefined && typeof lookup !== 'function') throw invalidArgType('options.lookup', 'function', lookup);
   const { localAddress, localPort } = options;
   if (localAddress !== undefined && (typeof localAddress !== 'string' || isIP(localAddress) === 0)) {
     throw nodeError('ERR_INVALID_IP_ADDRESS', `Invalid IP address: ${String(localAddress)}`);
@@ -132,6 +147,8 @@ export function connectTarget(options: Record<string, unknown>): {
     localAddress: localAddress as string | undefined,
     localPort: localPort as number | undefined,
     port: validatePort(port),
+    family,
+    lookup: lookup as TcpSocketConnectOpts['lookup'],
   };
 }
 
@@ -143,8 +160,7 @@ export function abortError(): Error {
   return e;
 }
 
-/** Names a finack host can resolve: 'localhost' is the host itself (its first address). */
-export function resolveName(ctx: NetContext, name: string): string | undefined {
-  if (name === 'localhost') return ctx.host.addresses[0];
-  return undefined;
+/** The first address of the family asked for (0: any) that `name` stands for on this host (lookup.ts). */
+export function resolveName(ctx: NetContext, name: string, family: 0 | 4 | 6 = 0): string | undefined {
+  return resolveAll(ctx, name, family)[0]?.address;
 }

@@ -279,7 +279,7 @@ export class Socket extends Duplex {
       throw nodeError('ERR_SOCKET_CLOSED', 'Socket is closed'); // reuse after destroy is not supported
     }
     if (this.#hasHandle) throw invalidArgValue('socket', 'connected', 'is already connecting or connected');
-    const { host, localAddress, localPort, port } = connectTarget(options);
+    const { host, localAddress, localPort, port, family, lookup } = connectTarget(options);
     if (options.timeout !== undefined) this.setTimeout(options.timeout as number);
     if (options.noDelay) this.#noDelay = true;
     if (options.keepAlive) {
@@ -290,22 +290,34 @@ export class Socket extends Duplex {
     this.#hasHandle = true;
     this.connecting = true;
     const ctx = this._ctx;
-    // As Node: an IP literal is connected to on the next tick; a name is looked up first.
+    // As Node: an IP literal is connected to on the next tick; a name is looked up first, by the
+    // options' lookup function if given, else among the host's own names (lookup.ts).
+    const resolved = (err: Error | null, addr: unknown): void => {
+      if (!this.connecting || this.destroyed) return;
+      if (err === null && (typeof addr !== 'string' || isIP(addr) === 0)) {
+        err = nodeError('ERR_INVALID_IP_ADDRESS', `Invalid IP address: ${String(addr)}`);
+      }
+      if (err !== null) {
+        this.emit('lookup', err, undefined, undefined, host);
+        this.destroy(err);
+        return;
+      }
+      const a = addr as string;
+      this.emit('lookup', null, a, isIP(a), host);
+      if (!this.connecting || this.destroyed) return;
+      this.#open({ addr: a, port }, localAddress, localPort);
+    };
     process.nextTick(() => {
       if (!this.connecting || this.destroyed) return;
-      let addr = host;
-      if (isIP(host) === 0) {
-        const resolved = resolveName(ctx, host);
-        if (resolved === undefined) {
-          this.emit('lookup', lookupError(host), undefined, undefined, host);
-          this.destroy(lookupError(host));
-          return;
-        }
-        addr = resolved;
-        this.emit('lookup', null, addr, isIP(addr), host);
-        if (!this.connecting || this.destroyed) return;
+      if (isIP(host) !== 0) this.#open({ addr: host, port }, localAddress, localPort);
+      else if (lookup !== undefined) {
+        lookup(host, { family, hints: options.hints, all: false }, (err, addr) =>
+          resolved((err as Error) ?? null, addr),
+        );
+      } else {
+        const addr = resolveName(ctx, host, family);
+        resolved(addr === undefined ? lookupError(host) : null, addr);
       }
-      this.#open({ addr, port }, localAddress, localPort);
     });
     return this;
   }

@@ -50,13 +50,30 @@ export class SimHost {
   readonly loop: DriverLoop<Endpoint>;
   readonly #conns = new Map<ConnId, SimConn>();
   readonly #listeners = new Map<ListenerId, SimListener>();
+  readonly #lookup: (name: string) => string[];
 
   /** Made by SimNetwork.host(); not meant to be constructed directly. */
-  constructor(addr: string, name: string, endpoint: Endpoint, loop: (host: SimHost) => DriverLoop<Endpoint>) {
+  constructor(
+    addr: string,
+    name: string,
+    endpoint: Endpoint,
+    loop: (host: SimHost) => DriverLoop<Endpoint>,
+    lookup: (name: string) => string[] = (n) => (n.toLowerCase() === 'localhost' ? [addr] : []),
+  ) {
     this.addr = addr;
     this.name = name;
     this.endpoint = endpoint;
     this.loop = loop(this);
+    this.#lookup = lookup;
+  }
+
+  /**
+   * The addresses a name stands for, as this host resolves it (SimNetwork.lookup): an IP literal is
+   * itself, 'localhost' this host, then the network's hosts map and the other hosts' names. Empty
+   * when the name is unknown: there is no DNS.
+   */
+  lookup(name: string): string[] {
+    return this.#lookup(name);
   }
 
   get now(): Instant {

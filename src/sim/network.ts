@@ -15,11 +15,11 @@ import { Rng } from '../base/rng.js';
 import type { TcpConfig } from '../core/config.js';
 import { Endpoint, type Packet } from '../core/endpoint.js';
 import type { Duration, Instant } from '../core/time.js';
-import { normalizeAddress, tupleLabel } from '../core/tuple.js';
+import { checkedAddress, normalizeAddress, tupleLabel } from '../core/tuple.js';
 import { Link, type LinkOptions, resolveLink } from '../io/link.js';
 import { DriverLoop } from '../io/loop.js';
 import { type DropReason, NO_TRACE, type TraceEvent, type TraceSink } from '../trace/events.js';
-import { decodePacket, encodePacket } from '../wire/ip.js';
+import { decodePacket, encodePacket, parseAddress } from '../wire/ip.js';
 import { ACK, SYN } from '../wire/segment.js';
 import { VirtualClock } from './clock.js';
 import { type Fault, type FaultHandle, FaultTable } from './faults.js';
@@ -36,6 +36,12 @@ export interface SimNetworkOptions {
   config?: Partial<TcpConfig>;
   /** Receives the hosts' trace events and the network's own drops. */
   trace?: TraceSink;
+  /**
+   * Names the hosts resolve, like /etc/hosts: name -> one address or several (in order of
+   * preference). Each host also resolves 'localhost' (its own address) and the other hosts' names
+   * (`sim.host(addr, { name })`). There is no DNS: any other name fails (ENOTFOUND in host.net).
+   */
+  hosts?: Readonly<Record<string, string | readonly string[]>>;
 }
 
 /**
@@ -77,6 +83,8 @@ export class SimNetwork {
   readonly #trace: TraceSink;
   readonly #hosts = new Map<string, SimHost>(); // by address
   readonly #byName = new Map<string, SimHost>();
+  /** SimNetworkOptions.hosts, names lower-cased, addresses normalized. */
+  readonly #names = new Map<string, readonly string[]>();
   readonly #links = new Map<string, Link>();
   readonly #taps = new Set<(p: WirePacket) => void>();
   readonly #faults: FaultTable;
@@ -95,6 +103,26 @@ export class SimNetwork {
     this.#config = { ...(opts.config ?? {}) };
     this.#trace = opts.trace ?? NO_TRACE;
     this.#faults = new FaultTable((s) => this.#addressOf(s));
+    for (const [name, given] of Object.entries(opts.hosts ?? {})) {
+      const list = typeof given === 'string' ? [given] : [...given];
+      if (list.length === 0) throw new UsageError('ERR_INVALID_ARG_VALUE', `hosts[${JSON.stringify(name)}] is empty`);
+      this.#names.set(name.toLowerCase(), list.map(checkedAddress));
+    }
+  }
+
+  /**
+   * The addresses `name` stands for on this network, as a host there resolves it (SimHost.lookup),
+   * `from` being the asking host's own address: 'localhost' is `from` itself, then the hosts map of
+   * the options, then the name of a host. An IP literal is itself. Empty when nothing matches.
+   */
+  lookup(name: string, from?: string): string[] {
+    const n = name.toLowerCase();
+    if (parseAddress(name) !== undefined) return [normalizeAddress(name)];
+    if (n === 'localhost' && from !== undefined) return [from];
+    const listed = this.#names.get(n);
+    if (listed !== undefined) return [...listed];
+    const h = this.#byName.get(name);
+    return h === undefined ? [] : [h.addr];
   }
 
   /** Virtual milliseconds since the network was made. */
@@ -140,6 +168,7 @@ export class SimNetwork {
           name,
           trace: this.#trace,
         }),
+      (n) => this.lookup(n, a),
     );
     this.#hosts.set(a, h);
     this.#byName.set(name, h);
