@@ -34,7 +34,7 @@ Options:
   --defaults-profile NAME   profile that a defaults.sh command loads (default: linux)
   --option NAME=VALUE       a script option (as --NAME=VALUE in a script), the script's own win
   --no-suite-rules          do not apply the per-suite harness settings (suites.ts)
-  --linux-compat            take upstream packetdrill's options verbatim instead (first argument)
+  --linux-compat            take upstream packetdrill's options verbatim instead of these
   -h, --help                this text
 
 With --linux-compat, upstream's options:

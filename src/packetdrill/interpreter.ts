@@ -461,7 +461,18 @@ class Run implements SyscallHost {
 
   // --- inbound
 
+  /** IP-level parts of a packet line that finack does not model: named as unsupported. */
+  #ipLevel(ev: PacketEvent): void {
+    if (ev.modifiers !== undefined) {
+      throw unsupported(ev.line, 'packet modifier', `{${ev.modifiers}}: finack injects packets as written`);
+    }
+    // finack sends Not-ECT and ignores the ECN field of what it receives: only [noecn] holds.
+    if (ev.ecn !== undefined && ev.ecn !== 'noecn')
+      throw unsupported(ev.line, `IP ECN field [${ev.ecn}]`, 'finack has no ECN');
+  }
+
   #inbound(ev: PacketEvent, time: TimeSpec, resolve: (t: TimeValue) => number): void {
+    this.#ipLevel(ev);
     const t = this.#pointOf(time, resolve, ev.line);
     this.#runUntil(t);
     const seg = this.#buildInbound(ev);
@@ -556,6 +567,7 @@ class Run implements SyscallHost {
   // --- outbound
 
   #outbound(ev: PacketEvent, time: TimeSpec, resolve: (t: TimeValue) => number): void {
+    this.#ipLevel(ev);
     let lo: number;
     let hi: number;
     switch (time.kind) {

@@ -74,6 +74,10 @@ export interface PacketEvent {
   urg?: number;
   /** undefined: `<...>` (options not checked); [] when no option list was written. */
   options: OptionSpec[] | undefined;
+  /** The IP ECN field as written after the direction (`[ect0]`, `[noecn]`), if any. */
+  ecn?: string;
+  /** Upstream's packet modifiers after the header (`{rep tcp win_size 0x1021}`), as text. */
+  modifiers?: string;
 }
 
 export interface SyscallEvent {
@@ -211,6 +215,9 @@ function timeSpec(sc: Scanner): TimeSpec {
 function packet(sc: Scanner, line: number, time: TimeSpec): PacketEvent {
   const direction = sc.peek() === '<' ? 'inbound' : 'outbound';
   sc.advance();
+  sc.skipInline();
+  let ecn: string | undefined;
+  if (sc.startsWith('[')) ecn = enclosed(sc, '[', ']', 'unterminated [ecn] field').trim();
   const flagText = sc.word();
   let flags = 0;
   if (flagText !== '-') {
@@ -228,7 +235,17 @@ function packet(sc: Scanner, line: number, time: TimeSpec): PacketEvent {
   sc.expect(')');
   if ((end - seq) >>> 0 !== len >>> 0) sc.fail(`${seq}:${end}(${len}): length does not match`);
   const ev: PacketEvent = { kind: 'packet', line, time, direction, flags, flagText, seq, end, len, options: [] };
+  if (ecn !== undefined) ev.ecn = ecn;
   for (;;) {
+    sc.skipInline();
+    if (sc.startsWith('<')) {
+      ev.options = optionList(sc);
+      continue;
+    }
+    if (sc.startsWith('{')) {
+      ev.modifiers = enclosed(sc, '{', '}', 'unterminated { } packet modifier').trim();
+      continue;
+    }
     sc.skip();
     if (sc.startsWith('<')) {
       ev.options = optionList(sc);

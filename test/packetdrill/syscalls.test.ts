@@ -160,12 +160,18 @@ test('what finack does not have fails the script as unsupported, naming it', () 
     ['0.300 %{ assert tcpi_min_rtt < 10 }%\n', 'tcp_info tcpi_min_rtt'],
     ['0.300 %{ assert SK_MEMINFO_RCVBUF > 0 }%\n', '%{ }% name SK_MEMINFO_RCVBUF'],
   ];
+  cases.push(
+    ['0.300 < [ect0] P. 1:11(10) ack 1 win 512\n', 'IP ECN field [ect0]'],
+    ['0.300 < P. 1:11(10) ack 1 win 512 {rep tcp win_size 0x1021}\n', 'packet modifier'],
+  );
   for (const [body, feature] of cases) {
     const r = run(body);
     assert.equal(r.status, 'unsupported', `${feature}: ${r.reason}`);
     assert.equal(r.unsupported, feature);
     assert.ok(r.reason.includes(feature), r.reason);
   }
+  // [noecn] is what finack sends and what it makes of a packet: it runs.
+  assert.equal(run('0.300 < [noecn] P. 1:11(10) ack 1 win 512\n0.300 > [noecn] . 1:1(0) ack 11\n').status, 'pass');
   // A script that expects the option to be refused still runs: ENOPROTOOPT is then its answer.
   const refused = run('0.300 setsockopt(4, SOL_TCP, TCP_CORK, [1], 4) = -1 ENOPROTOOPT (Protocol not available)\n');
   assert.equal(refused.status, 'pass', refused.reason);
