@@ -1,6 +1,7 @@
 // `finack analyze` against real Linux TCP: each case records one connection between two network
 // namespaces joined by a veth pair (kernel-net.ts), with tcpdump on the client's end, and checks
-// the analyzer's report against what happened. What happened is checked first, independently: by
+// the analyzer's report (analyzeCaptureBytes, and `finack analyze --format json`, which must say
+// the same) against what happened. What happened is checked first, independently: by
 // tshark's reading of the same capture (the segments of the close, in order) and by `ss` in the
 // namespaces (which side really sits in TIME-WAIT). Every capture is kept under
 // /tmp/kernel-captures/ for a second look (`tshark -r /tmp/kernel-captures/NAME.pcap`).
@@ -13,6 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { analyzeCaptureBytes } from '../../src/analyze/analyze.js';
+import { runAnalyze } from '../../src/cli/analyze.js';
 import { eventually, requireSystem, sleep } from '../tun/netns.js';
 import {
   captureFile,
@@ -185,8 +187,24 @@ const VOCABULARY = [
 /** Linux holds TIME-WAIT for 60 s: 2MSL with the contract's default MSL. */
 const MSL = 30_000;
 
-function checkReport(rec: Recording, exp: Expected): void {
+async function checkReport(rec: Recording, exp: Expected): Promise<void> {
   const report = analyzeCaptureBytes(rec.bytes, { msl: MSL });
+  // `finack analyze FILE --format json` says the same (its default MSL is the contract's too).
+  let json = '';
+  let errors = '';
+  const code = await runAnalyze([captureFile(rec.name), '--format', 'json'], {
+    stdout: (text) => {
+      json += text;
+    },
+    stderr: (text) => {
+      errors += text;
+    },
+  });
+  assert.equal(code, 0, errors);
+  assert.deepEqual(
+    (JSON.parse(json) as { connections: unknown[] }).connections,
+    JSON.parse(JSON.stringify(report.connections)),
+  );
   const why = `${rec.name} (/tmp/kernel-captures/${rec.name}.pcap), tshark:\n${rec.rows.map(rowText).join('\n')}\nreport:\n${JSON.stringify(report.connections, null, 1)}`;
   assert.equal(report.connections.length, 1, why);
   const c = report.connections[0]!;
@@ -272,7 +290,7 @@ test('kernel captures', async (t) => {
         'client ACK 102:2+0',
       ]);
       assert.deepEqual(c.states, { client: ['TIME-WAIT'], server: [] });
-      checkReport(c.rec, {
+      await checkReport(c.rec, {
         closeKind: 'four-way',
         closedFirstBy: 'client',
         timeWaitSide: 'client',
@@ -304,7 +322,7 @@ test('kernel captures', async (t) => {
     assert.deepEqual(c.states, { client: ['TIME-WAIT'], server: [] });
     // The FIN,ACK is taken as RFC 9293 §3.10.7.4 orders the steps, and as Linux does: the ACK of
     // the client's FIN first (fifth step: FIN-WAIT-2), then the FIN (eighth step: TIME-WAIT).
-    checkReport(c.rec, {
+    await checkReport(c.rec, {
       closeKind: 'three-way',
       closedFirstBy: 'client',
       timeWaitSide: 'client',
@@ -323,7 +341,7 @@ test('kernel captures', async (t) => {
       'server ACK 2:102+0',
     ]);
     assert.deepEqual(c.states, { client: [], server: ['TIME-WAIT'] });
-    checkReport(c.rec, {
+    await checkReport(c.rec, {
       closeKind: 'four-way',
       closedFirstBy: 'server',
       timeWaitSide: 'server',
@@ -386,7 +404,7 @@ test('kernel captures', async (t) => {
     assert.deepEqual(close.slice(2).sort(), ['client ACK 102:2+0', 'server ACK 2:102+0']);
     assert.deepEqual(c.states, { client: ['TIME-WAIT'], server: ['TIME-WAIT'] });
     // Who closed first: the side whose FIN the capture shows first.
-    checkReport(c.rec, {
+    await checkReport(c.rec, {
       closeKind: 'simultaneous',
       closedFirstBy: firstFin,
       timeWaitSide: 'both',
@@ -420,7 +438,7 @@ test('kernel captures', async (t) => {
     assert.ok(serverData.length >= 8 && serverData.every((r) => r.len <= 1448), shape(close).join('\n'));
     assert.deepEqual(shape(close.slice(-2)), ['server FIN,ACK 8001:102+0', 'client ACK 102:8002+0']);
     assert.deepEqual(c.states, { client: ['TIME-WAIT'], server: [] });
-    checkReport(c.rec, {
+    await checkReport(c.rec, {
       closeKind: 'four-way',
       closedFirstBy: 'client',
       timeWaitSide: 'client',
@@ -440,7 +458,7 @@ test('kernel captures', async (t) => {
     });
     assert.deepEqual(closeRows(c.rec.rows), ['client FIN,ACK 101:1+0', 'server ACK 1:102+0']);
     assert.deepEqual(c.states, { client: ['FIN-WAIT-2'], server: ['CLOSE-WAIT'] });
-    checkReport(c.rec, {
+    await checkReport(c.rec, {
       closeKind: 'incomplete',
       closedFirstBy: 'client',
       timeWaitSide: null,
@@ -457,7 +475,7 @@ test('kernel captures', async (t) => {
     });
     assert.deepEqual(closeRows(c.rec.rows), ['client RST,ACK 101:1+0']);
     assert.deepEqual(c.states, { client: [], server: [] });
-    checkReport(c.rec, {
+    await checkReport(c.rec, {
       closeKind: 'reset',
       closedFirstBy: 'client',
       timeWaitSide: null,
@@ -507,7 +525,7 @@ test('kernel captures', async (t) => {
       'client ACK 102:2+0',
     ]);
     assert.deepEqual(c.states, { client: ['TIME-WAIT'], server: [] });
-    checkReport(c.rec, {
+    await checkReport(c.rec, {
       closeKind: 'four-way',
       closedFirstBy: 'client',
       timeWaitSide: 'client',
@@ -535,7 +553,7 @@ test('kernel captures', async (t) => {
       'client ACK 102:2+0',
     ]);
     assert.deepEqual(c.states, { client: ['TIME-WAIT'], server: [] });
-    checkReport(c.rec, {
+    await checkReport(c.rec, {
       closeKind: 'four-way',
       closedFirstBy: 'client',
       timeWaitSide: 'client',
@@ -574,7 +592,7 @@ test('kernel captures', async (t) => {
     assert.deepEqual(closeRows(c.rec.rows), ['client RST,ACK 101:1+0']);
     assert.deepEqual(c.states, { client: [], server: [] });
     // The RST is how the client's TCP gives up; calling it an RST close as well is a fair reading.
-    checkReport(c.rec, {
+    await checkReport(c.rec, {
       closeKind: 'reset',
       closedFirstBy: 'client',
       timeWaitSide: null,
