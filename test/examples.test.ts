@@ -20,6 +20,7 @@ for (const file of [
   'sans-io.ts',
   'net-half-close.ts',
   'http-over-finack.ts',
+  'names.ts',
   'tun-net-server.ts',
 ]) {
   test(`README quotes examples/${file} verbatim`, () => {
@@ -74,4 +75,8 @@ test('examples/http-over-finack.ts: two GETs on one kept-alive connection, a ref
       '',
     ].join('\n'),
   );
+});
+
+test('examples/names.ts: a name of the hosts map and a host name resolve; an unknown one is ENOTFOUND', () => {
+  assert.equal(run('names.ts'), '198.51.100.1 4\nENOTFOUND\nhi\n');
 });
