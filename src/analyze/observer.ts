@@ -72,6 +72,8 @@ class Conn implements ConnLog {
   done = false;
   reported = false;
   lingerUntil = 0;
+  /** lingerUntil when it took its place in the lingering queue. */
+  queuedUntil = 0;
   kept: KeptSegment[] | undefined;
   logFull = false;
   /** Half-close: the first FIN and the other side's bytes at that moment. */
@@ -120,6 +122,7 @@ export class CaptureAnalyzer {
   #start: number | undefined;
   #end: number | undefined;
   #maxHeld = 0;
+  #maxOpen = 0;
   readonly #collected: ConnectionReport[] = [];
   #finished = false;
 
@@ -138,6 +141,11 @@ export class CaptureAnalyzer {
   /** The most connections ever held at once. */
   get maxHeld(): number {
     return this.#maxHeld;
+  }
+
+  /** The most connections open (not finished) at once: held minus lingering, at its peak. */
+  get maxOpen(): number {
+    return this.#maxOpen;
   }
 
   /** Finished connections waiting for 2MSL to pass. */
@@ -215,6 +223,8 @@ export class CaptureAnalyzer {
       c = this.#open(key, t, s, a, b);
       this.#conns.set(key, c);
       if (this.#conns.size > this.#maxHeld) this.#maxHeld = this.#conns.size;
+      const open = this.#conns.size - this.#lingering;
+      if (open > this.#maxOpen) this.#maxOpen = open;
     }
     const from: 0 | 1 = c.ends[0].text === a ? 0 : 1;
     this.#track(c, from, t, s);
@@ -382,6 +392,7 @@ export class CaptureAnalyzer {
       c.lingerUntil = t + 2 * this.#msl;
       if (!c.done) {
         c.done = true;
+        c.queuedUntil = c.lingerUntil;
         this.#queue.push(c);
         this.#lingering++;
       }
@@ -406,8 +417,10 @@ export class CaptureAnalyzer {
       }
       const over = this.#lingering > this.#maxLingering;
       if (!over && c.lingerUntil > now) {
-        // Its wait was extended by a later packet: back of the queue, unless it is the only one.
-        if (this.#queue.length - this.#queueHead > 1 && c.lingerUntil > (this.#queue.at(-1)?.lingerUntil ?? 0)) {
+        // The queue is in order of the deadlines connections were queued with, so the head's is the
+        // earliest. A later packet may have extended it: back of the queue with its new deadline.
+        if (c.lingerUntil > c.queuedUntil) {
+          c.queuedUntil = c.lingerUntil;
           this.#queueHead++;
           this.#queue.push(c);
           continue;

@@ -515,3 +515,38 @@ test('checksums are not verified (offload), IPv6 works, non-TCP and broken packe
     ],
   );
 });
+
+test('streaming: a FIN retransmitted while a finished connection lingers lands in it and extends the wait', () => {
+  const seen: ConnectionReport[] = [];
+  const a = new CaptureAnalyzer({ msl: MSL, onConnection: (c) => seen.push(c) });
+  const steps: Step[] = [
+    ...HANDSHAKE,
+    [100, 'c', 'FIN,ACK', 1, 1],
+    [110, 's', 'FIN,ACK', 1, 2],
+    [120, 'c', 'ACK', 2, 2],
+    [1500, 's', 'FIN,ACK', 1, 2],
+    [1510, 'c', 'ACK', 2, 2],
+  ];
+  const other = (t: number, port: number): void =>
+    a.packet(
+      t,
+      encodePacket({
+        src: '192.0.2.3',
+        dst: SA,
+        seg: makeSegment({ srcPort: port, dstPort: SP, seq: 1, flags: parseCtl('SYN') }),
+      }),
+    );
+  for (const s of steps) a.packet(s[0], packet(s));
+  other(2200, 41001);
+  assert.equal(seen.length, 0);
+  other(3600, 41002);
+  assert.deepEqual(
+    seen.map((c) => c.index),
+    [1],
+  );
+  assert.ok(seen[0]!.findings.includes('final-ack-lost'));
+  assert.equal(
+    tl(seen[0]!, 'client'),
+    'SYN-SENT@0 ESTABLISHED@10 FIN-WAIT-1@100 FIN-WAIT-2@110 TIME-WAIT@110 CLOSED@3500',
+  );
+});
