@@ -212,37 +212,46 @@ function modelBody(
     out.push(`<g class="fk-note"><title>${esc(n.text)}</title>${lines}</g>`);
   }
 
-  // Segments.
+  // Segments, remarks and state changes, written in step order, so Tab visits them in time order.
+  const parts = new Map<string, string>();
   const crossed = crossingSegments(m.segments);
   for (const s of m.segments) {
     const step = stepOf.get(`seg:${s.id}`);
     const attrs = `class="fk-seg${s.lost !== undefined ? ' fk-lost' : ''}" data-seg="${off.seg + s.id}"${step !== undefined ? ` data-step="${step}"` : ''}${focus}`;
-    out.push(
+    parts.set(
+      `seg:${s.id}`,
       `<g ${attrs}><title>${esc(segmentTitle(s, m.absolute, tt))}</title>${segmentShape(s, m.absolute, inline, crossed.has(s.id))}</g>`,
     );
   }
-
-  // Remarks beside a lane.
   for (const k of m.marks) {
     const step = stepOf.get(`mark:${k.id}`);
     const cross = crossEl(k.x + (k.lane === 0 ? -6 : 6), k.y, 3.5, ORANGE);
-    out.push(
+    parts.set(
+      `mark:${k.id}`,
       `<g class="fk-mark" data-mark="${off.mark + k.id}"${step !== undefined ? ` data-step="${step}"` : ''}${focus}><title>${esc(`${tt(k.t)} ms: ${k.detail}`)}</title>${cross}` +
         `<text x="${m.stateX[k.lane]}" y="${k.y + 4}" text-anchor="${k.lane === 0 ? 'end' : 'start'}" font-size="11" fill="${ORANGE}">${esc(k.text)}</text></g>`,
     );
   }
 
-  // State changes.
   for (const s of m.states) {
     const step = stepOf.get(`state:${s.id}`);
     const x = m.stateX[s.lane];
     const title = `${s.endpoint}: ${s.from} → ${s.to} at ${tt(s.t)} ms (${s.cause})`;
-    out.push(
+    parts.set(
+      `state:${s.id}`,
       `<g class="fk-state" data-state="${off.state + s.id}"${step !== undefined ? ` data-step="${step}"` : ''}${focus}><title>${esc(title)}</title>` +
         `<circle cx="${s.x}" cy="${s.y}" r="3.5" fill="${INK}"/>` +
         `<text x="${x}" y="${s.y + 4}" text-anchor="${s.lane === 0 ? 'end' : 'start'}" font-size="12" font-weight="bold" fill="${INK}">${esc(s.to)}</text></g>`,
     );
   }
+
+  for (const st of m.steps) {
+    const key = `${st.kind}:${st.id}`;
+    const part = parts.get(key);
+    if (part !== undefined) out.push(part);
+    parts.delete(key);
+  }
+  out.push(...parts.values());
 
   out.push(legend(m));
   return out.join('\n');

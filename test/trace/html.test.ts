@@ -64,16 +64,22 @@ for (const name of SCENARIO_NAMES) {
       Number(m[1]),
     );
     assert.deepEqual(
-      segs,
+      [...segs].sort((a, b) => a - b),
       data.segments.map((s) => s.id),
       'each segment in the data is a focusable [data-seg]',
     );
     const states = [...html.matchAll(/<g class="fk-state" data-state="(\d+)"/g)].map((m) => Number(m[1]));
     assert.deepEqual(
-      states,
+      [...states].sort((a, b) => a - b),
       data.states.map((s) => s.id),
     );
-    const steps = new Set([...html.matchAll(/data-step="(\d+)"/g)].map((m) => Number(m[1])));
+    const order = [...html.matchAll(/data-step="(\d+)"/g)].map((m) => Number(m[1]));
+    assert.deepEqual(
+      order,
+      [...order].sort((a, b) => a - b),
+      'Tab visits the events in step (time) order',
+    );
+    const steps = new Set(order);
     assert.equal(steps.size, data.steps.length, 'every step has its element');
     assert.match(html, new RegExp(`<span id="step"[^>]*>Step 0 of ${data.steps.length} `));
     for (const s of data.states) {
