@@ -1,7 +1,8 @@
 // Headless Chromium for the tests of finack's HTML pages: Debian's /usr/bin/chromium driven by
 // playwright-core. Every console error and page error is recorded, and so is every request whose URL
 // is not the page itself; such requests are also refused, so a test never reaches the network.
-// Tests call requireSystem(t, ['chromium']) (test/tun/netns.ts) before openPage.
+// Tests call requireTools(t, ['chromium']) (test/tun/netns.ts) before openPage: a browser needs
+// no root.
 
 import { writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';

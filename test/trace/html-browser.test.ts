@@ -16,7 +16,7 @@ import { htmlDiagram } from '../../src/trace/html.js';
 import { ladderRows } from '../../src/trace/ladder.js';
 import { FIN } from '../../src/wire/segment.js';
 import { openHtml, PNG_SIGNATURE } from '../harness/chromium.js';
-import { requireSystem } from '../tun/netns.js';
+import { requireTools } from '../tun/netns.js';
 
 /** The page `finack demo <name> --format html` shows for a one-run scenario. */
 function scenarioPage(name: string): { result: ScenarioResult; events: readonly TraceEvent[]; html: string } {
@@ -67,7 +67,7 @@ async function segmentId(page: Page, from: string, flags: readonly string[]): Pr
 }
 
 test('HTML page of the close scenario in headless Chromium', async (t) => {
-  if (!requireSystem(t, ['chromium'])) return;
+  if (!requireTools(t, ['chromium'])) return;
   const { result, events, html } = scenarioPage('close');
   const p = await openHtml(html);
   const { page } = p;
@@ -198,7 +198,7 @@ test('HTML page of the close scenario in headless Chromium', async (t) => {
 });
 
 test('HTML page of the lost final ACK: the retransmitted FIN is marked, TIME-WAIT explains both reasons', async (t) => {
-  if (!requireSystem(t, ['chromium'])) return;
+  if (!requireTools(t, ['chromium'])) return;
   const { events, html } = scenarioPage('lost-final-ack');
   const p = await openHtml(html);
   const { page } = p;

@@ -50,6 +50,20 @@ export function systemMissing(tools: string[]): string | undefined {
 }
 
 /**
+ * Like requireSystem, for tests that need only some programs (a browser, tshark reading a file),
+ * not root, namespaces or a TUN device.
+ */
+export function requireTools(t: { skip(msg?: string): void; diagnostic(msg: string): void }, tools: string[]): boolean {
+  const missing = tools.filter((x) => !haveTool(x));
+  if (missing.length === 0) return true;
+  const why = `missing tools: ${missing.join(', ')} (apt-get install ${[...new Set(missing.map((x) => TOOL_PACKAGES[x] ?? x))].join(' ')})`;
+  if (process.env.FINACK_REQUIRE_SYSTEM === '1') throw new Error(`FINACK_REQUIRE_SYSTEM=1 but ${why}`);
+  t.diagnostic(`skipped: ${why}`);
+  t.skip(why);
+  return false;
+}
+
+/**
  * Skips the test with the reason printed, or fails it when FINACK_REQUIRE_SYSTEM=1 (CI). Returns
  * true when the test should go on.
  */
