@@ -40,7 +40,10 @@ export interface DiagramOptions {
   description?: string;
   /** Narration, each placed on a line of its own at its time. */
   notes?: readonly LadderNote[];
-  /** A quiet stretch at least this long (ms) is folded into a break mark (default 1000). */
+  /**
+   * A quiet stretch at least this long (ms) is folded into a break mark (default 1000), and so is any
+   * shorter one that would take more than 240 px at the diagram's scale.
+   */
   idleGap?: number;
 }
 
