@@ -528,6 +528,7 @@ export function inferConnection(c: ConnLog, m: ConnMeta): ConnectionReport {
     }
     if (st === 'SYN-SENT') {
       if ((e.flags & ACK) === 0) return;
+      run[s].resetBy = 'received';
       go(s, 'CLOSED', e.t, 'RST (connection refused)', ev.pos, 1);
       note('connection-refused', e.t, s, `the ${name(x)} refused the connection (RST,ACK to the SYN) at ${at(e.t)}`);
       return;

@@ -187,7 +187,7 @@ const RST_CASES: { name: string; steps: Step[]; client: string; server: string; 
     ],
     client: 'SYN-SENT@0 CLOSED@10',
     server: '',
-    kind: 'incomplete',
+    kind: 'reset',
   },
   {
     // A bare RST answering the SYN,ACK: the client's host has no connection any more.
@@ -251,7 +251,7 @@ for (const k of RST_CASES) {
     assert.equal(tl(c, 'client'), k.client);
     assert.equal(tl(c, 'server'), k.server);
     assert.equal(c.closeKind, k.kind);
-    if (k.kind === 'reset') assert.ok(c.findings.includes('rst-close'));
+    if (k.kind === 'reset') assert.ok(c.findings.includes(k.server === '' ? 'connection-refused' : 'rst-close'));
     assert.equal(c.timeWaitSide, null);
   });
 }
