@@ -6,6 +6,7 @@ import type { TraceEvent } from '../../src/trace/events.js';
 import { jsonEvent, jsonEvents } from '../../src/trace/json.js';
 import { TraceReadError, traceEventsFromJson, traceRunsFromJson } from '../../src/trace/json-read.js';
 import { compactLadder, RelativeNumbers } from '../../src/trace/ladder.js';
+import { svgDiagram } from '../../src/trace/svg.js';
 import { segLen } from '../../src/wire/segment.js';
 
 /** What `finack serve|connect --trace` writes for these events (src/cli/tun.ts): one object per line, with conn. */
@@ -100,4 +101,10 @@ test('traceEventsFromJson: a wrong field is ERR_TRACE_INVALID naming the line, a
 test('traceEventsFromJson: empty input is an empty trace', () => {
   assert.deepEqual(traceEventsFromJson(''), []);
   assert.deepEqual(traceEventsFromJson('\n\n'), []);
+});
+
+test('traceEventsFromJson: the close scenario read back from its JSON draws the same SVG', () => {
+  const result = runScenario('close');
+  const opts = { lanes: result.lanes, notes: result.notes };
+  assert.equal(svgDiagram(traceEventsFromJson(demoJson(result)), opts), svgDiagram(result.events, opts));
 });
