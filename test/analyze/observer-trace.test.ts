@@ -50,7 +50,7 @@ function keptReport(keep = true) {
 
 test('connectionTrace: sends and same-time arrivals with relative numbers, labels from each side', () => {
   const ev = connectionTrace(keptReport());
-  const sends = ev.filter((e): e is Extract<TraceEvent, { type: 'send' }> => e.type === 'send');
+  const sends = ev.filter((e): e is Extract<TraceEvent, { type: 'send' | 'recv' }> => e.type === 'send');
   const recvs = ev.filter((e) => e.type === 'recv');
   assert.equal(sends.length, CLOSE.length);
   assert.equal(recvs.length, CLOSE.length);
