@@ -25,8 +25,18 @@ export function summaryHeader(source: string): string {
   ].join('\n');
 }
 
+/** ms since `origin`, to the µs when there is a fraction: '0.017', '107.006', '60,413.109'. */
 function when(t: number, origin: number): string {
-  return formatMs(Math.round((t - origin) * 1000) / 1000);
+  const us = Math.round((t - origin) * 1000);
+  const frac = Math.abs(us % 1000);
+  const whole = formatMs(Math.trunc(us / 1000));
+  const sign = us < 0 && Math.trunc(us / 1000) === 0 ? '-' : '';
+  return frac === 0 ? `${sign}${whole}` : `${sign}${whole}.${String(frac).padStart(3, '0').replace(/0+$/, '')}`;
+}
+
+/** A duration, fractions of a ms kept below 10 ms. */
+function span(ms: number): string {
+  return ms < 10 ? `${when(ms, 0)} ms` : formatDuration(Math.round(ms));
 }
 
 function timeline(points: readonly StatePoint[], origin: number): string {
@@ -45,7 +55,7 @@ export function connectionSummary(c: ConnectionReport): string {
   const lines: string[] = [];
   lines.push(`Connection ${c.index}: ${c.client} → ${c.server}`);
   lines.push(
-    `  ${c.packets} packet${c.packets === 1 ? '' : 's'} from ${isoTime(c.first)} over ${formatDuration(Math.round(Math.max(0, c.last - c.first)))}; ` +
+    `  ${c.packets} packet${c.packets === 1 ? '' : 's'} from ${isoTime(c.first)} over ${span(Math.max(0, c.last - c.first))}; ` +
       `bytes: client ${c.bytes.client}, server ${c.bytes.server}`,
   );
   const first = c.closedFirstBy ? `; closed first by the ${c.closedFirstBy}` : '';
@@ -56,7 +66,7 @@ export function connectionSummary(c: ConnectionReport): string {
   if (c.halfClose) {
     const other = c.halfClose.by === 'client' ? 'server' : 'client';
     lines.push(
-      `  half-close: the ${c.halfClose.by} closed its sending side; for ${formatDuration(c.halfClose.ms)} the ${other} still sent ${c.halfClose.bytes} bytes`,
+      `  half-close: the ${c.halfClose.by} closed its sending side; for ${span(c.halfClose.ms)} the ${other} still sent ${c.halfClose.bytes} bytes`,
     );
   }
   lines.push(`  client: ${timeline(c.states.client, o)}`);
@@ -81,10 +91,9 @@ function evidenceLine(e: Evidence, origin: number): string {
 
 /** The totals, after the last connection. */
 export function summaryFooter(r: Omit<AnalysisReport, 'connections'>, connections: number): string {
-  const span =
-    r.start !== undefined && r.end !== undefined ? ` over ${formatDuration(Math.round(r.end - r.start))}` : '';
+  const over = r.start !== undefined && r.end !== undefined ? ` over ${span(r.end - r.start)}` : '';
   return (
-    `${r.packets} packet${r.packets === 1 ? '' : 's'}${span}: ${connections} TCP connection${connections === 1 ? '' : 's'}, ` +
+    `${r.packets} packet${r.packets === 1 ? '' : 's'}${over}: ${connections} TCP connection${connections === 1 ? '' : 's'}, ` +
     `${r.nonTcp} not TCP, ${r.undecodable} undecodable\n`
   );
 }
