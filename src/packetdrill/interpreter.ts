@@ -24,6 +24,7 @@ import {
   OPT_TIMESTAMPS,
   OPT_WSCALE,
 } from '../wire/tcp-header.js';
+import { classifyCommand, commandLines } from './commands.js';
 import { ScriptFailure, unsupported } from './failure.js';
 import { compareOutbound, formatExpected, formatSegment, type MatchContext, tsoCount } from './matcher.js';
 import { addOption, numberOption, OptionError, PACKETDRILL_OPTIONS } from './options.js';
@@ -142,6 +143,8 @@ class Run implements SyscallHost {
   nonFatal = { packet: false, syscall: false };
   dryRun = false;
   readonly #rawDefines = new Map<string, string>();
+  /** Command events taken at setup (they configured the host); the run skips them. */
+  readonly #setupCommands = new Set<ScriptEvent>();
 
   /** The connection the script is talking on. */
   localPort = DEFAULT_BIND_PORT;
@@ -244,7 +247,8 @@ class Run implements SyscallHost {
       if (value === undefined) throw new OptionError(`--define ${k}=${v}: not a number or a known symbol`);
       this.defines.set(k, value);
     }
-    // Commands before the first timed event choose the profile.
+    // Commands before anything else happens (untimed, or at time 0 before the first other
+    // event) configure the host: they choose the profile and the sysctls.
     let profile: Profile | undefined;
     const sysctls = new Map<string, string>();
     for (const cmd of initCommands) {
@@ -252,10 +256,10 @@ class Run implements SyscallHost {
       if (r) profile = r;
     }
     for (const ev of this.script.events) {
-      if (ev.kind !== 'command') {
-        if (ev.time !== undefined) break;
-        continue;
-      }
+      if (ev.kind === 'python' && ev.time === undefined) continue;
+      if (ev.kind !== 'command') break;
+      if (ev.time !== undefined && !(ev.time.kind === 'point' && ev.time.at.usecs === 0)) break;
+      this.#setupCommands.add(ev);
       for (const cmd of commandLines(ev.command)) {
         const r = this.#command(cmd, ev.line, sysctls);
         if (r) profile = r;
@@ -344,23 +348,43 @@ class Run implements SyscallHost {
 
   /** One command line: a profile (returned), a sysctl override, or nothing. */
   #command(cmd: string, line: number | undefined, sysctls: Map<string, string>): Profile | undefined {
-    const words = cmd.split(/\s+/).filter((w) => w !== '');
-    const prog = words[0] ?? '';
-    if (/(^|\/)defaults\.sh$/.test(prog)) {
-      const p = PROFILES[this.defaultsProfile];
-      if (!p) throw new ScriptFailure('unsupported', line, `unknown profile ${this.defaultsProfile}`);
-      return p;
-    }
-    if (/(^|\/)set_sysctls\.py$/.test(prog)) {
-      for (const w of words.slice(1)) {
-        const m = /^\/proc\/sys\/net\/ipv4\/([a-z0-9_]+)=(.*)$/.exec(w);
-        if (!m) throw unsupported(line, `sysctl argument ${w}`);
-        sysctls.set(m[1] as string, m[2] as string);
+    const c = classifyCommand(cmd);
+    switch (c.kind) {
+      case 'defaults': {
+        const p = PROFILES[this.defaultsProfile];
+        if (!p) throw new ScriptFailure('unsupported', line, `unknown profile ${this.defaultsProfile}`);
+        return p;
       }
-      return undefined;
+      case 'sysctls':
+        for (const [name, value] of c.values) sysctls.set(name, value);
+        return undefined;
+      case 'restore':
+        return undefined;
+      case 'bad-sysctl':
+        throw unsupported(line, `sysctl argument ${c.arg}`);
+      case 'other':
+        throw unsupported(line, `shell command ${c.program}`, `\`${c.text}\`: commands are never executed`);
+      default:
+        return unreachable(c, 'command');
     }
-    if (/^\/tmp\/sysctl_restore_\$\{PPID\}\.sh$/.test(prog)) return undefined;
-    throw unsupported(line, `shell command ${prog.replace(/^.*\//, '')}`, `\`${cmd}\`: commands are never executed`);
+  }
+
+  /**
+   * A command after the run has begun: the host cannot be configured again (a profile is fixed for
+   * the run), so one that would change a setting is unsupported; the restore script does nothing.
+   */
+  #lateCommand(text: string, line: number): void {
+    for (const cmd of commandLines(text)) {
+      const sysctls = new Map<string, string>();
+      const profile = this.#command(cmd, line, sysctls);
+      if (profile || sysctls.size > 0) {
+        throw unsupported(
+          line,
+          'settings changed during the run',
+          `\`${cmd}\`: the profile is chosen before the first event`,
+        );
+      }
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -382,7 +406,7 @@ class Run implements SyscallHost {
     if (ev.time === undefined) {
       // A command without a time: the profile was taken at setup; cleanup commands do nothing.
       if (ev.kind === 'command') {
-        for (const cmd of commandLines(ev.command)) this.#command(cmd, ev.line, new Map());
+        if (!this.#setupCommands.has(ev)) this.#lateCommand(ev.command, ev.line);
         return;
       }
       if (ev.kind === 'python') {
@@ -404,7 +428,7 @@ class Run implements SyscallHost {
         break;
       case 'command': {
         this.#runUntil(this.#pointOf(ev.time, resolve, ev.line));
-        for (const cmd of commandLines(ev.command)) this.#command(cmd, ev.line, new Map());
+        if (!this.#setupCommands.has(ev)) this.#lateCommand(ev.command, ev.line);
         this.#finishAt(this.#pointOf(ev.time, resolve, ev.line), false);
         break;
       }
@@ -757,14 +781,6 @@ class Run implements SyscallHost {
       ),
     ];
   }
-}
-
-/** Lines of a backquoted command, without shell comments. */
-function commandLines(text: string): string[] {
-  return text
-    .split('\n')
-    .map((l) => l.replace(/(^|\s)#.*$/, '').trim())
-    .filter((l) => l !== '');
 }
 
 function secs(us: number): string {

@@ -153,7 +153,9 @@ export function prepareSyscall(h: SyscallHost, fds: FdMap, ev: SyscallEvent): Pr
       throw unsupported(ev.line, `${ev.name} MSG_MORE`, 'finack has no corking: the core sends what it may at once');
     if (flags & MSG_FASTOPEN) throw unsupported(ev.line, `${ev.name} MSG_FASTOPEN`, 'finack has no TCP Fast Open');
     if (flags & MSG_ZEROCOPY) throw unsupported(ev.line, `${ev.name} MSG_ZEROCOPY`);
-    const known = MSG_DONTWAIT | MSG_NOSIGNAL | MSG_EOR;
+    if (flags & MSG_EOR)
+      throw unsupported(ev.line, `${ev.name} MSG_EOR`, 'finack keeps no record boundaries in the send queue');
+    const known = MSG_DONTWAIT | MSG_NOSIGNAL;
     if (flags & ~known) throw unsupported(ev.line, `${ev.name} flags 0x${(flags & ~known).toString(16)}`);
     return flags & MSG_DONTWAIT;
   };

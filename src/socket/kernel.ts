@@ -312,7 +312,7 @@ export class SocketKernel {
    */
   inqHint(fd: number): number | undefined {
     const s = this.#fds.get(fd);
-    if (!s || !s.opts.inq) return undefined;
+    if (!s?.opts.inq) return undefined;
     const n = unreadBytes(this.#ctx, s);
     return n === 0 && (s.peerFin || s.dead) ? 1 : n;
   }
