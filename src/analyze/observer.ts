@@ -33,6 +33,8 @@ class SideTrack implements SideFacts {
   /** Highest ACK sent (valid when acked). */
   ackMax = 0;
   acked = false;
+  /** The window this side last advertised (raw field). */
+  wnd = -1;
   dataInit = false;
   dataMax = 0;
   bytes = 0;
@@ -265,6 +267,7 @@ export class CaptureAnalyzer {
     const segLen = s.dataLength + (syn ? 1 : 0) + (fin ? 1 : 0);
     const end = (s.seq + segLen) >>> 0;
     const quiet = t - Math.max(me.lastT, peer.lastT);
+    const sentBefore = me.started;
     if (!me.started) {
       me.started = true;
       me.firstSeq = s.seq;
@@ -277,8 +280,10 @@ export class CaptureAnalyzer {
         me.dataMax = (s.seq + 1) >>> 0;
       }
     }
-    // A keepalive probe: after a quiet stretch, one old byte or none at SND.NXT-1, all data acknowledged.
+    // A keepalive probe: after a quiet stretch, one old byte or none at SND.NXT-1, all data
+    // acknowledged. Into a zero window the same segment is a window probe instead (RFC 9293 §3.8.6.1).
     const probe =
+      peer.wnd !== 0 &&
       !syn &&
       !fin &&
       !rst &&
@@ -286,7 +291,7 @@ export class CaptureAnalyzer {
       peer.acked &&
       peer.ackMax === me.sndMax &&
       s.seq === (me.sndMax - 1) >>> 0 &&
-      me.lastT > 0 &&
+      sentBefore &&
       quiet >= PROBE_IDLE;
     if (probe) {
       me.probes++;
@@ -307,6 +312,7 @@ export class CaptureAnalyzer {
       }
     }
     if (!rst && seqGt(end, me.sndMax)) me.sndMax = end;
+    if (!rst) me.wnd = s.wnd;
     if (hasAck && !rst) {
       // The peer's probes are answered by any ACK of everything it sent.
       if (peer.unanswered > 0 && seqGe(s.ack, peer.sndMax)) {

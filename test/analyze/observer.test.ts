@@ -346,6 +346,18 @@ test('a probe carrying one old byte is a probe, and its byte is not counted agai
   assert.deepEqual(c.bytes, { client: 10, server: 0 });
 });
 
+test('the same segment into a zero window is a window probe, not keepalive', () => {
+  const zero = packet([40, 's', 'ACK', 1, 11]);
+  zero[20 + 14] = 0;
+  zero[20 + 15] = 0;
+  const a = new CaptureAnalyzer({ msl: MSL });
+  for (const s of [...HANDSHAKE, [30, 'c', 'ACK', 1, 1, 10] as Step]) a.packet(s[0], packet(s));
+  a.packet(40, zero);
+  a.packet(2000, packet([2000, 'c', 'ACK', 10, 11]));
+  const [c] = a.finish().connections;
+  assert.ok(!c!.findings.includes('keepalive-probes'), c!.findings.join(', '));
+});
+
 test('keepalive timeout: unanswered probes, then the prober resets; the silent peer is left as it was', () => {
   const steps: Step[] = [...HANDSHAKE];
   for (let i = 0; i < 4; i++) steps.push([2000 + i * 1000, 's', 'ACK', 0, 1]);
