@@ -6,6 +6,9 @@ import { test } from 'node:test';
 import { classifyCommand, commandLines } from '../../src/packetdrill/commands.js';
 import { runScriptText } from '../../src/packetdrill/interpreter.js';
 
+/** The restore script's name as scripts write it (a shell variable, not a template). */
+const RESTORE = `/tmp/sysctl_restore_$${'{PPID}'}.sh`;
+
 test('defaults.sh, set_sysctls.py, sysctl -q and the restore script are recognised', () => {
   assert.deepEqual(classifyCommand('../../common/defaults.sh'), { kind: 'defaults' });
   assert.deepEqual(
@@ -23,7 +26,7 @@ test('defaults.sh, set_sysctls.py, sysctl -q and the restore script are recognis
     values: [['tcp_rmem', '4096 131072 33554432']],
   });
   assert.deepEqual(classifyCommand('sysctl -w net/ipv4/tcp_ecn=1'), { kind: 'sysctls', values: [['tcp_ecn', '1']] });
-  assert.deepEqual(classifyCommand('/tmp/sysctl_restore_${PPID}.sh'), { kind: 'restore' });
+  assert.deepEqual(classifyCommand(RESTORE), { kind: 'restore' });
   assert.deepEqual(classifyCommand('sysctl -q net.core.rmem_max=1'), {
     kind: 'bad-sysctl',
     arg: 'net.core.rmem_max=1',
@@ -45,7 +48,7 @@ test('settings changed after the run has begun are unsupported; unknown sysctls 
   assert.equal(late.status, 'unsupported');
   assert.equal(late.unsupported, 'settings changed during the run');
   const restore = runScriptText(
-    '`../common/defaults.sh`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n`/tmp/sysctl_restore_${PPID}.sh`\n',
+    `\`../common/defaults.sh\`\n0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n\`${RESTORE}\`\n`,
   );
   assert.equal(restore.status, 'pass', restore.reason);
   assert.equal(
