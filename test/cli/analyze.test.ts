@@ -12,6 +12,8 @@ import { XMLValidator } from 'fast-xml-parser';
 import { type AnalyzeIo, runAnalyze } from '../../src/cli/analyze.js';
 import { demoJson } from '../../src/cli/demo.js';
 import { runScenario } from '../../src/scenarios/index.js';
+import { jsonEvent } from '../../src/trace/json.js';
+import { RelativeNumbers } from '../../src/trace/ladder.js';
 import { PcapWriter, pcapFromTrace } from '../../src/trace/pcap.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'finack-analyze-cli-'));
@@ -168,6 +170,19 @@ test('a finack trace (demo --format json) is drawn as it is; json of a trace is 
   const bad = await run([file('bad.json', '{"scenario":')]);
   assert.equal(bad.code, 1);
   assert.match(bad.err, /^finack: /);
+});
+
+test('a --trace JSON Lines file (one event per line) is drawn too', async () => {
+  const events = runScenario('half-close').events;
+  const rel = new RelativeNumbers();
+  const lines = events.flatMap((e) => {
+    const j = jsonEvent(e, 0, rel);
+    return j ? [JSON.stringify({ ...j, conn: e.conn })] : [];
+  });
+  const trace = file('half-close.jsonl', `${lines.join('\n')}\n`);
+  const r = await run([trace, '--format', 'ladder', '--ascii']);
+  assert.equal(r.code, 0, r.err);
+  for (const s of ['FIN-WAIT-2', 'CLOSE-WAIT', 'TIME-WAIT']) assert.ok(r.out.includes(s), s);
 });
 
 test('unreadable and foreign input: exit 1 with a clear message', async () => {
