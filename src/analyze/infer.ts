@@ -77,7 +77,9 @@ export interface ConnMeta {
   client: string;
   server: string;
   msl: number;
+  /** The end of the capture, or the new SYN that took the tuple (superseded). */
   captureEnd: number;
+  superseded?: boolean;
   first: number;
   last: number;
   packets: number;
@@ -549,6 +551,19 @@ export function inferConnection(c: ConnLog, m: ConnMeta): ConnectionReport {
     const rs = run[s];
     if (rs.state === 'TIME-WAIT' && rs.tw) {
       const tw = rs.tw;
+      if (m.superseded && tw.ends > m.captureEnd) {
+        // A new incarnation took the tuple: the TIME-WAIT side let it (Linux accepts a SYN in
+        // TIME-WAIT whose sequence number is past the old ones), so its TIME-WAIT ended there.
+        tw.ends = m.captureEnd;
+        go(s, 'CLOSED', tw.ends, 'new SYN on the tuple', Number.MAX_SAFE_INTEGER, 1);
+        note(
+          'uncertain',
+          tw.ends,
+          s,
+          `a new connection on the same tuple began at ${at(tw.ends)}, before 2MSL had passed: the ${name(s)}'s TIME-WAIT ended there`,
+        );
+        continue;
+      }
       go(s, 'CLOSED', tw.ends, '2MSL timeout', Number.MAX_SAFE_INTEGER, 1);
       if (tw.ends > m.captureEnd) {
         note(
@@ -560,13 +575,14 @@ export function inferConnection(c: ConnLog, m: ConnMeta): ConnectionReport {
       }
     }
   }
+  const ended = m.superseded ? 'a new connection took the tuple' : 'the capture ended';
   for (const s of [0, 1] as const) {
     if (endStates[s] === 'CLOSE-WAIT') {
       note(
         'close-wait-at-end',
         m.captureEnd,
         s,
-        `the ${name(s)} was still in CLOSE-WAIT when the capture ended: its application had not closed`,
+        `the ${name(s)} was still in CLOSE-WAIT when ${ended}: its application had not closed`,
       );
     }
     if (endStates[s] === 'FIN-WAIT-2') {
@@ -574,7 +590,7 @@ export function inferConnection(c: ConnLog, m: ConnMeta): ConnectionReport {
         'fin-wait-2-at-end',
         m.captureEnd,
         s,
-        `the ${name(s)} was still in FIN-WAIT-2 when the capture ended, waiting for the ${name(other(s))}'s FIN`,
+        `the ${name(s)} was still in FIN-WAIT-2 when ${ended}, waiting for the ${name(other(s))}'s FIN`,
       );
     }
   }

@@ -85,6 +85,8 @@ class Conn implements ConnLog {
   halfEndT: number | undefined = undefined;
   halfBytes = 0;
   rstT: number | undefined = undefined;
+  /** When a new SYN took the tuple for a new connection. */
+  supersededAt: number | undefined = undefined;
 
   constructor(
     readonly key: string,
@@ -218,6 +220,7 @@ export class CaptureAnalyzer {
     let c = this.#conns.get(key);
     const pureSyn = (s.flags & (SYN | ACK | RST)) === SYN;
     if (c !== undefined && pureSyn && this.#startsAnew(c, a, s.seq)) {
+      c.supersededAt = t;
       this.#retire(c);
       c = undefined;
     }
@@ -458,7 +461,8 @@ export class CaptureAnalyzer {
       client: c.ends[0].text,
       server: c.ends[1].text,
       msl: this.#msl,
-      captureEnd: this.#end ?? c.last,
+      captureEnd: c.supersededAt ?? this.#end ?? c.last,
+      superseded: c.supersededAt !== undefined,
       first: c.first,
       last: c.last,
       packets: c.pos,

@@ -438,6 +438,11 @@ test('a new SYN on a finished tuple starts a new connection', () => {
   ]);
   assert.equal(conns.length, 2);
   assert.equal(conns[0]!.closeKind, 'three-way');
+  // The client's TIME-WAIT ends where the new incarnation begins, not 2MSL later.
+  assert.equal(
+    tl(conns[0]!, 'client'),
+    'SYN-SENT@0 ESTABLISHED@10 FIN-WAIT-1@100 FIN-WAIT-2@110 TIME-WAIT@110 CLOSED@200',
+  );
   assert.equal(tl(conns[1]!, 'client'), 'SYN-SENT@200 ESTABLISHED@210');
   assert.deepEqual(
     conns.map((c) => c.index),
