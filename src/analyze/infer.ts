@@ -287,6 +287,13 @@ export function inferConnection(c: ConnLog, m: ConnMeta): ConnectionReport {
       other(s),
       `the ${name(other(s))}'s SYN is not in the capture: SYN-SENT inferred from the SYN,ACK at ${at(t)}`,
     );
+  } else if (first !== undefined && log.every((e) => (e.flags & RST) !== 0) && m.packets === log.length) {
+    note(
+      'uncertain',
+      m.first,
+      first.from,
+      'only RST segments on this tuple: resets for a connection the capture does not show (or none at all); no state is inferred',
+    );
   } else if (first !== undefined) {
     setInitial(0, 'ESTABLISHED', m.first, 'open before the capture began');
     setInitial(1, 'ESTABLISHED', m.first, 'open before the capture began');

@@ -567,3 +567,10 @@ test('streaming: a FIN retransmitted while a finished connection lingers lands i
     'SYN-SENT@0 ESTABLISHED@10 FIN-WAIT-1@100 FIN-WAIT-2@110 TIME-WAIT@110 CLOSED@3500',
   );
 });
+
+test('a tuple with only RST segments: no state is made up for it', () => {
+  const c = one([[500, 'c', 'RST', 7, 0]]);
+  assert.deepEqual(c.states, { client: [], server: [] });
+  assert.deepEqual([c.closeKind, c.closedFirstBy, c.timeWaitSide], ['incomplete', null, null]);
+  assert.ok(c.evidence.some((e) => e.finding === 'uncertain' && /only RST/.test(e.text)));
+});
