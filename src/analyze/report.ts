@@ -134,8 +134,36 @@ export interface AnalyzeOptions {
   maxLingering?: number;
 }
 
-/** The connection as JSON: the contract's fields, without the kept segments. */
-export function connectionJson(c: ConnectionReport): Omit<ConnectionReport, 'detail'> {
-  const { detail: _detail, ...rest } = c;
-  return rest;
+/** A connection in `finack analyze --format json`: exactly the contract's fields. */
+export type ConnectionJson = Pick<
+  ConnectionReport,
+  | 'index'
+  | 'client'
+  | 'server'
+  | 'closeKind'
+  | 'closedFirstBy'
+  | 'timeWaitSide'
+  | 'findings'
+  | 'evidence'
+  | 'states'
+  | 'bytes'
+  | 'halfClose'
+>;
+
+/** The connection as JSON: the contract's fields (no packet counts, no kept segments). */
+export function connectionJson(c: ConnectionReport): ConnectionJson {
+  const out: ConnectionJson = {
+    index: c.index,
+    client: c.client,
+    server: c.server,
+    closeKind: c.closeKind,
+    closedFirstBy: c.closedFirstBy,
+    timeWaitSide: c.timeWaitSide,
+    findings: c.findings,
+    evidence: c.evidence,
+    states: c.states,
+    bytes: c.bytes,
+  };
+  if (c.halfClose) out.halfClose = c.halfClose;
+  return out;
 }
