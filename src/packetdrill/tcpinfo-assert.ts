@@ -1,12 +1,17 @@
 // The `%{ ... }%` blocks our scripts use: Python `assert <expr>[, <message>]` statements over
 // tcp_info fields, separated by `;` or line breaks. A small evaluator for integer expressions with
-// == != < > <= >= and or not & | + - * and parentheses; names are tcp_info fields.
+// == != < > <= >= and or not & | + - * // / % and parentheses; names are tcp_info fields. A `#`
+// starts a comment, as in Python.
 
 export type AssertOutcome = { ok: true } | { ok: false; failed: string } | { ok: false; unsupported: string };
 
 export function evaluateAsserts(code: string, vars: Readonly<Record<string, number>>): AssertOutcome {
   // A backslash at the end of a line continues the statement (Python's explicit line joining).
-  for (const raw of code.replace(/\\\r?\n/g, ' ').split(/[;\n]/)) {
+  const text = code
+    .split('\n')
+    .map((l) => l.replace(/#.*$/, ''))
+    .join('\n');
+  for (const raw of text.replace(/\\\r?\n/g, ' ').split(/[;\n]/)) {
     const stmt = raw.trim();
     if (stmt === '') continue;
     if (!stmt.startsWith('assert ')) return { ok: false, unsupported: `Python statement '${stmt}'` };
@@ -44,7 +49,8 @@ class Eval {
   readonly #vars: Readonly<Record<string, number>>;
 
   constructor(text: string, vars: Readonly<Record<string, number>>) {
-    this.#toks = text.match(/0x[0-9a-fA-F]+|\d+|[A-Za-z_][A-Za-z0-9_]*|==|!=|<=|>=|[<>&|+\-*()]/g) ?? [];
+    this.#toks =
+      text.match(/0x[0-9a-fA-F]+|\d+\.\d*|\d+|[A-Za-z_][A-Za-z0-9_]*|==|!=|<=|>=|\/\/|[<>&|+\-*/%()]/g) ?? [];
     this.#vars = vars;
   }
 
@@ -145,11 +151,18 @@ class Eval {
 
   #product(): number {
     let v = this.#atom();
-    while (this.#peek() === '*') {
+    for (;;) {
+      const op = this.#peek();
+      if (op !== '*' && op !== '/' && op !== '//' && op !== '%') return v;
       this.#i++;
-      v = v * this.#atom();
+      const r = this.#atom();
+      if (op === '*') v *= r;
+      else if (r === 0) throw new Error('division by zero in assert');
+      else if (op === '/') v /= r;
+      else if (op === '//') v = Math.floor(v / r);
+      // Python's % takes the sign of the divisor.
+      else v = ((v % r) + r) % r;
     }
-    return v;
   }
 
   #atom(): number {
@@ -162,7 +175,7 @@ class Eval {
     }
     if (t === '-') return -this.#atom();
     if (/^0x/.test(t)) return Number.parseInt(t.slice(2), 16);
-    if (/^\d+$/.test(t)) return Number(t);
+    if (/^\d+(\.\d*)?$/.test(t)) return Number(t);
     if (t === 'True') return 1;
     if (t === 'False') return 0;
     const v = this.#vars[t];

@@ -106,3 +106,16 @@ test('tcp_info asserts', () => {
   assert.deepEqual(r, { ok: false, failed: 'assert tcpi_snd_mss == 1100 (tcpi_snd_mss=1088)' });
   assert.equal(evaluateAsserts('print(1)', {}).ok, false);
 });
+
+test('tcp_info asserts: Python comments, line continuations and / // % as Python has them', () => {
+  const vars = { tcpi_rtt: 100_500, tcpi_snd_cwnd: 10 };
+  assert.deepEqual(
+    evaluateAsserts(
+      '# the RTT in ms\nassert tcpi_rtt // 1000 == 100, tcpi_rtt  # floor\nassert tcpi_snd_cwnd % 3 == 1 and \\\n  tcpi_snd_cwnd / 4 == 2.5',
+      vars,
+    ),
+    { ok: true },
+  );
+  assert.deepEqual(evaluateAsserts('assert -7 % 3 == 2', {}), { ok: true });
+  assert.equal(evaluateAsserts('assert tcpi_rtt / 0 == 1', vars).ok, false);
+});
