@@ -4,8 +4,10 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { analyzeCaptureBytes } from '../../src/analyze/analyze.js';
 import { CaptureAnalyzer } from '../../src/analyze/observer.js';
 import type { AnalyzeOptions, ConnectionReport } from '../../src/analyze/report.js';
+import { PcapWriter } from '../../src/trace/pcap.js';
 import { encodePacket } from '../../src/wire/ip.js';
 import { makeSegment, parseCtl } from '../../src/wire/segment.js';
 
@@ -573,4 +575,50 @@ test('a tuple with only RST segments: no state is made up for it', () => {
   assert.deepEqual(c.states, { client: [], server: [] });
   assert.deepEqual([c.closeKind, c.closedFirstBy, c.timeWaitSide], ['incomplete', null, null]);
   assert.ok(c.evidence.some((e) => e.finding === 'uncertain' && /only RST/.test(e.text)));
+});
+
+test('data retransmitted is counted once and changes no state', () => {
+  const c = one([
+    ...HANDSHAKE,
+    [30, 'c', 'PSH,ACK', 1, 1, 100],
+    [330, 'c', 'PSH,ACK', 1, 1, 100],
+    [340, 's', 'ACK', 1, 101],
+    [350, 's', 'PSH,ACK', 1, 101, 20],
+    [360, 'c', 'ACK', 101, 21],
+  ]);
+  assert.deepEqual(c.bytes, { client: 100, server: 20 });
+  assert.equal(tl(c, 'client'), 'SYN-SENT@0 ESTABLISHED@10');
+  assert.equal(tl(c, 'server'), 'SYN-RECEIVED@0 ESTABLISHED@20');
+  assert.deepEqual(c.findings, []);
+});
+
+test('analyzeCaptureBytes: an IPv6 close in a raw-IP pcap', () => {
+  const chunks: Uint8Array[] = [];
+  const w = new PcapWriter((b) => chunks.push(b));
+  const seg = (fromClient: boolean, ctl: string, seq: number, ack: number) =>
+    encodePacket({
+      src: fromClient ? '2001:db8::1' : '2001:db8::2',
+      dst: fromClient ? '2001:db8::2' : '2001:db8::1',
+      seg: makeSegment({
+        srcPort: fromClient ? 50000 : 443,
+        dstPort: fromClient ? 443 : 50000,
+        seq,
+        ack,
+        flags: parseCtl(ctl),
+      }),
+    });
+  w.write(0, seg(true, 'SYN', 10, 0));
+  w.write(1, seg(false, 'SYN,ACK', 90, 11));
+  w.write(2, seg(true, 'ACK', 11, 91));
+  w.write(3, seg(false, 'FIN,ACK', 91, 11));
+  w.write(4, seg(true, 'FIN,ACK', 11, 92));
+  w.write(5, seg(false, 'ACK', 92, 12));
+  const r = analyzeCaptureBytes(Buffer.concat(chunks), { msl: MSL });
+  assert.equal(r.error, undefined);
+  const [c] = r.connections;
+  assert.deepEqual(
+    [c!.client, c!.server, c!.closeKind, c!.closedFirstBy, c!.timeWaitSide],
+    ['[2001:db8::1]:50000', '[2001:db8::2]:443', 'three-way', 'server', 'server'],
+  );
+  assert.equal(tl(c!, 'server'), 'SYN-RECEIVED@0 ESTABLISHED@2 FIN-WAIT-1@3 FIN-WAIT-2@4 TIME-WAIT@4 CLOSED@2004');
 });
