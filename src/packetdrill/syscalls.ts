@@ -210,19 +210,22 @@ export function prepareSyscall(h: SyscallHost, fds: FdMap, ev: SyscallEvent): Pr
       const f = fd();
       const n = int(2, 'a length');
       const flags = ev.name === 'write' ? 0 : sendFlags(int(3, 'flags'));
-      return simple(() => k.send(f, new Uint8Array(n), flags));
+      // One buffer per call: a blocking write that is retried goes on with the same one.
+      const buf = new Uint8Array(n);
+      return simple(() => k.send(f, buf, flags));
     }
     case 'writev': {
       const f = fd();
-      const n = iovTotal(h, ev, arg(1), int(2, 'an iovec count'));
-      return simple(() => k.send(f, new Uint8Array(n), 0));
+      const buf = new Uint8Array(iovTotal(h, ev, arg(1), int(2, 'an iovec count')));
+      return simple(() => k.send(f, buf, 0));
     }
     case 'sendmsg': {
       const f = fd();
       const msg = msghdr(h, ev, arg(1));
       if (msg.control.length > 0) throw unsupported(ev.line, 'sendmsg msg_control');
       const flags = sendFlags(int(2, 'flags'));
-      return simple(() => k.send(f, new Uint8Array(msg.iovLen), flags));
+      const buf = new Uint8Array(msg.iovLen);
+      return simple(() => k.send(f, buf, flags));
     }
     case 'recvmsg': {
       const f = fd();

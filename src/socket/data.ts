@@ -4,7 +4,7 @@
 
 import type { ConnId } from '../core/endpoint.js';
 import { MSG_DONTWAIT } from './constants.js';
-import { type Blocked, errnoOf, fail, type ReadResult, type SysResult } from './results.js';
+import { BLOCKED, type Blocked, errnoOf, fail, type ReadResult, type SysResult } from './results.js';
 import { type KernelContext, liveConn, type Sock, takeError, wouldBlock } from './sock.js';
 
 export function readFrom(k: KernelContext, s: Sock, max: number): ReadResult | Blocked {
@@ -60,19 +60,39 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
 }
 
 export function writeTo(k: KernelContext, s: Sock, data: Uint8Array): SysResult | Blocked {
-  if (s.role !== 'conn') return fail(s.role === 'listener' ? 'ENOTCONN' : 'EPIPE');
-  const err = takeError(s);
-  if (err !== undefined) return fail(err);
-  if (s.shutWr || s.dead || s.gone) return fail('EPIPE');
+  // A blocking write that did not fit goes on where it stopped when called again with the same
+  // buffer (the caller retries a blocked call as it is): Linux copies what fits, sleeps, and
+  // returns only when all is queued, so a blocking write never comes back short.
+  const going = s.writing?.data === data ? s.writing : undefined;
+  if (!going) s.writing = undefined;
+  const done = going?.done ?? 0;
+  /** An error after some bytes went in: the call returns those bytes, as Linux does. */
+  const stop = (r: SysResult | Blocked): SysResult | Blocked => {
+    s.writing = undefined;
+    return done > 0 && r !== BLOCKED && r.ret < 0 ? { ret: done } : r;
+  };
+  if (s.role !== 'conn') return stop(fail(s.role === 'listener' ? 'ENOTCONN' : 'EPIPE'));
+  const err = done > 0 ? undefined : takeError(s);
+  if (err !== undefined) return stop(fail(err));
+  if (s.shutWr || s.dead || s.gone) return stop(fail('EPIPE'));
   if (!s.connected) return wouldBlock(s);
   if (data.length === 0) return { ret: 0 };
   try {
-    const out = k.endpoint.send(s.conn as ConnId, data, k.now());
+    const out = k.endpoint.send(s.conn as ConnId, done > 0 ? data.subarray(done) : data, k.now());
     k.absorb(out);
-    if (out.accepted === 0) return wouldBlock(s);
-    return { ret: out.accepted };
+    const total = done + out.accepted;
+    if (total === data.length) {
+      s.writing = undefined;
+      return { ret: total };
+    }
+    if (s.nonblock) {
+      s.writing = undefined;
+      return total === 0 ? fail('EAGAIN') : { ret: total };
+    }
+    s.writing = { data, done: total };
+    return BLOCKED;
   } catch (e) {
-    return fail(errnoOf(e, 'EPIPE'));
+    return stop(fail(errnoOf(e, 'EPIPE')));
   }
 }
 

@@ -72,6 +72,8 @@ export interface Sock {
   peeked: Uint8Array;
   /** The connection's 4-tuple key (conn-stats.ts), once known. */
   tuple?: string;
+  /** A blocking write under way: its buffer and the bytes of it queued so far (data.ts). */
+  writing?: { data: Uint8Array; done: number };
 }
 
 /** A socket record as socket() or accept() makes it: nothing set, default options. */

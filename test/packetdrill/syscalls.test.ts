@@ -211,3 +211,36 @@ test('the parser reads msghdrs, iovecs, pollfds and calls as upstream writes the
   assert.equal(poll?.kind, 'syscall');
   if (linger?.kind === 'syscall') assert.equal(linger.args[3]?.kind, 'struct');
 });
+
+test('a blocking write larger than the send buffer returns whole, once the rest fits', () => {
+  const script = `--tolerance_usecs=10000
+\`../common/defaults.sh\`
+0.000 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+0.000 setsockopt(3, SOL_SOCKET, SO_SNDBUF, [5000], 4) = 0
+0.000 bind(3, ..., ...) = 0
+0.000 listen(3, 1) = 0
+0.100 < S 0:0(0) win 65535 <mss 1000,nop,wscale 7>
+0.100 > S. 0:0(0) ack 1 <...>
+0.200 < . 1:1(0) ack 1 win 512
+0.200 accept(3, ..., ...) = 4
+// 10000 bytes of send buffer (SO_SNDBUF doubled): the first 10000 go in and out (IW10) at once,
+// pushed before the write sleeps (Linux tcp_sendmsg pushes the tail before waiting for memory).
+0.300...0.400 write(4, ..., 15000) = 15000
+0.300 > P. 1:10001(10000) ack 1
+// The ACK of 5000 makes room for the last 5000: the write returns.
+0.400 < . 1:1(0) ack 5001 win 512
+0.400 > P. 10001:15001(5000) ack 1
+`;
+  const r = runScriptText(script);
+  assert.equal(r.status, 'pass', `${r.reason}\n${r.detail.join('\n')}`);
+  // Non-blocking, the same write is short: what fitted.
+  const nb = runScriptText(
+    script
+      .replace(
+        '0.300...0.400 write(4, ..., 15000) = 15000',
+        '0.300 fcntl(4, F_SETFL, O_RDWR|O_NONBLOCK) = 0\n0.300 write(4, ..., 15000) = 10000',
+      )
+      .replace(/0\.400 > P\..*\n/, ''),
+  );
+  assert.equal(nb.status, 'pass', `${nb.reason}\n${nb.detail.join('\n')}`);
+});
