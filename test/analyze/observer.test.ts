@@ -622,3 +622,20 @@ test('analyzeCaptureBytes: an IPv6 close in a raw-IP pcap', () => {
   );
   assert.equal(tl(c!, 'server'), 'SYN-RECEIVED@0 ESTABLISHED@2 FIN-WAIT-1@3 FIN-WAIT-2@4 TIME-WAIT@4 CLOSED@2004');
 });
+
+test('analyzeCaptureBytes: frames without an IP packet (ARP on Ethernet) count as not TCP', () => {
+  const chunks: Uint8Array[] = [];
+  const w = new PcapWriter((b) => chunks.push(b), { linktype: 1 });
+  const arp = new Uint8Array(42);
+  arp[12] = 0x08;
+  arp[13] = 0x06;
+  w.write(0, arp);
+  const eth = new Uint8Array(14 + 40);
+  eth[12] = 0x08;
+  eth[13] = 0x00;
+  eth.set(packet([1, 'c', 'SYN', 0, 0]), 14);
+  w.write(1, eth);
+  const r = analyzeCaptureBytes(Buffer.concat(chunks), { msl: MSL });
+  assert.deepEqual([r.packets, r.nonTcp, r.undecodable, r.connections.length], [2, 1, 0, 1]);
+  assert.equal(tl(r.connections[0]!, 'client'), 'SYN-SENT@1');
+});
