@@ -22,10 +22,12 @@ import {
   endpointsOf,
   formatDuration,
   formatMs,
+  initialStates,
   type LadderNote,
   ladderRows,
   type StateRow,
   segmentLabel,
+  withoutListenerStart,
   wrapWords,
 } from './ladder.js';
 
@@ -252,7 +254,7 @@ export function diagramModel(events: readonly TraceEvent[], opts: DiagramOptions
   const laneOf = (ep: string): 0 | 1 => (ep === lanes[1] ? 1 : 0);
   const abs = opts.absolute ?? false;
   const idleGap = opts.idleGap ?? 1000;
-  const rows = ladderRows(events, { lanes });
+  const rows = withoutListenerStart(ladderRows(events, { lanes }), events, lanes);
   const fates = arrivals(events);
 
   const items: Item[] = [];
@@ -473,7 +475,7 @@ export function diagramModel(events: readonly TraceEvent[], opts: DiagramOptions
     laneX,
     top,
     bottom,
-    initial: initialStates(events, lanes),
+    initial: startStates(events, lanes),
     segments,
     states: states.map((x) => x.s),
     timers,
@@ -683,19 +685,6 @@ function timerSpans(
   return out.filter((s) => s.how === 'running' || s.end !== s.armed);
 }
 
-function initialStates(
-  events: readonly TraceEvent[],
-  lanes: readonly [string, string],
-): [string | undefined, string | undefined] {
-  const found: [string | undefined, string | undefined] = [undefined, undefined];
-  for (const e of events) {
-    if (e.type !== 'state') continue;
-    if (e.endpoint === lanes[0]) found[0] ??= e.from;
-    else if (e.endpoint === lanes[1]) found[1] ??= e.from;
-  }
-  return found;
-}
-
 /** What a fold says: '59.95 s idle'. */
 export function foldText(f: DiagramFold): string {
   return `${formatDuration(f.to - f.from)} idle`;
@@ -714,3 +703,12 @@ export function timeText(t: number): string {
 
 /** Times at or past this (ms) are taken for Unix time (a capture) and shown from the first event. */
 const EPOCH_LIKE = 1e11;
+
+/** Each lane's first state (ladder.ts initialStates: a listener's lane starts in LISTEN). */
+function startStates(
+  events: readonly TraceEvent[],
+  lanes: readonly [string, string],
+): [string | undefined, string | undefined] {
+  const [a, b] = initialStates(events, lanes);
+  return [a, b];
+}

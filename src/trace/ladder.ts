@@ -7,7 +7,7 @@
 import type { Instant } from '../core/time.js';
 import type { TimerKind } from '../core/timers.js';
 import { rfcNotation } from '../wire/notation.js';
-import { ACK, ctl, FIN, RST, SYN, segLen } from '../wire/segment.js';
+import { ACK, ctl, FIN, RST, type Segment, SYN, segLen } from '../wire/segment.js';
 import type { SegmentView, TraceEvent } from './events.js';
 import {
   defaultLanes,
@@ -50,16 +50,35 @@ export function notationOf(v: SegmentView, absolute = false): string {
  * tcpdump-like label: `FIN,ACK seq=1 ack=1 len=1 win=502` (len is SEG.LEN: SYN and FIN count), and
  * `mss=` on a SYN that carries it. With `maxWidth`, drops mss, then win, then len to fit.
  */
-export function segmentLabel(v: SegmentView, absolute = false, maxWidth = Number.POSITIVE_INFINITY): string {
+export function segmentLabel(
+  v: SegmentView,
+  absolute = false,
+  maxWidth = Number.POSITIVE_INFINITY,
+  ellipsis = '…',
+): string {
   const s = v.seg;
   const head = `${ctl(s.flags) || '-'} seq=${absolute ? s.seq : v.relSeq}${s.flags & ACK ? ` ack=${absolute ? s.ack : v.relAck}` : ''}`;
   const len = ` len=${segLen(s)}`;
   const win = ` win=${s.wnd}`;
-  const mss = s.flags & SYN && s.options.mss !== undefined ? ` mss=${s.options.mss}` : '';
-  for (const cand of [head + len + win + mss, head + len + win, head + len, head]) {
-    if (cand.length <= maxWidth) return cand;
+  const opts = s.flags & SYN ? synOptions(s) : '';
+  const full = head + len + win + opts;
+  if (full.length <= maxWidth) return full;
+  // Shorter forms say that something was left out.
+  for (const cand of [head + len + win, head + len, head]) {
+    if (cand.length + 1 + ellipsis.length <= maxWidth) return `${cand} ${ellipsis}`;
   }
   return head;
+}
+
+/** The options a SYN carries, as the label shows them: ` mss=1460 ws=7 sackOK TS`. */
+function synOptions(s: Segment): string {
+  const o = s.options;
+  let text = '';
+  if (o.mss !== undefined) text += ` mss=${o.mss}`;
+  if (o.wscale !== undefined) text += ` ws=${o.wscale}`;
+  if (o.sackPermitted) text += ' sackOK';
+  if (o.ts !== undefined) text += ' TS';
+  return text;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -423,7 +442,7 @@ export function terminalLadder(events: readonly TraceEvent[], opts: TerminalLadd
 
   const blank = ' '.repeat(gapW);
   const noteBeside = (ep: string, s: string): string => {
-    const t = s.length > gapW - 1 ? s.slice(0, gapW - 1) : s;
+    const t = s.length > gapW - 1 ? `${s.slice(0, gapW - 1 - g.ellipsis.length)}${g.ellipsis}` : s;
     return side(ep) === 0 ? ` ${t}`.padEnd(gapW) : `${t} `.padStart(gapW);
   };
 
@@ -437,7 +456,11 @@ export function terminalLadder(events: readonly TraceEvent[], opts: TerminalLadd
       line(n.t, '', ' '.repeat(Math.floor(pad / 2)) + t + ' '.repeat(Math.ceil(pad / 2)), '', ANSI.dim);
     }
   };
-  const rows = ladderRows(events, opts.probeQuiet !== undefined ? { lanes, probeQuiet: opts.probeQuiet } : { lanes });
+  const rows = withoutListenerStart(
+    ladderRows(events, opts.probeQuiet !== undefined ? { lanes, probeQuiet: opts.probeQuiet } : { lanes }),
+    events,
+    lanes,
+  );
   // A timer armed and cancelled at the same instant told nothing; one armed while armed was re-armed.
   const cancelledAt = new Set<string>();
   for (const r of rows)
@@ -460,7 +483,7 @@ export function terminalLadder(events: readonly TraceEvent[], opts: TerminalLadd
         const gap = {
           arrow: (w: number) => {
             const room = w - 6 - (r.lost ? 10 : 0);
-            const label = fitLabel(r.view, abs, room, marks);
+            const label = fitLabel(r.view, abs, room, marks, g.ellipsis);
             return arrow(label, rightward, w, r.lost !== undefined, false, g);
           },
         };
@@ -487,7 +510,7 @@ export function terminalLadder(events: readonly TraceEvent[], opts: TerminalLadd
         line(
           r.t,
           '',
-          { arrow: (w) => arrow(fitLabel(r.view, abs, w - 6, marks), rightward, w, false, true, g) },
+          { arrow: (w) => arrow(fitLabel(r.view, abs, w - 6, marks, g.ellipsis), rightward, w, false, true, g) },
           '',
           ANSI.lost,
         );
@@ -570,13 +593,13 @@ const STRAY_MARKS = [' (stray copy)', ' (stray)'];
  * The segment's label and a mark in `room` columns: the fullest label with the longest mark that
  * fits, the mark taking precedence over the label's optional fields.
  */
-function fitLabel(v: SegmentView, abs: boolean, room: number, marks: readonly string[]): string {
+function fitLabel(v: SegmentView, abs: boolean, room: number, marks: readonly string[], ellipsis: string): string {
   for (const m of marks) {
-    const label = segmentLabel(v, abs, room - m.length);
+    const label = segmentLabel(v, abs, room - m.length, ellipsis);
     if (label.length + m.length <= room) return label + m;
   }
   const m = marks[marks.length - 1]!;
-  return segmentLabel(v, abs, room - m.length) + m;
+  return segmentLabel(v, abs, room - m.length, ellipsis) + m;
 }
 
 /**
@@ -611,7 +634,7 @@ export function wrapWords(text: string, width: number): string[] {
   let cur = '';
   for (const word of text.split(/\s+/)) {
     if (!word) continue;
-    const w = word.length > width ? word.slice(0, width) : word;
+    const w = word.length > width ? `${word.slice(0, width - 1)}…` : word;
     if (cur && cur.length + 1 + w.length > width) {
       lines.push(cur);
       cur = w;
@@ -626,14 +649,49 @@ function noteBefore(n: LadderNote, r: LadderRow): boolean {
   return n.index === undefined || n.index <= r.at;
 }
 
-function initialStates(events: readonly TraceEvent[], lanes: readonly [string, string]): [string?, string?] {
+/**
+ * The state each lane starts in: the first state its endpoint leaves. A lane whose first change is
+ * CLOSED -> LISTEN (the connection a listener makes for an arriving SYN) starts in LISTEN: the
+ * listener was there before anything happened.
+ */
+export function initialStates(events: readonly TraceEvent[], lanes: readonly [string, string]): [string?, string?] {
   const found: [string?, string?] = [];
   for (const e of events) {
     if (e.type !== 'state') continue;
-    if (e.endpoint === lanes[0]) found[0] ??= e.from;
-    else if (e.endpoint === lanes[1]) found[1] ??= e.from;
+    const start = isListenerStart(e) ? 'LISTEN' : e.from;
+    if (e.endpoint === lanes[0]) found[0] ??= start;
+    else if (e.endpoint === lanes[1]) found[1] ??= start;
   }
   return found;
+}
+
+function isListenerStart(e: TraceEvent): boolean {
+  return e.type === 'state' && e.from === 'CLOSED' && e.to === 'LISTEN';
+}
+
+/** The rows without each lane's first change when it is CLOSED -> LISTEN (see initialStates). */
+export function withoutListenerStart(
+  rows: LadderRow[],
+  events: readonly TraceEvent[],
+  lanes: readonly string[],
+): LadderRow[] {
+  const hidden = new Set<number>();
+  const seen = new Set<string>();
+  events.forEach((e, i) => {
+    if (e.type !== 'state' || !lanes.includes(e.endpoint) || seen.has(e.endpoint)) return;
+    seen.add(e.endpoint);
+    if (isListenerStart(e)) hidden.add(i);
+  });
+  if (hidden.size === 0) return rows;
+  const out: LadderRow[] = [];
+  for (const r of rows) {
+    if (r.kind === 'send') out.push({ ...r, states: r.states.filter((s) => !hidden.has(s.at)) });
+    else if (r.kind === 'states') {
+      const states = r.states.filter((s) => !hidden.has(s.at));
+      if (states.length > 0) out.push({ ...r, states });
+    } else out.push(r);
+  }
+  return out;
 }
 
 /**
@@ -643,7 +701,7 @@ function initialStates(events: readonly TraceEvent[], lanes: readonly [string, s
 function arrow(label: string, rightward: boolean, w: number, lost: boolean, stray: boolean, g: Glyphs): string {
   const dash = stray ? g.dot : g.dash;
   const x = g.cross;
-  const text = label.length > w - 6 ? label.slice(0, w - 6) : label;
+  const text = label.length > w - 6 ? `${label.slice(0, w - 6 - g.ellipsis.length)}${g.ellipsis}` : label;
   if (lost) {
     const body = `${dash}${dash} ${text} ${dash}${dash}${dash}${x} lost`;
     const room = Math.max(0, w - body.length);

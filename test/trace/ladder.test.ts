@@ -127,16 +127,15 @@ test('terminalLadder: lost arrows stop at ✕, strays are dotted, drops sit besi
   );
 });
 
-test('terminalLadder: absolute numbers; at 80 columns labels shed mss and win to fit', () => {
+test('terminalLadder: absolute numbers; at 80 columns labels shed win to fit and say so (…); the listener starts in LISTEN', () => {
   assert.equal(
     terminalLadder(handshakeTrace(), { absolute: true, width: 80 }),
     [
       '    t (ms)         client                                        server',
-      '                 CLOSED │                                        │ CLOSED',
+      '                 CLOSED │                                        │ LISTEN',
       '         0     SYN-SENT │── SYN seq=1000 len=1 win=502 ─────────▶│',
-      '                        │                                        │ LISTEN',
-      '        50              │◀──── SYN,ACK seq=5000 ack=1001 len=1 ──│ SYN-RECEIVED',
-      '       100  ESTABLISHED │── ACK seq=1001 ack=5001 len=0 ────────▶│',
+      '        50              │◀── SYN,ACK seq=5000 ack=1001 len=1 … ──│ SYN-RECEIVED',
+      '       100  ESTABLISHED │── ACK seq=1001 ack=5001 len=0 … ──────▶│',
       '       150              │                                        │ ESTABLISHED',
     ].join('\n'),
   );
@@ -219,8 +218,25 @@ test('notationOf and segmentLabel', () => {
     relAck: 0,
   };
   assert.equal(segmentLabel(syn), 'SYN seq=0 len=1 win=100 mss=1460');
-  assert.equal(segmentLabel(syn, false, 20), 'SYN seq=0 len=1');
+  // Shorter forms end in an ellipsis, so nothing goes missing silently.
+  assert.equal(segmentLabel(syn, false, 20), 'SYN seq=0 len=1 …');
+  assert.equal(segmentLabel(syn, false, 20, '...'), 'SYN seq=0 len=1 ...');
   assert.equal(segmentLabel(syn, false, 5), 'SYN seq=0');
+  // A SYN shows every option it carries: the window of a SYN is never scaled, later ones are.
+  const full = {
+    seg: makeSegment({
+      srcPort: 1,
+      dstPort: 2,
+      seq: 9,
+      flags: SYN | ACK,
+      ack: 5,
+      wnd: 65535,
+      options: { mss: 1460, wscale: 7, sackPermitted: true, ts: { val: 1, ecr: 0 } },
+    }),
+    relSeq: 0,
+    relAck: 1,
+  };
+  assert.equal(segmentLabel(full), 'SYN,ACK seq=0 ack=1 len=1 win=65535 mss=1460 ws=7 sackOK TS');
 });
 
 test('RelativeNumbers: fills in numbers an endpoint gave raw, from ISNs learned earlier', () => {
@@ -395,13 +411,13 @@ test('terminalLadder --ascii: only -, >, <, |, x, : for the drawing, no colour e
       '    t (ms)         client                                        server',
       '             FIN-WAIT-2 |                                        | CLOSE-WAIT',
       '         0              |<-- FIN,ACK seq=1 ack=2 len=1 win=509 --| LAST-ACK',
-      '        50    TIME-WAIT |-- ACK seq=2 ack=2 len=0 ---x lost      |',
+      '        50    TIME-WAIT |-- ACK seq=2 ack=2 ... ---x lost        |',
       '     1,000              |          [retransmission timer fired]  |',
-      '                        |<--- FIN,ACK seq=1 ack=2 len=1 (retx) --|',
+      '                        |<----- FIN,ACK seq=1 ack=2 ... (retx) --|',
       '     1,050              |-- ACK seq=2 ack=2 len=0 win=502 ------>|',
       '                        || [2MSL timer armed, fires at 61,050]   |',
       '     1,080              ||<.. PSH,ACK seq=0 ack=1 (stray copy) ..|',
-      '                        || x PSH,ACK seq=0 dropped: time-wait-ol |',
+      '                        || x PSH,ACK seq=0 dropped: time-wait... |',
       '     1,100              ||                                       | CLOSED',
       '                        :|           ... 2 h idle ...            :',
       ' 7,201,100              |    lost x--- RST seq=0 len=0 win=509 --|',

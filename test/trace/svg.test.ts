@@ -11,10 +11,18 @@ import { closeTrace, cs, lossTrace, ss } from './fixtures.js';
 const NETWORK_LOSS = new Set(['link-loss', 'fault', 'partition', 'mtu']);
 
 /** The states an endpoint went through, as the trace says: the first one left, then each entered. */
+/**
+ * The states one side goes through, as the diagram shows them: a listener's side (whose first change
+ * is CLOSED -> LISTEN, made for the arriving SYN) starts in LISTEN.
+ */
 function traceStates(events: readonly TraceEvent[], endpoint: string): string[] {
   const out: string[] = [];
   for (const e of events) {
     if (e.type !== 'state' || e.endpoint !== endpoint) continue;
+    if (out.length === 0 && e.from === 'CLOSED' && e.to === 'LISTEN') {
+      out.push('LISTEN');
+      continue;
+    }
     if (out.length === 0) out.push(e.from);
     out.push(e.to);
   }
