@@ -13,7 +13,7 @@ import { BLOCKED, type Blocked, SocketKernel, type SysResult } from '../socket/k
 import { applySysctls, PROFILES, type Profile } from '../socket/profiles.js';
 import { TCP_INFO_UNFILLED } from '../socket/tcp-info.js';
 import { decodePacket, encodePacket, type Packet } from '../wire/ip.js';
-import { ACK, makeSegment, type Segment, SYN, type TcpOptions } from '../wire/segment.js';
+import { ACK, makeSegment, RST, type Segment, SYN, type TcpOptions } from '../wire/segment.js';
 import { seqAdd } from '../wire/seq.js';
 import {
   OPT_EOL,
@@ -143,6 +143,8 @@ class Run implements SyscallHost {
   nonFatal = { packet: false, syscall: false };
   dryRun = false;
   readonly #rawDefines = new Map<string, string>();
+  /** The peer sent a SYN and nothing of ours has been matched since. */
+  #synPending = false;
   /** Command events taken at setup (they configured the host); the run skips them. */
   readonly #setupCommands = new Set<ScriptEvent>();
 
@@ -504,6 +506,7 @@ class Run implements SyscallHost {
       // A new connection from the peer: numbering and the TS mapping start again.
       this.match.peerIsn = ev.seq >>> 0;
       this.match.ts = undefined;
+      this.#synPending = true;
       this.localPort = this.bindPort;
       this.remotePort = REMOTE_EPHEMERAL_PORT;
       seg.dstPort = this.localPort;
@@ -639,6 +642,12 @@ class Run implements SyscallHost {
       burst.push(d.value.seg);
     }
     const first = burst[0] as Segment;
+    if (this.#synPending && (first.flags & RST) !== 0 && (first.flags & ACK) !== 0 && first.seq === 0) {
+      // The answer of a closed port to the peer's SYN (seq 0, ACK of the SYN): no connection of
+      // ours exists, so there is no ISN to count from; upstream shows it as 0.
+      this.match.ourIsn = 0;
+    }
+    this.#synPending = false;
     if ((first.flags & SYN) !== 0) {
       // Our SYN or SYN-ACK: our ISN; a SYN from us starts a connection of ours.
       this.match.ourIsn = first.seq;

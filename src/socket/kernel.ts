@@ -332,7 +332,22 @@ export class SocketKernel {
     const s = this.#fds.get(fd);
     if (!s) return fail('EBADF');
     if (how !== SHUT_RD && how !== SHUT_WR && how !== SHUT_RDWR) return fail('EINVAL');
-    if (s.role !== 'conn' || (!s.connected && !s.connecting)) return fail('ENOTCONN');
+    // Linux inet_shutdown: a listener shut for reading stops listening (for writing, nothing
+    // happens); a connect() under way is dropped (tcp_disconnect: no RST from SYN-SENT); a socket
+    // in TCP_CLOSE (never connected, reset, or gone to TIME-WAIT) is ENOTCONN.
+    if (s.role === 'listener') {
+      if (how !== SHUT_WR) this.#stopListening(s);
+      this.version++;
+      return { ret: 0 };
+    }
+    if (s.role === 'conn' && s.connecting && !s.connected) {
+      this.#abort(s);
+      this.#byConn.delete(s.conn as ConnId);
+      Object.assign(s, { role: 'new', conn: undefined, connecting: false, connectWaiting: false });
+      this.version++;
+      return { ret: 0 };
+    }
+    if (s.role !== 'conn' || !s.connected || s.dead || s.gone || !liveConn(this.#ctx, s)) return fail('ENOTCONN');
     if (how === SHUT_RD || how === SHUT_RDWR) s.shutRd = true;
     if ((how === SHUT_WR || how === SHUT_RDWR) && !s.shutWr) {
       s.shutWr = true;
@@ -354,13 +369,7 @@ export class SocketKernel {
     this.#fds.delete(fd);
     this.version++;
     if (s.role === 'listener') {
-      this.#absorb(this.endpoint.unlisten(s.listener as ListenerId, this.now));
-      this.#byListener.delete(s.listener as ListenerId);
-      for (const c of s.acceptQueue) {
-        if (this.profile.behaviour.rstUnacceptedOnListenerClose) this.#abort(c);
-        else this.#closeConn(c);
-      }
-      s.acceptQueue.length = 0;
+      this.#stopListening(s);
       return { ret: 0 };
     }
     if (s.role === 'conn') this.#closeConn(s);
@@ -448,6 +457,19 @@ export class SocketKernel {
 
   // ---------------------------------------------------------------------------------------------
   // Internals
+
+  /** A listener stops (close, or shutdown for reading): what it had not handed out is reset. */
+  #stopListening(s: Sock): void {
+    this.#absorb(this.endpoint.unlisten(s.listener as ListenerId, this.now));
+    this.#byListener.delete(s.listener as ListenerId);
+    for (const c of s.acceptQueue) {
+      if (this.profile.behaviour.rstUnacceptedOnListenerClose) this.#abort(c);
+      else this.#closeConn(c);
+    }
+    s.acceptQueue.length = 0;
+    s.role = 'new';
+    s.listener = undefined;
+  }
 
   #lowestFreeFd(): number {
     let fd = 3;
