@@ -229,17 +229,10 @@ function arriveSynchronized(tcb: Tcb, seg0: Segment): void {
   if (seq === 'window-closed' && !isBareFin(seg)) {
     // Zero window: the ACK and window were processed; the text cannot be taken. Say so.
     tcb.ackNow = true;
-    settleFinWait1(tcb);
     return;
   }
   const finReached = processText(tcb, seg.seq, seg.payload, has(seg, FIN), seg);
   checkFin(tcb, finReached);
-  settleFinWait1(tcb);
-}
-
-/** Our FIN was acknowledged by a segment whose FIN did not end the exchange: FIN-WAIT-2 after all. */
-function settleFinWait1(tcb: Tcb): void {
-  if (tcb.state === TcpState.FinWait1 && tcb.finAcked) tcb.transition(TcpState.FinWait2, 'ACK of FIN');
 }
 
 /** No text, FIN set (it occupies a sequence number but no buffer space). */
@@ -352,10 +345,11 @@ function checkAck(tcb: Tcb, seg: Segment): Step {
       return ackEstablished(tcb, seg);
     case TcpState.FinWait1:
       if (ackEstablished(tcb, seg) === 'stop') return 'stop';
-      // Our FIN is acknowledged: FIN-WAIT-2. When the segment also carries the peer's FIN, the
-      // eighth step decides (FIN-WAIT-1 -> TIME-WAIT in one move, as §3.10.7.4 eighth allows and
-      // Linux does); settleFinWait1() covers a FIN that turns out not to be in sequence.
-      if (tcb.finAcked && !has(seg, FIN)) tcb.transition(TcpState.FinWait2, 'ACK of FIN');
+      // Our FIN is acknowledged: FIN-WAIT-2, and processing goes on in that state (§3.10.7.4
+      // fifth). When the segment also carries the peer's FIN, the eighth step then takes
+      // FIN-WAIT-2 to TIME-WAIT: the seed's sequence, and Linux's (tcp_rcv_state_process sets
+      // FIN_WAIT2 before tcp_fin() sees the FIN), even with the ACK and the FIN in one segment.
+      if (tcb.finAcked) tcb.transition(TcpState.FinWait2, 'ACK of FIN');
       return 'continue';
     case TcpState.Closing:
       if (ackEstablished(tcb, seg) === 'stop') return 'stop';

@@ -101,7 +101,7 @@ test('FIN goes after the queued data, on the last data segment', () => {
     .expectEvents('fin-acked');
 });
 
-test('FIN and ACK of our FIN in one segment: FIN-WAIT-1 -> TIME-WAIT directly', () => {
+test('FIN and ACK of our FIN in one segment: FIN-WAIT-1 -> FIN-WAIT-2 -> TIME-WAIT, as the RFC steps and Linux go', () => {
   const t = inState('FIN-WAIT-1');
   t.at(5)
     .receive({ seq: R + 1, ack: s(L, 2), ctl: 'FIN,ACK' })
@@ -109,7 +109,12 @@ test('FIN and ACK of our FIN in one segment: FIN-WAIT-1 -> TIME-WAIT directly', 
     .expectState('TIME-WAIT')
     .expectEvents('fin-acked', 'peer-fin', 'time-wait');
   const states = t.traces.flatMap((e) => (e.type === 'state' ? [`${e.from}>${e.to}`] : []));
-  assert.equal(states.at(-1), 'FIN-WAIT-1>TIME-WAIT');
+  assert.deepEqual(states.slice(-2), ['FIN-WAIT-1>FIN-WAIT-2', 'FIN-WAIT-2>TIME-WAIT']);
+  // Only the 2MSL timer runs afterwards: the FIN-WAIT-2 timeout was never armed.
+  assert.deepEqual(
+    t.traces.flatMap((e) => (e.type === 'timer' && e.timer === 'fin-wait-2' ? [e.action] : [])),
+    [],
+  );
   t.at(5 + 2 * MSL).expectState('CLOSED');
 });
 
