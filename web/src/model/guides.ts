@@ -79,7 +79,7 @@ const serverEarlier: Guide = {
     {
       id: 'client-close',
       action: (pg) => pg.close('client'),
-      until: (pg) => pg.state('server') === 'CLOSE-WAIT',
+      until: (pg) => pg.state('client') === 'FIN-WAIT-2',
       limit: 10_000,
     },
     {
@@ -104,7 +104,7 @@ const timeWait: Guide = {
         const r = pg.dropNext('client', 'final-ack');
         return r.ok ? pg.close('client') : r;
       },
-      until: (pg) => pg.state('server') === 'CLOSE-WAIT',
+      until: (pg) => pg.state('client') === 'FIN-WAIT-2',
       limit: 10_000,
     },
     {
