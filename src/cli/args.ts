@@ -51,6 +51,8 @@ Usage:
   finack connect --tun <if> ...      a finack client on a TUN device: stdin out, what arrives to stdout
   finack ss [--pid <pid>] ...        connection tables of running finack instances, like ss -tanoi
                                      (alias: connections; finack ss --help for filters, --json, --watch)
+  finack analyze <capture|trace>     each TCP connection of a pcap/pcapng (or a finack trace): both
+                                     sides' states, how it closed, findings; diagrams (--format svg|html)
   finack --help                      this help
   finack --version                   the version
 

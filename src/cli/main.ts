@@ -41,6 +41,8 @@ export function main(argv: readonly string[], io?: CliIo): number | Promise<numb
     case 'ss':
     case 'connections':
       return import('./ss.js').then((ss) => ss.runSs(rest, io));
+    case 'analyze':
+      return import('./analyze.js').then((a) => a.runAnalyze(rest, io));
     case 'packetdrill':
       return runPacketdrillCli(rest, io ?? processIo());
   }
