@@ -1,6 +1,8 @@
 // finack's main entry, for Node: everything in 'finack/portable' (the parts that run wherever
 // JavaScript runs) plus the node:net look-alike, which needs node:stream and node:events.
 
+// Capture files read in chunks (the pure parser is in 'finack/portable').
+export { type CaptureFileSummary, type ReadCaptureOptions, readCaptureFile } from './drivers/capture-file.js';
 // The control channel `finack ss` reads: a Unix socket per process with its table and counters.
 export {
   CONTROL_VERSION,

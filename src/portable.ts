@@ -1,6 +1,30 @@
 // finack's portable API: wire, core, trace, the simulated network and the driver loop. Nothing here
 // imports a node:* module, so it runs in browsers too. The main entry (index.ts) adds the net layer.
 
+// captures: reading pcap/pcapng, and the passive observer behind `finack analyze`
+export { analyzeCaptureBytes, type CaptureAnalysis, feedFrame } from './analyze/analyze.js';
+export {
+  type CapturedPacket,
+  CaptureError,
+  type CaptureErrorCode,
+  type CaptureFormat,
+  CaptureParser,
+  looksLikeCapture,
+  parseCaptureBytes,
+} from './analyze/capture.js';
+export { ipOfFrame, KNOWN_LINKTYPES } from './analyze/link.js';
+export { CaptureAnalyzer } from './analyze/observer.js';
+export type {
+  AnalysisReport,
+  AnalyzeOptions,
+  CloseKind,
+  ConnectionReport,
+  Evidence,
+  Finding,
+  StatePoint,
+} from './analyze/report.js';
+export { connectionJson } from './analyze/report.js';
+export { connectionTrace } from './analyze/to-trace.js';
 export * from './base/errors.js';
 export * from './core/config.js';
 export { type CongestionControl, createCongestionControl } from './core/congestion.js';
@@ -44,10 +68,14 @@ export * from './sim/index.js';
 // trace
 export type { DropReason, SegmentView, TraceEvent, TraceSink } from './trace/events.js';
 export { NO_TRACE } from './trace/events.js';
+export { explainTransition, type StateExplanation } from './trace/explain.js';
+export { htmlDiagram, htmlDiagrams } from './trace/html.js';
 export { traceDocument } from './trace/json.js';
+export { TraceReadError, traceEventsFromJson, traceRunsFromJson } from './trace/json-read.js';
 export { compactLadder, terminalLadder } from './trace/ladder.js';
 export { PcapWriter, pcapFromTrace, pcapTap, readPcap } from './trace/pcap.js';
 export { TraceRecorder } from './trace/recorder.js';
+export { type DiagramOptions, type DiagramRun, svgDiagram, svgDiagrams } from './trace/svg.js';
 export { internetChecksum, tcpChecksum } from './wire/checksum.js';
 export {
   addressFamily,
