@@ -221,14 +221,14 @@ test("keyboard only: Tab to the guide's button, Enter does the step", async (t) 
     let reached = false;
     for (let i = 0; i < 30 && !reached; i++) {
       await page.keyboard.press('Tab');
-      reached = await page.evaluate(() => document.activeElement?.id === 'guide-do');
+      reached = await page.evaluate<boolean>("document.activeElement?.id === 'guide-do'");
     }
     assert.ok(reached, 'the step button is reachable by Tab');
     // Focus is visible: the outline of :focus-visible.
-    const outline = await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineStyle);
+    const outline = await page.evaluate<string>('getComputedStyle(document.activeElement).outlineStyle');
     assert.equal(outline, 'solid');
     await page.keyboard.press('Enter');
-    await page.waitForFunction(() => document.getElementById('guide-step')?.dataset.step === 'client-fin');
+    await page.waitForSelector('#guide-step[data-step="client-fin"]');
     assert.equal(await states(page), 'ESTABLISHED / ESTABLISHED');
     assert.match((await page.textContent('#guide-look')) ?? '', /ESTABLISHED/);
     // The language toggle: the same step in Chinese.
@@ -240,5 +240,98 @@ test("keyboard only: Tab to the guide's button, Enter does the step", async (t) 
     clean(p);
   } finally {
     await p.close();
+  }
+});
+
+test('exports: the trace as JSON, the ladder as SVG, a share link that restores the settings', async (t) => {
+  if (!requireSystem(t, ['chromium'])) return;
+  const { url, allow } = fileUrl('?scenario=time-wait&autoplay=1');
+  const p = await openPlayground(url, allow);
+  try {
+    const { page } = p;
+    await page.waitForSelector('body[data-guide-done="1"]', { timeout: 30_000 });
+    const grab = async (button: string): Promise<string> => {
+      const download = page.waitForEvent('download');
+      await page.click(button);
+      const d = await download;
+      const file = join(dir, d.suggestedFilename());
+      await d.saveAs(file);
+      return readFileSync(file, 'utf8');
+    };
+    const doc = JSON.parse(await grab('#export-json')) as {
+      scenario: string;
+      mslMs: number;
+      events: { endpoint: string; type: string; to?: string }[];
+    };
+    assert.equal(doc.scenario, 'time-wait');
+    assert.equal(doc.mslMs, 1000);
+    const clientStates = doc.events.filter((e) => e.type === 'state' && e.endpoint === 'client').map((e) => e.to);
+    assert.deepEqual(clientStates, ['SYN-SENT', 'ESTABLISHED', 'FIN-WAIT-1', 'FIN-WAIT-2', 'TIME-WAIT', 'CLOSED']);
+    const svg = await grab('#export-svg');
+    assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    assert.match(svg, /TIME-WAIT/);
+    assert.match(svg, /\(retransmission\)/);
+
+    await page
+      .locator('details', { has: page.locator('#c2s-loss') })
+      .locator('summary')
+      .click();
+    await page.fill('#c2s-loss', '0.25');
+    await page.dispatchEvent('#c2s-loss', 'change');
+    await page.click('#share');
+    const link = await page.inputValue('#share-url');
+    assert.match(link, /[?&]scenario=time-wait(&|$)/);
+    assert.match(link, /[?&]closs=0\.25(&|$)/);
+    // The link, opened, brings back the scenario and the setting.
+    await page.goto(link);
+    await page.waitForSelector('body[data-ready="1"]');
+    assert.equal(await page.inputValue('#guide-select'), 'time-wait');
+    assert.equal(await page.inputValue('#c2s-loss'), '0.25');
+    clean(p);
+  } finally {
+    await p.close();
+  }
+});
+
+test('200% zoom: nothing wider than the window but the ladder, which scrolls in its own box', async (t) => {
+  if (!requireSystem(t, ['chromium'])) return;
+  const { url, allow } = fileUrl('?scenario=close&autoplay=1');
+  // A 1280 px window at 200% zoom lays out like a 640 px one.
+  const p = await openPlayground(url, allow, { width: 640, height: 900, reducedMotion: true });
+  try {
+    const { page } = p;
+    await page.waitForSelector('body[data-guide-done="1"]', { timeout: 30_000 });
+    const [scroll, client] = await page.evaluate<[number, number]>(
+      '[document.documentElement.scrollWidth, document.documentElement.clientWidth]',
+    );
+    assert.ok(scroll <= client, `page ${scroll} px wide in a ${client} px window`);
+    assert.equal(await page.evaluate<string>("getComputedStyle(document.getElementById('ladder')).overflowX"), 'auto');
+    await shot(page, '8-narrow');
+    clean(p);
+  } finally {
+    await p.close();
+  }
+});
+
+test('segments in flight move across the gap, or, with reduced motion, are marked without moving', async (t) => {
+  if (!requireSystem(t, ['chromium'])) return;
+  for (const reducedMotion of [false, true]) {
+    const { url, allow } = fileUrl();
+    const p = await openPlayground(url, allow, { reducedMotion });
+    try {
+      const { page } = p;
+      await page.click('#client-connect');
+      await advance(page, 10);
+      const x1 = Number(await page.getAttribute('#flight .packet', 'x'));
+      await advance(page, 20);
+      const x2 = Number(await page.getAttribute('#flight .packet', 'x'));
+      if (reducedMotion) assert.equal(x2, x1);
+      else assert.ok(x2 > x1, `the SYN moved right: ${x1} -> ${x2}`);
+      await advance(page, 30); // arrived
+      assert.equal(await page.locator('#flight .packet').count(), 1); // now the SYN,ACK
+      clean(p);
+    } finally {
+      await p.close();
+    }
   }
 });

@@ -96,14 +96,15 @@ function setPlaying(on: boolean): void {
   b.setAttribute('aria-pressed', on ? 'true' : 'false');
 }
 
-function startGuide(id: string, autoplay: boolean): void {
+/** Starts a guide with its own settings, or with `over` (a shared link's). */
+function startGuide(id: string, autoplay: boolean, over?: Settings): void {
   const g = findGuide(id);
   if (!g) {
     run = undefined;
     renderGuide();
     return;
   }
-  const s = cloneSettings(g.settings);
+  const s = cloneSettings(over ?? g.settings);
   if (autoplay) s.speed = g.autoplaySpeed;
   reset(s);
   run = { guide: g, next: 0, running: false, autoplay, holdUntil: 0 };
@@ -487,7 +488,11 @@ window.finack = { playground: () => pg };
 applyLang();
 if (url.scenario !== undefined && findGuide(url.scenario)) {
   $<HTMLSelectElement>('guide-select').value = url.scenario;
-  startGuide(url.scenario, url.autoplay);
+  // A shared link carries the settings in effect: they win over the guide's own.
+  const shared = [...new URLSearchParams(location.search).keys()].some(
+    (k) => !['scenario', 'autoplay', 'lang'].includes(k),
+  );
+  startGuide(url.scenario, url.autoplay, shared ? url.settings : undefined);
 }
 document.body.dataset.ready = '1';
 requestAnimationFrame(frame);
