@@ -5,7 +5,7 @@
 //
 // The kernel owns --kernel-addr on the interface; finack owns --addr, an address the kernel routes
 // into the interface (inside the prefix). Both commands take --trace <file.jsonl> (one trace event
-// per line), --pcap <file> (every packet crossing the device), --verbose (state changes on
+// per line; .svg or .html: the ladder diagrams, cli/trace-output.ts), --pcap <file> (every packet crossing the device), --verbose (state changes on
 // stderr; a line per connection opened and one when it closes are printed always), and the fault
 // options of the TUN driver. Each listens on a control socket
 // (drivers/control.ts) from which `finack ss` reads its connection table and counters; the line
@@ -15,7 +15,6 @@
 // timeout on connect), 2 usage error. src/cli/main.ts loads this file only for these commands.
 
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { TcpError } from '../base/errors.js';
@@ -26,11 +25,9 @@ import { checkAddress, parseCidr, TunDevice } from '../drivers/tun/device.js';
 import { type TunConnection, TunDriver, type TunFaults } from '../drivers/tun/driver.js';
 import { TunError } from '../drivers/tun/errors.js';
 import type { LinkOptions } from '../io/link.js';
-import type { TraceEvent } from '../trace/events.js';
-import { jsonEvent } from '../trace/json.js';
-import { RelativeNumbers } from '../trace/ladder.js';
 import { parseAddress } from '../wire/ip.js';
 import { CliUsageError, parseDuration } from './args.js';
+import { TraceOutput } from './trace-output.js';
 
 export interface TunCliIo {
   stdout(text: string): void;
@@ -80,7 +77,8 @@ function commonHelp(): string {
   --kernel-addr <ip/n>   the kernel side's address and prefix (e.g. 198.51.100.1/24)
   --addr <ip>            finack's own address, inside that prefix (e.g. 198.51.100.2)
   --mtu <n>              link MTU (default 1500); MSS = MTU - 40 (IPv4) / - 60 (IPv6)
-  --trace <file.jsonl>   every trace event, one JSON object per line
+  --trace <file>         every trace event: <file>.jsonl one JSON object per line, or the ladder
+                         diagram of each connection when it ends in .svg or .html (written at exit)
   --pcap <file>          every packet crossing the device (LINKTYPE_RAW), flushed each event-loop turn
   --verbose              state changes on stderr (a line per connection opened and closed comes always)
   --hash                 in the closing line of each connection: SHA-256 of the bytes each way
@@ -243,56 +241,6 @@ function samePrefix(a: Uint8Array, b: Uint8Array, prefix: number): boolean {
   return true;
 }
 
-/** Trace lines written once per event-loop turn; verbose state changes to stderr. */
-class TraceOutput {
-  readonly #fd: number | undefined;
-  readonly #rel = new RelativeNumbers();
-  readonly #io: TunCliIo;
-  readonly #verbose: boolean;
-  #lines: string[] = [];
-  #scheduled = false;
-
-  constructor(path: string | undefined, io: TunCliIo, verbose: boolean) {
-    this.#fd = path === undefined ? undefined : openSync(path, 'w');
-    this.#io = io;
-    this.#verbose = verbose;
-  }
-
-  get active(): boolean {
-    return this.#fd !== undefined || this.#verbose;
-  }
-
-  sink = (e: TraceEvent): void => {
-    if (this.#verbose && e.type === 'state') {
-      this.#io.stderr(`finack: ${e.conn} ${e.from} -> ${e.to} (${e.cause})\n`);
-    }
-    if (this.#fd === undefined) return;
-    const j =
-      e.type === 'event' ? { t: e.t, endpoint: e.endpoint, type: 'event', event: e.event } : jsonEvent(e, 0, this.#rel);
-    if (j === undefined) return;
-    this.#lines.push(JSON.stringify({ ...j, conn: e.conn }));
-    if (!this.#scheduled) {
-      this.#scheduled = true;
-      setImmediate(() => {
-        this.#scheduled = false;
-        this.flush();
-      });
-    }
-  };
-
-  flush(): void {
-    if (this.#fd === undefined || this.#lines.length === 0) return;
-    const text = `${this.#lines.join('\n')}\n`;
-    this.#lines = [];
-    writeSync(this.#fd, text);
-  }
-
-  close(): void {
-    this.flush();
-    if (this.#fd !== undefined) closeSync(this.#fd);
-  }
-}
-
 /** Everything a command holds; close() undoes it in reverse order. Never throws. */
 interface Stack {
   driver: TunDriver;
@@ -309,7 +257,7 @@ interface Stack {
 
 function openStack(o: CommonOptions, io: TunCliIo, command: 'serve' | 'connect'): Stack {
   checkAddresses(o);
-  const trace = new TraceOutput(o.trace, io, o.verbose);
+  const trace = new TraceOutput(o.trace, io, o.verbose, `finack ${command} on ${o.tun}`);
   let pcap: PcapFileWriter | undefined;
   let device: TunDevice | undefined;
   try {
