@@ -57,6 +57,8 @@ const en = {
   noTimers: 'no timer running',
   seq: 'Sequence spaces (relative)',
   noTcb: 'no TCB (no live connection)',
+  twRecord:
+    'TIME-WAIT: the TCB is gone; a compact record keeps the 4-tuple and the sequence numbers for 2×MSL, enough to ACK a retransmitted FIN.',
   received: 'Received',
   ladder: 'Ladder diagram',
   inFlight: 'in flight',
@@ -143,6 +145,7 @@ const zh: Record<UiKey, string> = {
   noTimers: '没有运行中的计时器',
   seq: '序号空间（相对值）',
   noTcb: '没有 TCB（没有活动连接）',
+  twRecord: 'TIME-WAIT：TCB 已撤销，只留下一条精简记录（四元组和序号），保存 2×MSL，足以再次确认重传的 FIN。',
   received: '已收到',
   ladder: '时序图',
   inFlight: '传输中',
@@ -559,6 +562,17 @@ const guidesZh: Record<string, GuideText> = {
 };
 
 export const GUIDE_TEXT: Record<Lang, Record<string, GuideText>> = { en: guidesEn, zh: guidesZh };
+
+/** Timer names in Chinese (the English ones are the diagrams' TIMER_LABELS). */
+export const ZH_TIMERS: Record<string, string> = {
+  retransmit: '重传计时器',
+  persist: '坚持计时器',
+  'delayed-ack': '延迟确认计时器',
+  keepalive: '保活计时器',
+  'fin-wait-2': 'FIN-WAIT-2 计时器',
+  'time-wait': '2MSL 计时器（TIME-WAIT）',
+  'user-timeout': '用户超时',
+};
 
 /** State-change explanations in Chinese for the common changes (English ones come from trace/explain.ts). */
 export const ZH_TRANSITIONS: Record<string, string> = {

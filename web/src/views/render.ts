@@ -6,7 +6,7 @@ import type { DiagramModel } from '../../../src/trace/diagram.js';
 import { diagramModel, TIMER_LABELS } from '../../../src/trace/diagram.js';
 import { formatDuration } from '../../../src/trace/ladder.js';
 import { svgOfModels } from '../../../src/trace/svg.js';
-import { fill, type Lang, UI } from '../i18n.js';
+import { fill, type Lang, UI, ZH_TIMERS } from '../i18n.js';
 import { CLIENT_ADDR, type InFlight, type Playground, SERVER_ADDR, SERVER_PORT } from '../model/playground.js';
 import type { Side } from '../model/settings.js';
 
@@ -79,11 +79,12 @@ export function timersHtml(pg: Playground, side: Side, lang: Lang): string {
       const left = Math.max(0, t.deadline - now);
       const pct = Math.round((left / total) * 1000) / 10;
       const restart = t.restarts > 0 ? ` · ${fill(ui.restarted, { n: t.restarts })}` : '';
-      const text = `${TIMER_LABELS[t.kind]}: ${fill(ui.left, { ms: formatDuration(Math.round(left)) })}${restart}`;
+      const name = lang === 'zh' ? (ZH_TIMERS[t.kind] ?? TIMER_LABELS[t.kind]) : TIMER_LABELS[t.kind];
+      const text = `${name}: ${fill(ui.left, { ms: formatDuration(Math.round(left)) })}${restart}`;
       return (
         `<li data-timer="${t.kind}" data-remaining="${Math.round(left)}" data-total="${total}" data-restarts="${t.restarts}">` +
         `<span class="timer-text">${esc(text)}</span>` +
-        `<span class="bar" role="meter" aria-label="${esc(TIMER_LABELS[t.kind])}" aria-valuemin="0" aria-valuemax="${total}" aria-valuenow="${Math.round(left)}">` +
+        `<span class="bar" role="meter" aria-label="${esc(name)}" aria-valuemin="0" aria-valuemax="${total}" aria-valuenow="${Math.round(left)}">` +
         `<span class="fill kind-${t.kind}" style="width:${pct}%"></span></span></li>`
       );
     })
@@ -93,7 +94,10 @@ export function timersHtml(pg: Playground, side: Side, lang: Lang): string {
 /** SND.UNA, SND.NXT, SND.WND, RCV.NXT, RCV.WND as text and as two strips. */
 export function seqHtml(pg: Playground, side: Side, lang: Lang): string {
   const sp = pg.seqSpace(side);
-  if (!sp) return `<p class="muted">${esc(UI[lang].noTcb)}</p>`;
+  if (!sp) {
+    const key = pg.state(side) === 'TIME-WAIT' ? 'twRecord' : 'noTcb';
+    return `<p class="muted">${esc(UI[lang][key])}</p>`;
+  }
   const inflight = (sp.sndNxt - sp.sndUna) >>> 0;
   const wnd = Math.max(1, sp.sndWnd);
   const flightPct = Math.min(100, (inflight / wnd) * 100);
