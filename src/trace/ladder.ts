@@ -266,7 +266,8 @@ export function formatMs(ms: number): string {
 
 /** A duration for people: '750 ms', '60 s', '1.5 s', '2 h', '2 h 12 min 30 s'. */
 export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
+  // Captures time to the microsecond: fractions of a ms keep three digits at most.
+  if (ms < 1000) return `${Number.isInteger(ms) ? ms : Number(ms.toFixed(ms < 10 ? 3 : 1))} ms`;
   if (ms < 120_000) return `${ms % 1000 === 0 ? ms / 1000 : (ms / 1000).toFixed(3).replace(/0+$/, '')} s`;
   const parts: string[] = [];
   let rest = ms;

@@ -265,7 +265,12 @@ test('formatMs, formatDuration, wrapWords', () => {
   assert.equal(formatDuration(2 * 3_600_000), '2 h');
   assert.equal(formatDuration(7_950_000), '2 h 12 min 30 s');
   assert.equal(formatDuration(240_000), '4 min');
+  // Capture times carry fractions of a ms: three digits at most.
+  assert.equal(formatDuration(277.365966796875), '277.4 ms');
+  assert.equal(formatDuration(1.23456), '1.235 ms');
+  assert.equal(formatDuration(61_277.365966796875), '61.277 s');
   assert.deepEqual(wrapWords('a bb ccc dddd', 6), ['a bb', 'ccc', 'dddd']);
+  assert.deepEqual(wrapWords('abcdefghij', 6), ['abcde…'], 'a word cut to fit says so');
 });
 
 test('terminalLadder: a connection error is noted beside its lane; compactLadder leaves it out', () => {
