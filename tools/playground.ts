@@ -28,7 +28,13 @@ export interface Playground {
 export async function servePlayground(opts: { dir?: string; port?: number } = {}): Promise<Playground> {
   const root = resolve(opts.dir ?? DEFAULT_OUT);
   const server = createServer((req, res) => {
-    const path = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/');
+    let path: string;
+    try {
+      path = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/');
+    } catch {
+      res.writeHead(400).end(); // a malformed %-escape
+      return;
+    }
     const file = normalize(join(root, path === '/' ? 'index.html' : path));
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405).end();

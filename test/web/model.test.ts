@@ -147,3 +147,43 @@ test('URL state round-trips and ignores values out of range', () => {
   assert.equal(bad.settings.c2s.loss, 0);
   assert.equal(bad.scenario, undefined);
 });
+
+test('abort sends a RST: the peer reports ECONNRESET and both sides are CLOSED', () => {
+  const pg = new Playground(DEFAULT_SETTINGS);
+  pg.connect();
+  pg.advance(200);
+  assert.equal(pg.abort('client').ok, true);
+  pg.advance(100);
+  assert.equal(states(pg), 'CLOSED / CLOSED');
+  assert.deepEqual(pg.errors('server'), ['ECONNRESET']);
+});
+
+test('"drop the next FIN": the FIN is lost once and retransmitted after the RTO', () => {
+  const pg = new Playground(DEFAULT_SETTINGS);
+  pg.connect();
+  pg.advance(200);
+  pg.dropNext('client', 'fin');
+  pg.end('client');
+  pg.advance(500);
+  assert.equal(states(pg), 'FIN-WAIT-1 / ESTABLISHED');
+  assert.equal(pg.timers('client')[0]?.kind, 'retransmit');
+  pg.advance(1000);
+  assert.equal(states(pg), 'FIN-WAIT-2 / CLOSE-WAIT');
+  const fins = pg.wire.filter((p) => p.from === 'client' && p.packet && p.packet.seg.flags & 1);
+  assert.deepEqual(
+    fins.map((p) => p.fate),
+    ['fault-dropped', 'delivered'],
+  );
+});
+
+test('per-direction loss, delay and keepalive settings apply to the running connection', () => {
+  const pg = new Playground(DEFAULT_SETTINGS);
+  assert.equal(pg.setDirection('s2c', { latency: 200 }).ok, true);
+  pg.connect();
+  pg.advance(240);
+  assert.equal(pg.state('client'), 'SYN-SENT'); // SYN 50 ms out, SYN,ACK 200 ms back
+  pg.advance(20);
+  assert.equal(pg.state('client'), 'ESTABLISHED');
+  assert.equal(pg.setKeepalive({ client: true, idle: 1000 }).ok, true);
+  assert.ok(pg.timers('client').some((t) => t.kind === 'keepalive'));
+});
