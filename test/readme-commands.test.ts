@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { XMLValidator } from 'fast-xml-parser';
 import { requireSystem } from './tun/netns.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -63,12 +64,14 @@ type Kind = (typeof KINDS)[number];
 function kindOf(b: Block): Kind | undefined {
   const first = b.commands[0] ?? '';
   if (first.startsWith('npm install && npm start')) return 'setup';
+  if (first.startsWith('npx finack demo') && b.commands.some((c) => c.startsWith('npx finack analyze'))) {
+    return 'analyze';
+  }
   if (first.startsWith('npx finack demo')) return 'demo';
   if (first.startsWith('npx finack ss')) return 'ss';
   if (first.startsWith('sudo ip netns add finack-lab')) return 'kernel-serve';
   if (first.includes('nc -l')) return 'kernel-connect';
   if (first.startsWith('npm run soak')) return 'tools';
-  if (first.startsWith('npx finack analyze')) return 'analyze';
   return undefined;
 }
 
@@ -78,7 +81,7 @@ test('README: every shell block has a runner in this file', () => {
   assert.ok(blocks.length >= 6, `found ${blocks.length} blocks`);
   const unknown = blocks.filter((b) => kindOf(b) === undefined).map((b) => `line ${b.line}: ${b.commands[0]}`);
   assert.deepEqual(unknown, []);
-  for (const kind of ['setup', 'demo', 'ss', 'kernel-serve', 'kernel-connect', 'tools'] as const) {
+  for (const kind of ['setup', 'demo', 'ss', 'kernel-serve', 'kernel-connect', 'tools', 'analyze'] as const) {
     assert.ok(
       blocks.some((b) => kindOf(b) === kind),
       `a ${kind} block`,
@@ -150,6 +153,28 @@ test('README: the CLI block: every demo command runs and prints what its comment
       } else if (cmd.includes('keepalive')) assert.match(r.stdout, /keepalive[\s\S]*ETIMEDOUT/, cmd);
       else assert.match(r.stdout, /FIN-WAIT-1[\s\S]*TIME-WAIT/, cmd);
     }
+  }
+});
+
+test('README: the analyze block: a capture summarised, as JSON, and one connection drawn', () => {
+  const [b] = blocksOf('analyze');
+  assert.ok(b);
+  const dir = mkdtempSync(join(tmpdir(), 'finack-readme-analyze-'));
+  try {
+    const outputs = b.commands.map((cmd) => {
+      const r = sh(rewrite(cmd, 'unused', undefined), dir);
+      ok(cmd, r);
+      return r.stdout;
+    });
+    assert.match(outputs[1] ?? '', /final-ack-lost/);
+    const doc = JSON.parse(outputs[2] ?? '') as { connections: { findings: string[]; closeKind: string }[] };
+    assert.equal(doc.connections.length, 1);
+    assert.ok(doc.connections[0]?.findings.includes('final-ack-lost'));
+    const svg = readFileSync(join(dir, 'lost.svg'), 'utf8');
+    assert.equal(XMLValidator.validate(svg), true);
+    assert.match(svg, /TIME-WAIT/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
