@@ -52,6 +52,7 @@ function applyLang(): void {
     el.textContent = t(el.dataset.i18n as UiKey);
   }
   $('lang-toggle').textContent = lang === 'zh' ? 'English' : '中文';
+  $('lang-toggle').setAttribute('lang', lang === 'zh' ? 'en' : 'zh-Hans');
   $('lang-toggle').setAttribute('aria-label', lang === 'zh' ? 'Switch to English' : '切换到中文');
   const sel = $<HTMLSelectElement>('guide-select');
   const current = sel.value;
