@@ -27,6 +27,7 @@ const TOOL_PACKAGES: Record<string, string> = {
   tshark: 'tshark',
   tcpdump: 'tcpdump',
   chromium: 'chromium',
+  'firefox-esr': 'firefox-esr',
   nft: 'nftables',
   python3: 'python3',
   setpriv: 'util-linux',
