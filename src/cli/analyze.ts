@@ -18,7 +18,7 @@ import { htmlDiagram } from '../trace/html.js';
 import { traceEventsFromJson } from '../trace/json-read.js';
 import { terminalLadder } from '../trace/ladder.js';
 import { svgDiagram } from '../trace/svg.js';
-import { CliUsageError, parseDuration } from './args.js';
+import { CliUsageError, optionsOrExit, parseDuration } from './args.js';
 
 export interface AnalyzeIo {
   stdout(text: string): void;
@@ -213,20 +213,8 @@ function head(path: string): Uint8Array | string {
 
 /** Runs `finack analyze` with the arguments after `analyze`. Exit codes: 0 ok, 1 bad input, 2 usage. */
 export async function runAnalyze(argv: readonly string[], io: AnalyzeIo = processIo()): Promise<number> {
-  let o: AnalyzeCliOptions | 'help';
-  try {
-    o = parseAnalyzeArgs(argv);
-  } catch (err) {
-    if (err instanceof CliUsageError) {
-      io.stderr(`finack: ${err.message}\n`);
-      return err.exitCode;
-    }
-    throw err;
-  }
-  if (o === 'help') {
-    io.stdout(`${ANALYZE_HELP}\n`);
-    return 0;
-  }
+  const o = optionsOrExit<AnalyzeCliOptions>(() => parseAnalyzeArgs(argv), ANALYZE_HELP, io);
+  if ('exit' in o) return o.exit;
   const first = head(o.input);
   if (typeof first === 'string') {
     io.stderr(`finack: ${o.input}: cannot read: ${first}\n`);

@@ -190,3 +190,30 @@ function parseDemoArgs(argv: readonly string[]) {
     },
   });
 }
+
+/**
+ * What a command's argument parser gives, or the exit code when nothing more is to be done: its
+ * help printed on stdout (0), or a usage error said on stderr (the error's code, 2). Other errors
+ * propagate.
+ */
+export function optionsOrExit<T>(
+  parse: () => T | 'help',
+  help: string,
+  io: { stdout(text: string): void; stderr(text: string): void },
+): T | { exit: number } {
+  let o: T | 'help';
+  try {
+    o = parse();
+  } catch (err) {
+    if (err instanceof CliUsageError) {
+      io.stderr(`finack: ${err.message}\n`);
+      return { exit: err.exitCode };
+    }
+    throw err;
+  }
+  if (o === 'help') {
+    io.stdout(`${help}\n`);
+    return { exit: 0 };
+  }
+  return o;
+}

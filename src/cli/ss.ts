@@ -17,7 +17,7 @@ import {
   controlRequest,
   controlSocketPid,
 } from '../drivers/control.js';
-import { CliUsageError, parseDuration } from './args.js';
+import { CliUsageError, optionsOrExit, parseDuration } from './args.js';
 
 export interface SsIo {
   stdout(text: string): void;
@@ -467,20 +467,8 @@ function processIo(): SsIo {
 
 /** `finack ss`. Exit codes: 0 ok, 1 not an instance / unreachable, 2 usage error. */
 export async function runSs(argv: readonly string[], io: SsIo = processIo()): Promise<number> {
-  let o: SsOptions | 'help';
-  try {
-    o = parseSsArgs(argv);
-  } catch (err) {
-    if (err instanceof CliUsageError) {
-      io.stderr(`finack: ${err.message}\n`);
-      return err.exitCode;
-    }
-    throw err;
-  }
-  if (o === 'help') {
-    io.stdout(`${SS_HELP}\n`);
-    return 0;
-  }
+  const o = optionsOrExit<SsOptions>(() => parseSsArgs(argv), SS_HELP, io);
+  if ('exit' in o) return o.exit;
   const opts = o;
   const dir = opts.dir ?? controlDir();
   const once = async (): Promise<string> => {

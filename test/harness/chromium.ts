@@ -40,6 +40,11 @@ export interface OpenedPage {
  * Writes `html` to a file in a fresh temporary directory and opens it from its file:// URL in a new
  * headless Chromium, recording console errors and foreign requests from before the first byte.
  */
+/** A new headless Chromium with this project's path and flags (PLATFORM.md). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS], headless: true, timeout: TIMEOUT_MS });
+}
+
 export async function openHtml(html: string, opts: { width?: number; height?: number } = {}): Promise<OpenedPage> {
   const dir = await mkdtemp(join(tmpdir(), 'finack-html-'));
   const file = join(dir, 'page.html');
@@ -47,12 +52,7 @@ export async function openHtml(html: string, opts: { width?: number; height?: nu
   const url = pathToFileURL(file).href;
   let browser: Browser | undefined;
   try {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [...CHROMIUM_ARGS],
-      headless: true,
-      timeout: TIMEOUT_MS,
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({
       viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 },
       offline: true,

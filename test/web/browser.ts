@@ -1,11 +1,11 @@
 // Headless Chromium for the playground's tests: opens a page of several files (the playground's
 // index.html, app.js, style.css) from a file:// folder or from a local server, and records every
 // console error, every uncaught error and every request outside that folder or server (refused).
-// Downloads are accepted, so the export buttons can be tested. Browser flags and path come from
+// Downloads are accepted, so the export buttons can be tested. The browser is launched by
 // test/harness/chromium.ts.
 
-import { type Browser, chromium, type Page } from 'playwright-core';
-import { CHROMIUM, CHROMIUM_ARGS } from '../harness/chromium.js';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../harness/chromium.js';
 
 const TIMEOUT_MS = 30_000;
 
@@ -30,12 +30,7 @@ export async function openPlayground(
 ): Promise<PlaygroundPage> {
   let browser: Browser | undefined;
   try {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [...CHROMIUM_ARGS],
-      headless: true,
-      timeout: TIMEOUT_MS,
-    });
+    browser = await launchChromium();
     const context = await browser.newContext({
       viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 },
       acceptDownloads: true,
