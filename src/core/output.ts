@@ -6,6 +6,7 @@
 import { ACK, FIN, makeSegment, NO_OPTIONS, PSH, RST, type Segment, SYN, type TcpOptions } from '../wire/segment.js';
 import { seqAdd, seqDiff, seqGt, seqLt, seqMax } from '../wire/seq.js';
 import { resetFor } from './listener-table.js';
+import { markPsh, pshWithin } from './psh-marks.js';
 import { sackBlocks } from './sack.js';
 import { dataState, TcpState } from './state.js';
 import type { Tcb } from './tcb.js';
@@ -180,7 +181,8 @@ export function sendAck(tcb: Tcb): void {
 }
 
 /**
- * The RST of ABORT and of a keepalive failure (RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST>). Like
+ * The RST of ABORT and of a keepalive failure (RFC 9293 §3.10.5: <SEQ=SND.NXT><CTL=RST>), with
+ * timestamps when they were negotiated. Like
  * Linux we also set ACK with RCV.NXT (`R.` in packetdrill terms); the receiver validates a RST by
  * its sequence number only (RFC 5961 §3), so the extra ACK changes nothing for it.
  */
@@ -192,7 +194,9 @@ export function sendRst(tcb: Tcb): void {
       seq: bareSeq(tcb),
       ack: tcb.irsKnown ? tcb.rcvNxt : 0,
       flags: tcb.irsKnown ? RST | ACK : RST,
-      options: {},
+      // RFC 7323 §3.2: once negotiated, TSopt SHOULD be on a RST too; Linux's active reset
+      // (tcp_send_active_reset through tcp_transmit_skb) carries it.
+      options: tcb.tsOk ? { ts: { val: tsVal(tcb), ecr: tcb.tsRecent } } : NO_OPTIONS,
     }),
   );
 }
@@ -334,9 +338,12 @@ function sendData(tcb: Tcb, force: boolean): void {
     // PSH (RFC 9293 §3.9.1 leaves it to the sender): on a segment that ends the data written so
     // far, and, like Linux, on the last segment of a burst cut short by the window or cwnd (the
     // receiver should deliver what it has rather than wait for more that cannot come yet).
-    if (len === avail || (!resend && usable - len <= 0)) flags |= PSH;
-    if (carryFin) flags |= FIN;
+    // A resent segment keeps the PSH it first had (psh-marks.ts).
     const seq = tcb.sndNxt;
+    if (len === avail || (!resend && usable - len <= 0)) flags |= PSH;
+    else if (resend && pshWithin(tcb, seq, seqAdd(seq, len))) flags |= PSH;
+    if (carryFin) flags |= FIN;
+    if (!resend && (flags & PSH) !== 0) markPsh(tcb, seqAdd(seq, len));
     tcb.push(build(tcb, seq, flags, payload, opts));
     if (!resend && !tcb.rttTiming) startRtt(tcb, seq);
     if (resend) {
@@ -403,6 +410,8 @@ export function retransmitAt(tcb: Tcb, seq: number, maxLen: number): number {
   if (len <= 0 && !fin) return 0;
   let flags = ACK;
   if (fin) flags |= FIN;
+  // The PSH the bytes were first sent with (psh-marks.ts), and always on the last bytes written.
+  if (len > 0 && (len === avail || pshWithin(tcb, seq, seqAdd(seq, len)))) flags |= PSH;
   const payload = len > 0 ? tcb.sndQueue.peek(offset, len) : EMPTY;
   tcb.push(build(tcb, seq, flags, payload, opts));
   tcb.totalRetransmits++;

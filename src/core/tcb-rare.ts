@@ -24,6 +24,8 @@ export class Rare {
   reasm: Reassembly | undefined = undefined;
   sackRecent: number[] | undefined = undefined;
   scoreboard: Scoreboard | undefined = undefined;
+  /** Sender: where segments sent with PSH ended, above SND.UNA (a retransmission keeps its PSH). */
+  pshMarks: number[] | undefined = undefined;
   /** RFC 5961 §7 limiter: start of the current one-second window and challenge ACKs sent in it. */
   challengeWindowStart: Instant | undefined = undefined;
   challengeCount = 0;

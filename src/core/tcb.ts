@@ -32,19 +32,12 @@ import { Rare, type RareNumber } from './tcb-rare.js';
 import type { Instant } from './time.js';
 import { TimerTable } from './timer-table.js';
 import { type DropReason, NO_TRACE, type TraceSink } from './trace.js';
+import { wscaleFor } from './wscale.js';
 
 /** Bytes the timestamp option adds to every segment once negotiated (10 + 2 NOPs): RFC 7323 §3.2. */
 export const TS_OPTION_BYTES = 12;
 
-/** Largest window shift (RFC 7323 §2.3). */
-export const MAX_WSCALE = 14;
-
-/** Smallest shift so that `buffer` fits in the 16-bit window field shifted left (RFC 7323 §2.3). */
-export function wscaleFor(buffer: number): number {
-  let shift = 0;
-  while (shift < MAX_WSCALE && buffer > 0xffff * 2 ** shift) shift++;
-  return shift;
-}
+export { MAX_WSCALE, wscaleFor } from './wscale.js';
 
 /** Tcb.segs and Tcb.events between calls: shared and frozen, replaced by a fresh array on first use. */
 const NO_SEGMENTS: Segment[] = Object.freeze([]) as unknown as Segment[];
@@ -543,6 +536,14 @@ export class Tcb {
     const r = this.#rare;
     r.scoreboard ??= new Scoreboard();
     return r.scoreboard;
+  }
+  /** Sender: ends of the segments sent with PSH, above SND.UNA, in order (output.ts markPsh). */
+  get pshMarks(): number[] | undefined {
+    return this.#rare?.pshMarks;
+  }
+  set pshMarks(v: number[] | undefined) {
+    this.#rare ??= new Rare();
+    this.#rare.pshMarks = v;
   }
   /** Out-of-order bytes held (0 without making a queue). */
   get reassemblyBytes(): number {
