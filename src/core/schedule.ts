@@ -105,11 +105,14 @@ export function nothingDue(tcb: Tcb, now: Instant): boolean {
 
 /**
  * RFC 8985 §7.2: a probe may be scheduled while the tail of a flight is outstanding, no recovery
- * or timeout is under way, and no probe was sent for this tail yet.
+ * or timeout is under way, and no probe was sent for this tail yet. Only on a connection that
+ * negotiated SACK: RACK-TLP relies on it (RFC 8985 §3), and Linux's tcp_schedule_loss_probe
+ * schedules no probe without it (tcp_is_sack).
  */
 function probeEligible(tcb: Tcb): boolean {
   return (
     tcb.cfg.tailLossProbe &&
+    tcb.sackOk &&
     tcb.synAcked &&
     !tcb.probeSent &&
     tcb.retries === 0 &&

@@ -5,11 +5,19 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { inState, L, R, s } from '../harness/conn.js';
 
-/** ESTABLISHED at t=100 with one RTT sample of 100 ms: SRTT 100, RTTVAR 50, RTO 300. */
-function established(config = {}) {
-  const t = inState('SYN-SENT', { config: { tailLossProbe: true, rtoMin: 200, ...config } });
+/**
+ * ESTABLISHED at t=100 with one RTT sample of 100 ms: SRTT 100, RTTVAR 50, RTO 300. SACK is
+ * negotiated (`sack: false` leaves it out): TLP runs only with it.
+ */
+function established(config = {}, sack = true) {
+  const t = inState('SYN-SENT', { config: { tailLossProbe: true, rtoMin: 200, sackPermitted: true, ...config } });
   t.at(100)
-    .receive({ seq: R, ack: s(L, 1), ctl: 'SYN,ACK', options: { mss: 1460 } })
+    .receive({
+      seq: R,
+      ack: s(L, 1),
+      ctl: 'SYN,ACK',
+      options: sack ? { mss: 1460, sackPermitted: true } : { mss: 1460 },
+    })
     .expectSend({ ctl: 'ACK' });
   assert.equal(t.info().rto, 300);
   return t;
@@ -58,4 +66,15 @@ test('without tailLossProbe the first retransmission waits for the RTO', () => {
   const t = established({ tailLossProbe: false });
   t.at(1000).send(100).expectSend({ len: 100 });
   t.expectTimer('retransmit', 1300);
+});
+
+test('TLP: no probe on a connection without SACK (Linux tcp_schedule_loss_probe: tcp_is_sack)', () => {
+  const t = established({}, false);
+  t.at(1000).send(3000);
+  t.expectSends({ seq: s(L, 1), len: 1460 }, { seq: s(L, 1461), len: 1460 }, { seq: s(L, 2921), len: 80 });
+  // No probe at 2·SRTT: the first timeout is the RTO, 300 ms after the send, back at SND.UNA.
+  t.expectTimer('retransmit', 1300);
+  t.at(1299).expectNothing();
+  t.at(1300).expectSend({ seq: s(L, 1), len: 1460 });
+  assert.equal(t.info().backoffs, 1);
 });
