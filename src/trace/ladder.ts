@@ -268,7 +268,7 @@ export function formatMs(ms: number): string {
 export function formatDuration(ms: number): string {
   // Captures time to the microsecond: fractions of a ms keep three digits at most.
   if (ms < 1000) return `${Number.isInteger(ms) ? ms : Number(ms.toFixed(ms < 10 ? 3 : 1))} ms`;
-  if (ms < 120_000) return `${ms % 1000 === 0 ? ms / 1000 : (ms / 1000).toFixed(3).replace(/0+$/, '')} s`;
+  if (ms < 120_000) return `${ms % 1000 === 0 ? ms / 1000 : (ms / 1000).toFixed(3).replace(/\.?0+$/, '')} s`;
   const parts: string[] = [];
   let rest = ms;
   const h = Math.floor(rest / 3_600_000);

@@ -22,6 +22,7 @@ import {
   timeText,
 } from './diagram.js';
 import type { TraceEvent } from './events.js';
+import { wrapWords } from './ladder.js';
 
 export type { DiagramOptions } from './diagram.js';
 
@@ -74,10 +75,13 @@ export function svgOfModels(models: readonly DiagramModel[], headings: readonly 
   const width = Math.max(0, ...models.map((m) => m.width));
   const first = models[0];
   if (first?.titled && !r.inline) {
+    // A long title (a capture's path and 4-tuple) wraps onto more lines rather than being cut.
     const max = Math.floor((width - 20) / 8.4);
-    const line = first.title.length > max ? `${first.title.slice(0, max - 1)}…` : first.title;
-    parts.push(`<text x="10" y="22" font-size="15" font-weight="bold" fill="${INK}">${esc(line)}</text>`);
-    y += 28;
+    const lines = wrapWords(first.title, max);
+    lines.forEach((line, i) => {
+      parts.push(`<text x="10" y="${22 + 19 * i}" font-size="15" font-weight="bold" fill="${INK}">${esc(line)}</text>`);
+    });
+    y += 28 + 19 * (lines.length - 1);
   }
   const off = { ...(r.offsets ?? { seg: 0, state: 0, mark: 0, step: 0 }) };
   models.forEach((m, i) => {

@@ -269,6 +269,7 @@ test('formatMs, formatDuration, wrapWords', () => {
   assert.equal(formatDuration(277.365966796875), '277.4 ms');
   assert.equal(formatDuration(1.23456), '1.235 ms');
   assert.equal(formatDuration(61_277.365966796875), '61.277 s');
+  assert.equal(formatDuration(60_000.468), '60 s');
   assert.deepEqual(wrapWords('a bb ccc dddd', 6), ['a bb', 'ccc', 'dddd']);
   assert.deepEqual(wrapWords('abcdefghij', 6), ['abcde…'], 'a word cut to fit says so');
 });

@@ -236,3 +236,15 @@ test('svgDiagram: a capture (sends only, Unix time, fractions of ms) is drawn fr
   assert.match(svg, /t: ms since 2026-12-04T03:00:00\.000Z, the first event/);
   assert.match(svg, /sent at 0\.125 ms; its arrival is not in the trace/);
 });
+
+test('svgDiagram: a title longer than the diagram is wide wraps onto more lines, nothing cut', () => {
+  const result = runScenario('close');
+  const title = `finack analyze /tmp/kernel-captures/final-ack-lost.pcap: connection 1, 198.51.100.1:34556 → 198.51.100.2:8012, ${'and more words '.repeat(8).trim()}`;
+  const svg = svgDiagram(result.events, { lanes: result.lanes, title });
+  assert.equal(XMLValidator.validate(svg), true);
+  const lines = [...svg.matchAll(/<text x="10" y="\d+" font-size="15" font-weight="bold"[^>]*>([^<]*)<\/text>/g)].map(
+    (m) => m[1],
+  );
+  assert.ok(lines.length > 1, `${lines.length} title lines`);
+  assert.equal(lines.join(' '), title);
+});
