@@ -195,6 +195,11 @@ export class Connection {
     return run(this.#tcb, now, () => user.abort(this.#tcb));
   }
 
+  /** CLOSED without sending anything (user.forget): a half-open child of a listener that stops. */
+  forget(now: Instant, cause: string): Output {
+    return run(this.#tcb, now, () => user.forget(this.#tcb, cause));
+  }
+
   // --- network and time ---
 
   // The two network/time inputs are the hot path: no closure per call (see begin/finish). They

@@ -191,8 +191,9 @@ export class Endpoint {
   }
 
   /**
-   * Stops accepting. Connections already accepted live on; half-open ones (SYN queue) are aborted,
-   * which sends each a RST (RFC 9293 §3.10.5, ABORT in SYN-RECEIVED).
+   * Stops accepting. Connections already handed out live on; half-open ones (SYN queue) are dropped
+   * without a RST, as Linux drops its request sockets (user.forget): a late segment for one then
+   * meets a closed port and is answered as such (RFC 9293 §3.10.7.1).
    */
   unlisten(id: ListenerId, now: Instant): EndpointOutput {
     this.#tick(now);
@@ -200,7 +201,7 @@ export class Endpoint {
     const out = emptyOutput();
     for (const cid of [...l.synQueue]) {
       const e = this.#entries.get(cid);
-      if (e?.kind === 'live') this.#absorb(e, e.conn.abort(now), out);
+      if (e?.kind === 'live') this.#absorb(e, e.conn.forget(now, 'listener closed'), out);
     }
     l.synQueue.clear();
     return out;

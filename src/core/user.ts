@@ -159,6 +159,16 @@ export function abort(tcb: Tcb): void {
   abortWith(tcb, 'ABORT');
 }
 
+/**
+ * Forgets a connection without a word to the peer: CLOSED, nothing sent. For a half-open child of
+ * a listener that stops (Endpoint.unlisten): Linux frees those request sockets silently
+ * (inet_csk_listen_stop resets only the children that completed the handshake), and a later
+ * segment for one is answered like any segment for a closed port.
+ */
+export function forget(tcb: Tcb, cause: string): void {
+  if (tcb.state !== TcpState.Closed) tcb.transition(TcpState.Closed, cause);
+}
+
 function abortWith(tcb: Tcb, cause: string): void {
   const s = tcb.state;
   switch (s) {
