@@ -314,6 +314,14 @@ function checkSyn(tcb: Tcb, seg: Segment): void {
   tcb.fail('ECONNRESET', 'SYN in window');
 }
 
+/**
+ * TCP_DEFER_ACCEPT (config deferAccept; Linux tcp_check_req): a passive open's bare ACK of our
+ * SYN,ACK (no data, no FIN) is set aside while fewer SYN,ACK timeouts than the setting have passed.
+ */
+function deferring(tcb: Tcb, seg: Segment): boolean {
+  return tcb.passive && tcb.cfg.deferAccept > tcb.retries && segLen(seg) === 0;
+}
+
 // fifth: ACK.
 function checkAck(tcb: Tcb, seg: Segment): Step {
   if (!has(seg, ACK)) {
@@ -328,6 +336,11 @@ function checkAck(tcb: Tcb, seg: Segment): Step {
       if (!(seqLt(tcb.sndUna, seg.ack) && seqLe(seg.ack, tcb.sndMax))) {
         replyRst(tcb, seg);
         tcb.drop(seg, seqLe(seg.ack, tcb.sndUna) ? 'ack-too-old' : 'ack-too-new');
+        return 'stop';
+      }
+      if (deferring(tcb, seg)) {
+        tcb.deferAcked = true;
+        tcb.drop(seg, 'defer-accept');
         return 'stop';
       }
       tcb.sndWnd = seg.wnd << tcb.sndWscale;

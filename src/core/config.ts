@@ -94,6 +94,15 @@ export interface TcpConfig {
    * keeps reading and is not affected.
    */
   rstOnDataAfterClose: boolean;
+  /**
+   * Linux's TCP_DEFER_ACCEPT (rskq_defer_accept, in SYN,ACK timeouts; 0 = off): a passive
+   * connection in SYN-RECEIVED ignores a bare ACK of its SYN,ACK until it has seen this many
+   * SYN,ACK timeouts, so it becomes ESTABLISHED (and is accepted) only once data or a FIN arrives.
+   * While it waits, no SYN,ACK is resent until the last timeout of the period; a bare ACK after
+   * that completes the handshake (inet_csk_reqsk_queue syn_ack_recalc, tcp_check_req). Not in
+   * RFC 9293: an option the application asks for.
+   */
+  deferAccept: number;
   /** RFC 1337: ignore RST in TIME-WAIT (true), or let it close the record (false, Linux's default). */
   rfc1337: boolean;
   /** RFC 5961 challenge ACKs for in-window RST and SYN (§3, §4). */
@@ -137,6 +146,7 @@ export const DEFAULT_CONFIG: Readonly<TcpConfig> = Object.freeze({
   congestionControl: 'newreno',
   rstOnCloseWithUnread: true,
   rstOnDataAfterClose: true,
+  deferAccept: 0,
   rfc1337: true,
   challengeAcks: true,
   challengeAckLimit: 10,
@@ -181,6 +191,7 @@ export function validateConfig(cfg: TcpConfig): void {
     'retries2',
     'keepaliveCount',
     'challengeAckLimit',
+    'deferAccept',
   ];
   for (const k of nonNeg) checkInt(k, cfg[k], 0);
   checkInt('mss', cfg.mss, 88, 65495);

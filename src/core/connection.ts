@@ -423,7 +423,11 @@ function onRetransmitTimeout(tcb: Tcb): void {
     return;
   }
   const limit = tcb.synAcked ? tcb.cfg.retries2 : tcb.cfg.synRetries;
-  if (tcb.retries >= limit) {
+  // TCP_DEFER_ACCEPT (arrive.ts deferring), as Linux's syn_ack_recalc: once the bare ACK came,
+  // the connection lives at least the whole defer period, and the SYN,ACK is resent only at its
+  // last timeout, to draw the ACK (or data) that completes it.
+  const deferred = tcb.deferAcked && tcb.state === TcpState.SynReceived;
+  if (tcb.retries >= limit && (!deferred || tcb.retries >= tcb.cfg.deferAccept)) {
     tcb.fail('ETIMEDOUT', tcb.synAcked ? 'retransmissions exhausted' : 'SYN retransmissions exhausted');
     return;
   }
@@ -436,6 +440,7 @@ function onRetransmitTimeout(tcb: Tcb): void {
   tcb.rttTiming = false; // Karn's rule
   tcb.dupAcks = 0;
   if (tcb.synAcked) tcb.cc.onTimeout({ flightSize: tcb.flightSize, sndNxt: tcb.sndMax, mss: tcb.sndMss });
+  if (deferred && tcb.retries < tcb.cfg.deferAccept) return; // retries counts this timeout already
   if (!tcb.synAcked) tcb.totalRetransmits++; // data and FIN are counted as transmit() resends them
   tcb.sndNxt = tcb.sndUna; // go-back-N from SND.UNA; transmit() resends what the window allows
 }

@@ -224,6 +224,7 @@ function zeroDrops(): Record<DropReason, number> {
     'syn-challenge': 0,
     'challenge-ack-limit': 0,
     'no-ack': 0,
+    'defer-accept': 0,
     'ack-too-new': 0,
     'ack-too-old': 0,
     'data-after-fin': 0,

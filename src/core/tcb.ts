@@ -100,6 +100,7 @@ const FLAGS = [
   'nagle',
   'tsOffsetInt32',
   'called',
+  'deferAcked',
 ] as const;
 const TRACING = 1 << FLAGS.indexOf('tracing');
 const KEEPALIVE = 1 << FLAGS.indexOf('keepalive');
@@ -179,6 +180,8 @@ export class Tcb {
   declare readonly tsOffsetInt32: boolean;
   /** A call completed: `now` is the time of the last one, which the next may not go back from. */
   declare called: boolean;
+  /** SYN-RECEIVED under deferAccept: the peer's bare ACK of our SYN,ACK came and was set aside. */
+  declare deferAcked: boolean;
   #flags = 0;
 
   static {

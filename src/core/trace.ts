@@ -30,6 +30,7 @@ export type DropReason =
   | 'syn-challenge' // SYN in a synchronized state: challenge ACK (RFC 5961 §4)
   | 'challenge-ack-limit' // would get an ACK (challenge, or to an unacceptable SYN or pure ACK) but the connection's or the host's budget is spent (RFC 5961 §7): dropped silently
   | 'no-ack' // synchronized state, ACK bit off
+  | 'defer-accept' // SYN-RECEIVED with TCP_DEFER_ACCEPT: a bare ACK waits for data (config deferAccept)
   | 'ack-too-new' // acknowledges something not yet sent: ACK sent
   | 'ack-too-old' // ACK below SND.UNA in SYN-RECEIVED: RST sent
   | 'data-after-fin' // data or FIN after the peer's FIN

@@ -45,6 +45,7 @@ import {
   SOCK_NONBLOCK,
   SOCK_STREAM,
   SOL_TCP,
+  TCP_DEFER_ACCEPT,
   TCP_MAXSEG,
 } from './constants.js';
 import { peekFrom, readFrom, withFlags, writeTo } from './data.js';
@@ -249,9 +250,9 @@ export class SocketKernel {
     const s = this.#fds.get(fd);
     if (!s) return fail('EBADF');
     if (s.role !== 'listener') return fail('EINVAL');
-    const i = s.acceptQueue.findIndex((c) => this.#acceptable(s, c));
-    if (i < 0) return wouldBlock(s);
-    const c = s.acceptQueue.splice(i, 1)[0] as Sock;
+    // TCP_DEFER_ACCEPT is the core's (config deferAccept): a child arrives here once it is due.
+    const c = s.acceptQueue.shift();
+    if (c === undefined) return wouldBlock(s);
     c.fd = this.#lowestFreeFd();
     this.#fds.set(c.fd, c);
     return { ret: c.fd };
@@ -302,7 +303,7 @@ export class SocketKernel {
   poll(fd: number, events: number): number {
     const s = this.#fds.get(fd);
     if (!s) return POLLNVAL;
-    const ready = s.role === 'listener' && s.acceptQueue.some((c) => this.#acceptable(s, c));
+    const ready = s.role === 'listener' && s.acceptQueue.length > 0;
     return revents(events, pollEvents(this.#ctx, s, ready));
   }
 
@@ -380,15 +381,17 @@ export class SocketKernel {
     const s = this.#fds.get(fd);
     if (!s) return fail('EBADF');
     const r = setsockopt(this.#ctx, s, level, name, value);
-    if (r.ret === 0 && s.role === 'listener' && level === SOL_TCP && name === TCP_MAXSEG) this.#reopenListener(s);
+    if (r.ret === 0 && s.role === 'listener' && level === SOL_TCP && (name === TCP_MAXSEG || name === TCP_DEFER_ACCEPT))
+      this.#reopenListener(s);
     return r;
   }
 
   /**
-   * A listener whose options changed the config its children get (TCP_MAXSEG after listen()).
+   * A listener whose options changed the config its children get (TCP_MAXSEG or TCP_DEFER_ACCEPT
+   * after listen()).
    * The Endpoint takes a listener's config once, so the listener is opened again on the same
    * address with the new config. What the Endpoint had queued for it stays in the socket's accept
-   * queue; a SYN-RECEIVED child would be reset (the core should offer a way to change a
+   * queue; a SYN-RECEIVED child is dropped (the core should offer a way to change a
    * listener's config instead).
    */
   #reopenListener(s: Sock): void {
@@ -528,13 +531,6 @@ export class SocketKernel {
     const b = this.profile.behaviour;
     if (b.twReuse !== 1) return false;
     return tw.timestamps && this.now > tw.stamp + b.twReuseDelay;
-  }
-
-  #acceptable(l: Sock, c: Sock): boolean {
-    if (l.opts.deferAccept <= 0) return true;
-    const live = liveConn(this.#ctx, c);
-    if (!live || live.recvQueued > 0 || c.peerFin || c.dead) return true;
-    return this.now >= (c.establishedAt ?? this.now) + l.opts.deferAccept * 1000;
   }
 
   #closeConn(s: Sock): void {

@@ -203,7 +203,8 @@ export function getsockopt(k: KernelContext, s: Sock, level: number, name: numbe
       case TCP_LINGER2:
         return { ret: 0, value: o.linger2 ?? Math.floor(cfg('finWait2Timeout') / 1000) };
       case TCP_DEFER_ACCEPT:
-        return { ret: 0, value: o.deferAccept };
+        // Linux keeps SYN,ACK timeouts and reads them back as seconds: 2 reads 3 (1 s + 2 s).
+        return { ret: 0, value: retransToSecs(secsToRetrans(o.deferAccept)) };
       case TCP_KEEPIDLE:
         return { ret: 0, value: o.keepIdle ?? Math.floor(cfg('keepaliveIdle') / 1000) };
       case TCP_KEEPINTVL:
@@ -234,6 +235,7 @@ export function connConfig(profile: Profile, s: Sock): Partial<TcpConfig> {
   if (o.rcvBuf !== undefined) c.recvBuffer = linuxBufferSize(o.rcvBuf, 'rcv');
   if (o.sndBuf !== undefined) c.sendBuffer = linuxBufferSize(o.sndBuf, 'snd');
   if (o.noDelay) c.nagle = false;
+  if (o.deferAccept > 0) c.deferAccept = secsToRetrans(o.deferAccept);
   // The profile flag also governs the core's own rule (config rstOnCloseWithUnread).
   if (!profile.behaviour.rstOnCloseWithUnreadData) c.rstOnCloseWithUnread = false;
   if (o.keepalive) {
@@ -244,6 +246,39 @@ export function connConfig(profile: Profile, s: Sock): Partial<TcpConfig> {
   }
   s.config = c;
   return c;
+}
+
+/** Linux's TCP_TIMEOUT_INIT and TCP_RTO_MAX in seconds: the SYN,ACK timeouts TCP_DEFER_ACCEPT counts. */
+const SYNACK_TIMEOUT_INIT = 1;
+const SYNACK_TIMEOUT_MAX = 120;
+
+/**
+ * TCP_DEFER_ACCEPT seconds as SYN,ACK timeouts (Linux secs_to_retrans): the fewest timeouts,
+ * starting at 1 s and doubling up to 120 s, that together last at least `seconds`; at most 255.
+ */
+export function secsToRetrans(seconds: number): number {
+  if (!(seconds > 0)) return 0;
+  let timeout = SYNACK_TIMEOUT_INIT;
+  let period = timeout;
+  let n = 1;
+  while (seconds > period && n < 255) {
+    n++;
+    timeout = Math.min(timeout * 2, SYNACK_TIMEOUT_MAX);
+    period += timeout;
+  }
+  return n;
+}
+
+/** The seconds `n` SYN,ACK timeouts last (Linux retrans_to_secs): what getsockopt reads back. */
+export function retransToSecs(n: number): number {
+  if (n <= 0) return 0;
+  let timeout = SYNACK_TIMEOUT_INIT;
+  let period = timeout;
+  for (let i = 1; i < n; i++) {
+    timeout = Math.min(timeout * 2, SYNACK_TIMEOUT_MAX);
+    period += timeout;
+  }
+  return period;
 }
 
 /** TCP_LINGER2 in ms: its seconds, or the profile's FIN-WAIT-2 timeout when unset or not positive. */

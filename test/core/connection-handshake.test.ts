@@ -371,3 +371,45 @@ test('transition(): an edge outside LEGAL_TRANSITIONS is an internal error', asy
   );
   assert.equal(tcb.state, 'CLOSED');
 });
+
+test('deferAccept (TCP_DEFER_ACCEPT): a bare ACK waits for data; the SYN,ACK is resent only at the end of the period', () => {
+  const t = inState('SYN-RECEIVED', { config: { deferAccept: 2 } });
+  t.at(100)
+    .receive({ seq: R + 1, ack: s(L, 1) })
+    .expectNothing()
+    .expectState('SYN-RECEIVED');
+  assert.deepEqual(t.drops(), ['defer-accept']);
+  // First timeout (RTO 1 s): still inside the period, nothing resent.
+  t.at(1000).expectNothing().expectState('SYN-RECEIVED');
+  // Second (2 s later): the last of the period, so the SYN,ACK goes again to draw an ACK.
+  t.at(2999).expectNothing();
+  t.at(3000).expectSend({ seq: L, ack: R + 1, ctl: 'SYN,ACK' });
+  t.at(3100)
+    .receive({ seq: R + 1, ack: s(L, 1) })
+    .expectState('ESTABLISHED')
+    .expectEvents('connected');
+});
+
+test('deferAccept: data completes the handshake at once', () => {
+  const t = inState('SYN-RECEIVED', { config: { deferAccept: 2 } });
+  t.at(100)
+    .receive({ seq: R + 1, ack: s(L, 1) })
+    .expectNothing();
+  t.at(1500)
+    .receive({ seq: R + 1, ack: s(L, 1), payload: 'hello' })
+    .expectState('ESTABLISHED')
+    .expectEvents('connected', 'readable')
+    .expectRead('hello');
+});
+
+test('deferAccept: unanswered to the end, the connection goes quietly after synRetries', () => {
+  const t = inState('SYN-RECEIVED', { config: { deferAccept: 2, synRetries: 3 } });
+  t.at(100)
+    .receive({ seq: R + 1, ack: s(L, 1) })
+    .expectNothing();
+  t.at(1000).expectNothing();
+  t.at(3000).expectSend({ seq: L, ctl: 'SYN,ACK' });
+  t.at(7000).expectSend({ seq: L, ctl: 'SYN,ACK' });
+  t.at(14_999).expectNothing().expectState('SYN-RECEIVED');
+  t.at(15_000).expectNothing().expectState('CLOSED');
+});
