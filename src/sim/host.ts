@@ -130,6 +130,18 @@ export class SimHost {
 
   /** @internal the loop's event dispatcher. */
   dispatch(ev: EndpointEvent): void {
+    // The common case first: an event of a connection that has its handle.
+    if (ev.type === 'conn') {
+      const known = this.#conns.get(ev.conn);
+      if (known !== undefined) {
+        known.onEvent(ev.event);
+        return;
+      }
+    }
+    this.#dispatchRare(ev);
+  }
+
+  #dispatchRare(ev: EndpointEvent): void {
     if (ev.type === 'accept') {
       const c = this.#conns.get(ev.conn) ?? this.#adopt(ev.conn, this.#listeners.get(ev.listener)?.autoRead ?? true);
       this.#listeners.get(ev.listener)?.onAccepted(c);

@@ -268,10 +268,13 @@ export class SimNetwork {
         if (v.fate === 'mtu') this.#drop(wp, pkt, 'mtu', 'mtu');
         else if (v.fate === 'lost') this.#drop(wp, pkt, 'lost', 'link-loss');
         else {
-          const arrive: Instant[] = [...v.arrive];
-          if (effect?.duplicate) arrive.push(arrive[arrive.length - 1] as Instant);
-          const extra = effect?.delay ?? 0;
-          for (let i = 0; i < arrive.length; i++) arrive[i] = (arrive[i] as Instant) + extra;
+          // The link's verdict is fresh for each call: its arrival list is ours to change.
+          const arrive: Instant[] = v.arrive;
+          if (effect !== undefined) {
+            if (effect.duplicate) arrive.push(arrive[arrive.length - 1] as Instant);
+            const extra = effect.delay ?? 0;
+            if (extra !== 0) for (let i = 0; i < arrive.length; i++) arrive[i] = (arrive[i] as Instant) + extra;
+          }
           wp.arrive = arrive;
           wp.fate = arrive.length > 1 ? 'duplicated' : 'delivered';
           if (dest === undefined) {
@@ -420,7 +423,9 @@ export class SimNetwork {
   }
 
   #learnIsn(p: Packet): void {
-    if (p.seg.flags & SYN) this.#isn.set(dirKey(p.src, p.seg.srcPort, p.dst, p.seg.dstPort), p.seg.seq);
+    // Only drop traces read the ISNs: without a sink, no key string and no entry per connection.
+    if (this.#trace !== NO_TRACE && p.seg.flags & SYN)
+      this.#isn.set(dirKey(p.src, p.seg.srcPort, p.dst, p.seg.dstPort), p.seg.seq);
   }
 
   #drop(wp: WirePacket, pkt: Packet, fate: WireFate, reason: DropReason): void {
