@@ -263,7 +263,14 @@ export class Netns {
   /** Kills what is still running, deletes the namespace and the temporary files. */
   async destroy(keepFiles = false): Promise<void> {
     for (const p of this.#procs) p.kill('SIGKILL');
-    await Promise.race([Promise.all(this.#procs.map((p) => p.exited)), new Promise((r) => setTimeout(r, 5000))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.#procs.map((p) => p.exited)),
+      new Promise((r) => {
+        timer = setTimeout(r, 5000);
+      }),
+    ]);
+    clearTimeout(timer);
     // Anything else started inside (ip netns exec children that escaped): kill by namespace.
     const pids = spawnSync('ip', ['netns', 'pids', this.name], { encoding: 'utf8' }).stdout?.trim();
     for (const pid of (pids ?? '').split(/\s+/).filter(Boolean)) {
