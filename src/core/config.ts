@@ -33,6 +33,19 @@ export interface TcpConfig {
 
   /** Nagle's algorithm (RFC 9293 §3.7.4, RFC 1122 §4.2.3.4). */
   nagle: boolean;
+  /**
+   * Corked (Linux TCP_CORK, and MSG_MORE for one write): a segment shorter than the MSS waits
+   * until the cork is pulled, a full segment's worth is queued, or a FIN follows the data; at
+   * most until, with nothing in flight, the persist timer (one RTO, at least rtoMin) fires. That
+   * is Linux's ceiling: its probe timer (tcp_check_probe_timer, max(RTO, 200 ms)) sends the
+   * held segment through tcp_write_wakeup; tcp(7) calls it a 200 ms ceiling. Off unless asked.
+   */
+  cork: boolean;
+  /**
+   * Linux TCP_WINDOW_CLAMP: the largest window we advertise, in bytes (0 = the receive buffer
+   * alone). Set before the SYN it also bounds the window scale we offer (tcp_select_initial_window).
+   */
+  windowClamp: number;
   /** Delay ACKs (RFC 9293 §3.8.6.3, RFC 1122 §4.2.3.2): ACK at least every second full segment, and within delayedAckTimeout. */
   delayedAck: boolean;
   /** Delayed-ACK timer. RFC 1122 requires < 500 ms; we use 200 ms (BSD's figure; Linux starts at 40 ms). */
@@ -128,6 +141,8 @@ export const DEFAULT_CONFIG: Readonly<TcpConfig> = Object.freeze({
   timestamps: true,
   sackPermitted: false,
   nagle: true,
+  cork: false,
+  windowClamp: 0,
   delayedAck: true,
   delayedAckTimeout: 200,
   quickAck: false,
@@ -192,6 +207,7 @@ export function validateConfig(cfg: TcpConfig): void {
     'keepaliveCount',
     'challengeAckLimit',
     'deferAccept',
+    'windowClamp',
   ];
   for (const k of nonNeg) checkInt(k, cfg[k], 0);
   checkInt('mss', cfg.mss, 88, 65495);

@@ -234,6 +234,10 @@ export class Connection {
   get state(): TcpState {
     return this.#tcb.state;
   }
+  /** Linux's ping-pong (interactive) mode, which delays ACKs to ride on replies (TCP_QUICKACK reads it). */
+  get pingpong(): boolean {
+    return this.#tcb.pingpong;
+  }
   /** The settings in force: the shared resolved config, or the connection's own copy after setOption. */
   get config(): Readonly<TcpConfig> {
     return this.#tcb.cfg;

@@ -310,6 +310,10 @@ function sendData(tcb: Tcb, force: boolean): void {
     const carryFin = fin && len === avail;
     const resend = seqLt(tcb.sndNxt, tcb.sndMax);
     if (len < mss && !resend && !force) {
+      // Corked (TCP_CORK, MSG_MORE; config cork): a partial segment waits, unless our FIN follows
+      // it (Linux's tcp_send_fin pushes). Once nothing is in flight the persist timer runs, and
+      // when it fires the segment goes (persistProbe), as Linux's probe timer sends it.
+      if (tcb.cfg.cork && !carryFin) return;
       // Nagle (RFC 9293 §3.7.4, RFC 1122 §4.2.3.4), in Minshall's variant as Linux has it
       // (tcp_minshall_check): hold a small segment only while an earlier *small* segment is
       // unacknowledged (and it does not close the stream). Nagle's aim, at most one tinygram per

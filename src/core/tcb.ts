@@ -28,6 +28,7 @@ import { Reassembly } from './reassembly.js';
 import { RtoEstimator } from './rto.js';
 import { Scoreboard } from './sack.js';
 import { isLegalTransition, TcpState } from './state.js';
+import { FLAGS, KEEPALIVE, NAGLE, TRACING, TS_OFFSET_INT32 } from './tcb-flags.js';
 import { Rare, type RareNumber } from './tcb-rare.js';
 import type { Instant } from './time.js';
 import { TimerTable } from './timer-table.js';
@@ -70,43 +71,6 @@ export interface TcbInit {
   /** The label of its traces; undefined: `${localPort}>${remotePort}`, derived when asked for. */
   label?: string | undefined;
 }
-
-/** The TCB's boolean fields, in the order of their bits in Tcb's flags word. */
-const FLAGS = [
-  'tracing',
-  'passive',
-  'finished',
-  'finQueued',
-  'irsKnown',
-  'readClosed',
-  'userClosed',
-  'wsOk',
-  'peerOfferedWs',
-  'peerOfferedTs',
-  'tsOk',
-  'peerOfferedSack',
-  'sackOk',
-  'ackNow',
-  'pingpong',
-  'rttTiming',
-  'probeArmed',
-  'probeSent',
-  'rearmProbe',
-  'restartRtx',
-  'restartUserTimeout',
-  'restartFinWait2',
-  'ackDelayed',
-  'keepalive',
-  'nagle',
-  'tsOffsetInt32',
-  'called',
-  'deferAcked',
-] as const;
-const TRACING = 1 << FLAGS.indexOf('tracing');
-const KEEPALIVE = 1 << FLAGS.indexOf('keepalive');
-const NAGLE = 1 << FLAGS.indexOf('nagle');
-/** tsOffset is a 32-bit unsigned value kept as the signed integer with the same bits (see #tsOffset). */
-const TS_OFFSET_INT32 = 1 << FLAGS.indexOf('tsOffsetInt32');
 
 /**
  * Sets a number kept in the TCB's Rare; setting 0 while there is none makes none (0 is every
@@ -604,14 +568,17 @@ export class Tcb {
     return Math.max(0, seqDiff(this.rcvAdvRight, this.rcvNxt));
   }
 
-  /** Free receive-buffer space we could offer now. */
+  /** Free receive-buffer space we could offer now, within the window clamp (config windowClamp). */
   get rcvSpace(): number {
-    return this.readClosed ? this.cfg.recvBuffer : this.recvQueue.space;
+    const space = this.readClosed ? this.cfg.recvBuffer : this.recvQueue.space;
+    const clamp = this.cfg.windowClamp;
+    return clamp > 0 && clamp < space ? clamp : space;
   }
 
-  /** The window shift we put on our SYN (RFC 7323 §2.3), derived from the receive buffer. */
+  /** The window shift we put on our SYN (RFC 7323 §2.3): from the receive buffer, or a smaller clamp. */
   get rcvWscaleOffer(): number {
-    return wscaleFor(this.cfg.recvBuffer);
+    const clamp = this.cfg.windowClamp;
+    return wscaleFor(clamp > 0 ? Math.min(clamp, this.cfg.recvBuffer) : this.cfg.recvBuffer);
   }
 
   /** Bytes sent and not yet acknowledged, as far as SND.MAX. */

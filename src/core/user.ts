@@ -238,6 +238,15 @@ export interface ConnectionOptionValues {
   synRetries: number;
   /** The MSS we announce (TCP_MAXSEG): only before the SYN goes out (CLOSED or LISTEN). */
   mss: number;
+  /** TCP_CORK / MSG_MORE (config cork); pulling the cork sends what it held. */
+  cork: boolean;
+  /** TCP_WINDOW_CLAMP (config windowClamp): the window we advertise stops growing past it. */
+  windowClamp: number;
+  /**
+   * Linux's ping-pong (interactive) mode, which TCP_QUICKACK sets (0) and clears (1, and an ACK
+   * being delayed then goes at once: __tcp_sock_set_quickack).
+   */
+  pingpong: boolean;
 }
 export type ConnectionOptionName = keyof ConnectionOptionValues;
 
@@ -249,6 +258,8 @@ const BOOLEAN_OPTIONS = new Set<string>([
   'tailLossProbe',
   'rstOnCloseWithUnread',
   'rstOnDataAfterClose',
+  'cork',
+  'pingpong',
 ]);
 /** Integer options: [min, max]. */
 const INTEGER_OPTIONS: Record<string, readonly [number, number]> = {
@@ -261,6 +272,7 @@ const INTEGER_OPTIONS: Record<string, readonly [number, number]> = {
   retries2: [0, Number.MAX_SAFE_INTEGER],
   synRetries: [0, Number.MAX_SAFE_INTEGER],
   mss: [88, 65495],
+  windowClamp: [0, 1 << 30],
 };
 
 /**
@@ -331,8 +343,21 @@ export function setOption(tcb: Tcb, name: string, value: unknown): void {
     case 'delayedAckTimeout':
     case 'retries2':
     case 'synRetries':
+    case 'windowClamp':
       setCfg(tcb, name as 'retries2', value as number);
       return;
+    case 'cork':
+      setCfg(tcb, 'cork', value as boolean);
+      return;
+    case 'pingpong': {
+      tcb.pingpong = value as boolean;
+      const s = tcb.state;
+      // Linux sends it only once what arrived has been read (tcp_cleanup_rbuf wants an empty
+      // receive queue for an ACK marked pushed).
+      const due = tcb.ackDelayed && tcb.recvQueue.length === 0;
+      if (!tcb.pingpong && due && (s === TcpState.Established || s === TcpState.CloseWait)) tcb.ackNow = true;
+      return;
+    }
     default:
       throw new UsageError('ERR_INVALID_ARG_VALUE', `unknown option ${name}`);
   }

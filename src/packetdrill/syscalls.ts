@@ -149,15 +149,13 @@ export function prepareSyscall(h: SyscallHost, fds: FdMap, ev: SyscallEvent): Pr
     },
   });
   const sendFlags = (flags: number): number => {
-    if (flags & MSG_MORE)
-      throw unsupported(ev.line, `${ev.name} MSG_MORE`, 'finack has no corking: the core sends what it may at once');
     if (flags & MSG_FASTOPEN) throw unsupported(ev.line, `${ev.name} MSG_FASTOPEN`, 'finack has no TCP Fast Open');
     if (flags & MSG_ZEROCOPY) throw unsupported(ev.line, `${ev.name} MSG_ZEROCOPY`);
     if (flags & MSG_EOR)
       throw unsupported(ev.line, `${ev.name} MSG_EOR`, 'finack keeps no record boundaries in the send queue');
-    const known = MSG_DONTWAIT | MSG_NOSIGNAL;
+    const known = MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE;
     if (flags & ~known) throw unsupported(ev.line, `${ev.name} flags 0x${(flags & ~known).toString(16)}`);
-    return flags & MSG_DONTWAIT;
+    return flags & (MSG_DONTWAIT | MSG_MORE);
   };
   const recvFlags = (flags: number): number => {
     const known = MSG_DONTWAIT | MSG_PEEK | MSG_NOSIGNAL;

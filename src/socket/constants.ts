@@ -76,12 +76,15 @@ export const SO_REUSEPORT = 15;
 
 export const TCP_NODELAY = 1;
 export const TCP_MAXSEG = 2;
+export const TCP_CORK = 3;
 export const TCP_KEEPIDLE = 4;
 export const TCP_KEEPINTVL = 5;
 export const TCP_KEEPCNT = 6;
 export const TCP_LINGER2 = 8;
 export const TCP_DEFER_ACCEPT = 9;
+export const TCP_WINDOW_CLAMP = 10;
 export const TCP_INFO = 11;
+export const TCP_QUICKACK = 12;
 export const TCP_USER_TIMEOUT = 18;
 
 export const IP_BIND_ADDRESS_NO_PORT = 24;
@@ -175,10 +178,7 @@ const LINUX_ONLY: Readonly<Record<string, number>> = {
   SO_INCOMING_CPU: 49,
   SO_ZEROCOPY: 60,
   SO_TXTIME: 61,
-  TCP_CORK: 3,
   TCP_SYNCNT: 7,
-  TCP_WINDOW_CLAMP: 10,
-  TCP_QUICKACK: 12,
   TCP_CONGESTION: 13,
   TCP_MD5SIG: 14,
   TCP_THIN_LINEAR_TIMEOUTS: 16,
@@ -267,9 +267,12 @@ export const SYMBOLS: Readonly<Record<string, number>> = {
   TCP_KEEPIDLE,
   TCP_KEEPINTVL,
   TCP_KEEPCNT,
+  TCP_CORK,
   TCP_LINGER2,
   TCP_DEFER_ACCEPT,
+  TCP_WINDOW_CLAMP,
   TCP_INFO,
+  TCP_QUICKACK,
   TCP_USER_TIMEOUT,
   IP_BIND_ADDRESS_NO_PORT,
   IP_LOCAL_PORT_RANGE,

@@ -4,6 +4,7 @@
 
 import type { ConnId } from '../core/endpoint.js';
 import { MSG_DONTWAIT } from './constants.js';
+import { corkForWrite } from './options.js';
 import { BLOCKED, type Blocked, errnoOf, fail, type ReadResult, type SysResult } from './results.js';
 import { type KernelContext, liveConn, type Sock, takeError, wouldBlock } from './sock.js';
 
@@ -59,7 +60,7 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-export function writeTo(k: KernelContext, s: Sock, data: Uint8Array): SysResult | Blocked {
+export function writeTo(k: KernelContext, s: Sock, data: Uint8Array, more = false): SysResult | Blocked {
   // A blocking write that did not fit goes on where it stopped when called again with the same
   // buffer (the caller retries a blocked call as it is): Linux copies what fits, sleeps, and
   // returns only when all is queued, so a blocking write never comes back short.
@@ -78,8 +79,10 @@ export function writeTo(k: KernelContext, s: Sock, data: Uint8Array): SysResult 
   if (!s.connected) return wouldBlock(s);
   if (data.length === 0) return { ret: 0 };
   try {
+    corkForWrite(k, s, more, false);
     const out = k.endpoint.send(s.conn as ConnId, done > 0 ? data.subarray(done) : data, k.now());
     k.absorb(out);
+    corkForWrite(k, s, more, true);
     const total = done + out.accepted;
     if (total === data.length) {
       s.writing = undefined;

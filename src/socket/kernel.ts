@@ -31,6 +31,7 @@ import {
   F_GETFL,
   F_SETFL,
   IPPROTO_TCP,
+  MSG_MORE,
   MSG_PEEK,
   O_NONBLOCK,
   O_RDWR,
@@ -318,10 +319,10 @@ export class SocketKernel {
     return n === 0 && (s.peerFin || s.dead) ? 1 : n;
   }
 
-  /** send(2): write() with flags (MSG_DONTWAIT as in recv). */
+  /** send(2): write() with flags (MSG_DONTWAIT as in recv; MSG_MORE corks this write). */
   send(fd: number, data: Uint8Array, flags = 0): SysResult | Blocked {
     const s = this.#fds.get(fd);
-    return s ? withFlags(s, flags, () => writeTo(this.#ctx, s, data)) : fail('EBADF');
+    return s ? withFlags(s, flags, () => writeTo(this.#ctx, s, data, (flags & MSG_MORE) !== 0)) : fail('EBADF');
   }
 
   write(fd: number, data: Uint8Array): SysResult | Blocked {

@@ -4,6 +4,7 @@
 // Endpoint (keepalive, TCP_NODELAY, TCP_USER_TIMEOUT, TCP_LINGER2).
 
 import type { TcpConfig } from '../core/config.js';
+import type { ConnectionOptionValues } from '../core/user.js';
 import {
   ERRNO,
   IP_BIND_ADDRESS_NO_PORT,
@@ -26,6 +27,7 @@ import {
   SOL_IP,
   SOL_SOCKET,
   SOL_TCP,
+  TCP_CORK,
   TCP_DEFER_ACCEPT,
   TCP_INQ,
   TCP_KEEPCNT,
@@ -34,7 +36,9 @@ import {
   TCP_LINGER2,
   TCP_MAXSEG,
   TCP_NODELAY,
+  TCP_QUICKACK,
   TCP_USER_TIMEOUT,
+  TCP_WINDOW_CLAMP,
 } from './constants.js';
 import { type Profile, settingOf } from './profiles.js';
 import { fail, type GetResult, type SysResult } from './results.js';
@@ -101,9 +105,31 @@ export function setsockopt(
         o.inq = n !== 0;
         return { ret: 0 };
       case TCP_NODELAY:
+        // Linux (tcp_sock_set_nodelay) also pushes what Nagle was holding.
         o.noDelay = n !== 0;
-        if (s.conn !== undefined && liveConn(k, s)) k.endpoint.setNoDelay(s.conn, o.noDelay);
-        return { ret: 0 };
+        return applyToCore(k, s, 'nagle', !o.noDelay);
+      case TCP_CORK:
+        // Pulling the cork sends what it held (tcp_push_pending_frames in __tcp_sock_set_cork).
+        o.cork = n !== 0;
+        return applyToCore(k, s, 'cork', o.cork);
+      case TCP_QUICKACK:
+        // __tcp_sock_set_quickack: 1 leaves ping-pong mode and sends an ACK being delayed; 0
+        // enters it. Not kept: the connection's own heuristics change the mode again.
+        o.quickAck = n !== 0;
+        return applyToCore(k, s, 'pingpong', !o.quickAck);
+      case TCP_WINDOW_CLAMP: {
+        // tcp_set_window_clamp: 0 only on a socket not yet connected (it clears the clamp); else
+        // at least SOCK_MIN_RCVBUF / 2.
+        const live = liveConn(k, s);
+        if (!(n >= 0)) return fail('EINVAL');
+        if (n === 0) {
+          if (live) return fail('EINVAL');
+          o.windowClamp = undefined;
+          return { ret: 0 };
+        }
+        o.windowClamp = Math.max(n, SOCK_MIN_RCVBUF / 2);
+        return applyToCore(k, s, 'windowClamp', o.windowClamp);
+      }
       case TCP_MAXSEG:
         // Linux accepts 0 (use the route's) or 88..32767 (TCP_MIN_MSS .. MAX_TCP_WINDOW).
         if (n !== 0 && (n < 88 || n > 32767)) return fail('EINVAL');
@@ -196,6 +222,17 @@ export function getsockopt(k: KernelContext, s: Sock, level: number, name: numbe
       }
       case TCP_NODELAY:
         return { ret: 0, value: o.noDelay ? 1 : 0 };
+      case TCP_CORK:
+        return { ret: 0, value: o.cork ? 1 : 0 };
+      case TCP_QUICKACK: {
+        const live = liveConn(k, s);
+        return { ret: 0, value: (live ? !live.pingpong : o.quickAck) ? 1 : 0 };
+      }
+      case TCP_WINDOW_CLAMP: {
+        // Linux's window_clamp: what was set, else once connected the largest window we offer.
+        const live = liveConn(k, s);
+        return { ret: 0, value: o.windowClamp ?? (live ? live.config.recvBuffer : 0) };
+      }
       case TCP_INQ:
         return { ret: 0, value: o.inq ? 1 : 0 };
       case TCP_USER_TIMEOUT:
@@ -235,6 +272,8 @@ export function connConfig(profile: Profile, s: Sock): Partial<TcpConfig> {
   if (o.rcvBuf !== undefined) c.recvBuffer = linuxBufferSize(o.rcvBuf, 'rcv');
   if (o.sndBuf !== undefined) c.sendBuffer = linuxBufferSize(o.sndBuf, 'snd');
   if (o.noDelay) c.nagle = false;
+  if (o.cork) c.cork = true;
+  if (o.windowClamp !== undefined) c.windowClamp = o.windowClamp;
   if (o.deferAccept > 0) c.deferAccept = secsToRetrans(o.deferAccept);
   // The profile flag also governs the core's own rule (config rstOnCloseWithUnread).
   if (!profile.behaviour.rstOnCloseWithUnreadData) c.rstOnCloseWithUnread = false;
@@ -290,7 +329,12 @@ function finWait2Timeout(profile: Profile, o: SockOpts): number {
  * A per-connection setting. Before the connection exists it goes into the connection's config
  * (connConfig); afterwards it is applied with Endpoint.setOption.
  */
-function applyToCore(k: KernelContext, s: Sock, field: 'userTimeout' | 'finWait2Timeout', value: number): SysResult {
+function applyToCore<K extends 'userTimeout' | 'finWait2Timeout' | 'windowClamp' | 'nagle' | 'cork' | 'pingpong'>(
+  k: KernelContext,
+  s: Sock,
+  field: K,
+  value: ConnectionOptionValues[K],
+): SysResult {
   if (s.conn === undefined || liveConn(k, s) === undefined) return { ret: 0 };
   try {
     k.absorb(k.endpoint.setOption(s.conn, field, value, k.now()));
@@ -298,6 +342,18 @@ function applyToCore(k: KernelContext, s: Sock, field: 'userTimeout' | 'finWait2
     // The connection finished in the meantime: nothing to apply.
   }
   return { ret: 0 };
+}
+
+/**
+ * Around a write: the connection is corked for it when TCP_CORK is on or the write has MSG_MORE
+ * (Linux's tcp_push with MSG_MORE corks that push only), and uncorked otherwise. The cork goes on
+ * before the bytes are queued (`after` false) and comes off after (`after` true), so a write
+ * without MSG_MORE sends its bytes together with those an earlier MSG_MORE held.
+ */
+export function corkForWrite(k: KernelContext, s: Sock, more: boolean, after: boolean): void {
+  const live = liveConn(k, s);
+  const want = s.opts.cork || more;
+  if (live && live.config.cork !== want && want !== after) applyToCore(k, s, 'cork', want);
 }
 
 function applyKeepalive(k: KernelContext, s: Sock): void {

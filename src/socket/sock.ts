@@ -32,6 +32,12 @@ export interface SockOpts {
   inq: boolean;
   /** SO_RCVLOWAT: bytes that make the socket readable for poll() (Linux default 1). */
   rcvLowat: number;
+  /** TCP_CORK. */
+  cork: boolean;
+  /** TCP_WINDOW_CLAMP as Linux keeps it (at least SOCK_MIN_RCVBUF / 2); undefined: never set. */
+  windowClamp?: number;
+  /** TCP_QUICKACK as last set, before the connection exists (it then reads its ping-pong mode). */
+  quickAck: boolean;
 }
 
 export interface Sock {
@@ -101,6 +107,8 @@ export function newSock(fd: number, domain: number, role: Sock['role']): Sock {
       bindNoPort: false,
       inq: false,
       rcvLowat: 1,
+      cork: false,
+      quickAck: true,
     },
     timestamps: false,
     config: {},

@@ -143,9 +143,9 @@ test('finack packetdrill --linux-compat: upstream flags verbatim, the ignored on
   const dir = mkdtempSync(join(tmpdir(), 'finack-pd-compat-'));
   try {
     const ok = join(dir, 'ok.pkt');
-    const cork = join(dir, 'cork.pkt');
+    const cork = join(dir, 'fastopen.pkt');
     writeFileSync(ok, CLIENT);
-    writeFileSync(cork, `${CLIENT}+0 setsockopt(3, SOL_TCP, TCP_CORK, [1], 4) = 0\n`);
+    writeFileSync(cork, `${CLIENT}+0 setsockopt(3, SOL_TCP, TCP_FASTOPEN, [1], 4) = 0\n`);
     const r = cli(['--linux-compat', '--tolerance_usecs=10000', '--wire_client', '--speed', '10', '-v', ok]);
     assert.equal(r.code, 0, r.out + r.err);
     assert.equal(
@@ -158,11 +158,11 @@ test('finack packetdrill --linux-compat: upstream flags verbatim, the ignored on
     assert.equal(d.code, 1);
     const lines = d.out.trimEnd().split('\n');
     assert.equal(lines.at(-1), '1 passed, 1 failed');
-    assert.equal(lines.at(-2), 'unsupported: setsockopt TCP_CORK (1)');
+    assert.equal(lines.at(-2), 'unsupported: setsockopt TCP_FASTOPEN (1)');
     assert.equal(cli(['--linux-compat', '--no_such_flag', ok]).code, 2);
     const j = cli([dir, '--json']);
     const doc = JSON.parse(j.out) as { unsupported: Record<string, number> };
-    assert.deepEqual(doc.unsupported, { 'setsockopt TCP_CORK': 1 });
+    assert.deepEqual(doc.unsupported, { 'setsockopt TCP_FASTOPEN': 1 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
