@@ -25,6 +25,8 @@ import {
   MSG_NOSIGNAL,
   MSG_PEEK,
   MSG_ZEROCOPY,
+  SO_LINGER,
+  SOL_SOCKET,
   SOL_TCP,
   SYMBOLS,
   TCP_CM_INQ,
@@ -262,12 +264,16 @@ export function prepareSyscall(h: SyscallHost, fds: FdMap, ev: SyscallEvent): Pr
       const script = int(0, 'a descriptor');
       const f = fds.live(script, ev.line);
       h.socketUnderTest(f);
+      // SO_LINGER {on, n > 0}: close() blocks at most n seconds (kernel.ts close).
+      const linger = k.getsockopt(f, SOL_SOCKET, SO_LINGER).value;
+      const lingerMs = typeof linger === 'object' && linger.onoff !== 0 ? linger.linger * 1000 : 0;
       return {
         call: () => k.close(f),
         check: (r) => {
           checkResult(h, ev, r);
           if (r.ret === 0) fds.release(script);
         },
+        ...(lingerMs > 0 ? { wakeAtUs: (k.now + lingerMs) * 1000 } : {}),
       };
     }
     case 'shutdown': {

@@ -11,7 +11,12 @@ import { type KernelContext, liveConn, type Sock, takeError, wouldBlock } from '
 export function readFrom(k: KernelContext, s: Sock, max: number): ReadResult | Blocked {
   if (s.role !== 'conn') return fail('ENOTCONN');
   const live = liveConn(k, s);
-  if (s.peeked.length > 0 || (live && live.recvQueued > 0)) {
+  const queued = s.peeked.length + (live?.recvQueued ?? 0);
+  // SO_RCVLOWAT: a blocking read waits for min(SO_RCVLOWAT, len) bytes (Linux tcp_recvmsg's target,
+  // sock_rcvlowat), unless no more can come; a non-blocking one returns what there is.
+  const ended = s.shutRd || s.peerFin || s.dead || s.gone || s.err !== undefined;
+  if (!s.nonblock && queued > 0 && queued < Math.min(s.opts.rcvLowat, max) && !ended) return BLOCKED;
+  if (queued > 0) {
     // Bytes a peek took come first; the rest of the request is read from the connection.
     const fromPeek = s.peeked.subarray(0, Math.min(max, s.peeked.length));
     s.peeked = s.peeked.subarray(fromPeek.length);

@@ -107,6 +107,8 @@ export class SocketKernel {
   readonly #byConn = new Map<ConnId, Sock>();
   readonly #byListener = new Map<ListenerId, Sock>();
   readonly #timeWait = new Map<string, TimeWaitNote>();
+  /** close() under SO_LINGER {on, n > 0} still waiting: the descriptor stays taken meanwhile. */
+  readonly #lingering = new Map<number, { s: Sock; until: Instant }>();
   readonly #onPacket: ((pkt: Packet, at: Instant) => void) | undefined;
   readonly #ctx: KernelContext;
   readonly #stats = new StatsTable();
@@ -365,7 +367,19 @@ export class SocketKernel {
     return { ret: 0 };
   }
 
-  close(fd: number): SysResult {
+  /**
+   * close(2). Under SO_LINGER {on, n > 0} it blocks, as Linux's tcp_close (sk_stream_wait_close),
+   * until our FIN is acknowledged (FIN-WAIT-1, CLOSING and LAST-ACK are over) or n seconds have
+   * passed; either way it then returns 0 and the connection goes on without its descriptor. Called
+   * again while it blocks, it reports whether the wait is over.
+   */
+  close(fd: number): SysResult | Blocked {
+    const waiting = this.#lingering.get(fd);
+    if (waiting) {
+      if (this.now < waiting.until && this.#stillClosing(waiting.s)) return BLOCKED;
+      this.#lingering.delete(fd);
+      return { ret: 0 };
+    }
     const s = this.#fds.get(fd);
     if (!s) return fail('EBADF');
     this.#fds.delete(fd);
@@ -375,7 +389,19 @@ export class SocketKernel {
       return { ret: 0 };
     }
     if (s.role === 'conn') this.#closeConn(s);
+    const l = s.opts.linger;
+    if (s.role === 'conn' && l.onoff !== 0 && l.linger > 0 && this.#stillClosing(s)) {
+      this.#lingering.set(fd, { s, until: this.now + l.linger * 1000 });
+      return BLOCKED;
+    }
     return { ret: 0 };
+  }
+
+  /** Our FIN is out and not yet acknowledged (Linux's sk_stream_closing). */
+  #stillClosing(s: Sock): boolean {
+    if (s.gone || s.dead) return false;
+    const st = liveConn(this.#ctx, s)?.state;
+    return st === 'FIN-WAIT-1' || st === 'CLOSING' || st === 'LAST-ACK';
   }
 
   setsockopt(fd: number, level: number, name: number, value: number | { onoff: number; linger: number }): SysResult {
@@ -477,7 +503,7 @@ export class SocketKernel {
 
   #lowestFreeFd(): number {
     let fd = 3;
-    while (this.#fds.has(fd)) fd++;
+    while (this.#fds.has(fd) || this.#lingering.has(fd)) fd++;
     return fd;
   }
 
