@@ -57,6 +57,10 @@ export class SimDriver implements NetDriver {
   readonly #reports: (() => void)[] = [];
   #reportAt = 0;
   #idleTurns = 0;
+  /** Inside the last pending report: kick() waits until the application's code returned. */
+  #deferKick = false;
+  /** Counts stop() calls, so a report that stopped the driver is not followed by another turn. */
+  #stops = 0;
   /** Wall milliseconds at virtual time 0 (real mode). */
   #origin: number;
 
@@ -68,7 +72,7 @@ export class SimDriver implements NetDriver {
 
   /** Something was scheduled on the clock (a user call put a packet on the wire, a timer): run it. */
   kick(): void {
-    if (this.#immediate !== undefined) return;
+    if (this.#immediate !== undefined || this.#deferKick) return;
     if (this.#timer !== undefined) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
@@ -104,6 +108,7 @@ export class SimDriver implements NetDriver {
 
   /** Stops driving (pending steps stay on the clock; kick() resumes). */
   stop(): void {
+    this.#stops++;
     if (this.#immediate !== undefined) clearImmediate(this.#immediate);
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#immediate = undefined;
@@ -119,13 +124,26 @@ export class SimDriver implements NetDriver {
     // A pending report to the application goes first, one per turn.
     if (this.#reportAt < this.#reports.length) {
       const fn = this.#reports[this.#reportAt++] as () => void;
-      if (this.#reportAt === this.#reports.length) {
-        this.#reports.length = 0;
-        this.#reportAt = 0;
-      }
       this.#idleTurns = 0;
-      this.kick();
-      fn();
+      if (this.#reportAt < this.#reports.length) {
+        this.kick();
+        fn();
+        return;
+      }
+      this.#reports.length = 0;
+      this.#reportAt = 0;
+      // The last report: the next turn is queued only after the application's code returned, so
+      // whatever that code queued with setImmediate runs before it. That turn is then the "one
+      // more turn" after which time may jump (below), unless the report led to more work now.
+      const stops = this.#stops;
+      this.#deferKick = true;
+      try {
+        fn();
+      } finally {
+        this.#deferKick = false;
+        if (this.#reportAt === this.#reports.length) this.#idleTurns = 1;
+        if (this.#stops === stops) this.kick();
+      }
       return;
     }
     const next = this.clock.nextTime();
