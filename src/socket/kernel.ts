@@ -91,6 +91,10 @@ interface TimeWaitNote {
   timestamps: boolean;
   /** When the last segment was received (the TS.Recent stamp). */
   stamp: Instant;
+  /** The local address and port, and the old socket's SO_REUSEADDR / SO_REUSEPORT (bind conflicts). */
+  local: { addr: string; port: number };
+  reuseAddr: boolean;
+  reusePort: boolean;
 }
 
 export class SocketKernel {
@@ -205,11 +209,8 @@ export class SocketKernel {
     ) {
       return fail('EADDRNOTAVAIL');
     }
-    for (const o of this.#fds.values()) {
-      if (o !== s && o.bound?.port === addr.port && addr.port !== 0 && !(o.opts.reuseAddr && s.opts.reuseAddr)) {
-        return fail('EADDRINUSE');
-      }
-    }
+    const at = addr.addr && addr.addr !== '0.0.0.0' && addr.addr !== '::' ? addr.addr : undefined;
+    if (addr.port !== 0 && this.#bindConflict(s, at, addr.port)) return fail('EADDRINUSE');
     s.bound = {
       ...(addr.addr && addr.addr !== '0.0.0.0' && addr.addr !== '::' ? { addr: addr.addr } : {}),
       port: addr.port,
@@ -395,6 +396,34 @@ export class SocketKernel {
       return BLOCKED;
     }
     return { ret: 0 };
+  }
+
+  /**
+   * Would bind(addr, port) clash, as Linux's inet_bind_conflict decides? Another socket on the port
+   * (bound, listening, or a connection that uses it, accepted or not) and an overlapping address
+   * (equal, or either one the wildcard) clash, unless both set SO_REUSEADDR and the other is not
+   * listening, or both set SO_REUSEPORT. A TIME-WAIT connection on the port clashes unless the
+   * socket it came from and this one both set SO_REUSEADDR, or both SO_REUSEPORT.
+   */
+  #bindConflict(s: Sock, addr: string | undefined, port: number): boolean {
+    const overlaps = (a: string | undefined) => a === undefined || addr === undefined || a === addr;
+    const clash = (o: Sock, oAddr: string | undefined) =>
+      overlaps(oAddr) &&
+      !(s.opts.reuseAddr && o.opts.reuseAddr && o.role !== 'listener') &&
+      !(s.opts.reusePort && o.opts.reusePort);
+    for (const o of this.#fds.values()) {
+      if (o !== s && o.bound?.port === port && clash(o, o.bound.addr)) return true;
+    }
+    for (const o of this.#byConn.values()) {
+      if (o === s || o.gone || o.conn === undefined || this.#fds.get(o.fd) === o) continue;
+      const local = this.endpoint.addresses(o.conn)?.local;
+      if (local?.port === port && clash(o, local.addr)) return true;
+    }
+    for (const tw of this.#timeWait.values()) {
+      if (tw.local.port !== port || !overlaps(tw.local.addr)) continue;
+      if (!(s.opts.reuseAddr && tw.reuseAddr) && !(s.opts.reusePort && tw.reusePort)) return true;
+    }
+    return false;
   }
 
   /** Our FIN is out and not yet acknowledged (Linux's sk_stream_closing). */
@@ -637,7 +666,14 @@ export class SocketKernel {
           const a = this.endpoint.addresses(ev.conn);
           if (a) {
             const key = `${a.local.addr}:${a.local.port}>${a.remote.addr}:${a.remote.port}`;
-            this.#timeWait.set(key, { conn: ev.conn, timestamps: s?.timestamps ?? false, stamp: this.now });
+            this.#timeWait.set(key, {
+              conn: ev.conn,
+              timestamps: s?.timestamps ?? false,
+              stamp: this.now,
+              local: { ...a.local },
+              reuseAddr: s?.opts.reuseAddr ?? false,
+              reusePort: s?.opts.reusePort ?? false,
+            });
           }
           break;
         }

@@ -76,6 +76,7 @@ export function setsockopt(
         o.reuseAddr = n !== 0;
         return { ret: 0 };
       case SO_REUSEPORT:
+        o.reusePort = n !== 0;
         return { ret: 0 };
       case SO_LINGER:
         if (typeof value === 'number') return fail('EINVAL');
@@ -190,6 +191,8 @@ export function getsockopt(k: KernelContext, s: Sock, level: number, name: numbe
       }
       case SO_REUSEADDR:
         return { ret: 0, value: o.reuseAddr ? 1 : 0 };
+      case SO_REUSEPORT:
+        return { ret: 0, value: o.reusePort ? 1 : 0 };
       case SO_KEEPALIVE:
         return { ret: 0, value: o.keepalive ? 1 : 0 };
       case SO_LINGER:

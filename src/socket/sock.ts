@@ -14,6 +14,8 @@ import { BLOCKED, type Blocked, fail, type SysResult } from './results.js';
 /** The options setsockopt() sets, as the socket holds them (options.ts). */
 export interface SockOpts {
   reuseAddr: boolean;
+  /** SO_REUSEPORT (bind conflicts only: finack spreads no SYNs over a group of listeners). */
+  reusePort: boolean;
   linger: { onoff: number; linger: number };
   keepalive: boolean;
   keepIdle?: number;
@@ -100,6 +102,7 @@ export function newSock(fd: number, domain: number, role: Sock['role']): Sock {
     shutWr: false,
     opts: {
       reuseAddr: false,
+      reusePort: false,
       linger: { onoff: 0, linger: 0 },
       keepalive: false,
       deferAccept: 0,

@@ -1,0 +1,100 @@
+// Port reuse at bind(), as Linux's inet_bind_conflict (net/ipv4/inet_connection_sock.c) decides
+// it: SO_REUSEADDR on both sockets lets them share a port unless the other one listens;
+// SO_REUSEPORT on both lets them share it in any case; a port that a connection or a TIME-WAIT
+// connection still uses clashes unless both sockets set the option. connect() and TIME-WAIT
+// tuples (tcp_tw_reuse) are in kernel.test.ts.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  AF_INET,
+  IPPROTO_TCP,
+  SO_REUSEADDR,
+  SO_REUSEPORT,
+  SOCK_NONBLOCK,
+  SOCK_STREAM,
+  SOL_SOCKET,
+} from '../../src/socket/constants.js';
+import { BLOCKED, SocketKernel } from '../../src/socket/kernel.js';
+import { LINUX_PROFILE } from '../../src/socket/profiles.js';
+import { ACK, FIN, makeSegment, type Segment, SYN } from '../../src/wire/segment.js';
+
+const L = '198.51.100.201';
+const L2 = '198.51.100.202';
+const R = '192.0.2.1';
+
+function kernel() {
+  return new SocketKernel({ addresses: [L, L2], profile: LINUX_PROFILE });
+}
+
+function sock(k: SocketKernel, opts: { reuseAddr?: boolean; reusePort?: boolean } = {}): number {
+  const fd = k.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, IPPROTO_TCP).ret;
+  if (opts.reuseAddr) assert.deepEqual(k.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, 1), { ret: 0 });
+  if (opts.reusePort) assert.deepEqual(k.setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, 1), { ret: 0 });
+  return fd;
+}
+
+const EADDRINUSE = { ret: -1, errno: 'EADDRINUSE' };
+
+test('bind: the same port twice is EADDRINUSE; a different address, or SO_REUSEADDR on both, may share it', () => {
+  const k = kernel();
+  assert.deepEqual(k.bind(sock(k), { port: 5000 }), { ret: 0 });
+  assert.deepEqual(k.bind(sock(k), { port: 5000 }), EADDRINUSE);
+  assert.deepEqual(k.bind(sock(k), { addr: L, port: 5000 }), EADDRINUSE); // the wildcard covers L
+  const a = sock(k);
+  assert.deepEqual(k.bind(a, { addr: L, port: 6000 }), { ret: 0 });
+  assert.deepEqual(k.bind(sock(k), { addr: L2, port: 6000 }), { ret: 0 });
+  assert.deepEqual(k.bind(sock(k, { reuseAddr: true }), { port: 7000 }), { ret: 0 });
+  assert.deepEqual(k.bind(sock(k), { port: 7000 }), EADDRINUSE); // only one side set it
+  assert.deepEqual(k.bind(sock(k, { reuseAddr: true }), { port: 7000 }), { ret: 0 });
+  assert.deepEqual(k.getsockopt(a, SOL_SOCKET, SO_REUSEPORT), { ret: 0, value: 0 });
+});
+
+test('bind: SO_REUSEADDR does not share a port with a listener; SO_REUSEPORT on both does', () => {
+  const k = kernel();
+  const l = sock(k, { reuseAddr: true });
+  assert.deepEqual(k.bind(l, { port: 8080 }), { ret: 0 });
+  assert.deepEqual(k.listen(l, 1), { ret: 0 });
+  assert.deepEqual(k.bind(sock(k, { reuseAddr: true }), { port: 8080 }), EADDRINUSE);
+  const p = sock(k, { reusePort: true });
+  assert.deepEqual(k.bind(p, { port: 9090 }), { ret: 0 });
+  assert.deepEqual(k.listen(p, 1), { ret: 0 });
+  const q = sock(k, { reusePort: true });
+  assert.deepEqual(k.bind(q, { port: 9090 }), { ret: 0 });
+  assert.deepEqual(k.getsockopt(q, SOL_SOCKET, SO_REUSEPORT), { ret: 0, value: 1 });
+  assert.deepEqual(k.bind(sock(k), { port: 9090 }), EADDRINUSE);
+});
+
+/** A server on 8080 whose accepted connection is closed by us first and ends in TIME-WAIT. */
+function serverTimeWait(reuseAddr: boolean) {
+  const k = kernel();
+  const l = sock(k, { reuseAddr });
+  assert.deepEqual(k.bind(l, { port: 8080 }), { ret: 0 });
+  assert.deepEqual(k.listen(l, 1), { ret: 0 });
+  const peer = (seg: Partial<Segment>) =>
+    k.handlePacket({ src: R, dst: L, seg: makeSegment({ srcPort: 40000, dstPort: 8080, wnd: 65535, ...seg }) });
+  peer({ seq: 100, flags: SYN, options: { mss: 1000 } });
+  const synAck = k.outbox.splice(0)[0]?.pkt.seg as Segment;
+  const iss = synAck.seq;
+  peer({ seq: 101, ack: (iss + 1) >>> 0, flags: ACK });
+  const c = k.accept(l);
+  assert.notEqual(c, BLOCKED);
+  const fd = (c as { ret: number }).ret;
+  k.close(fd);
+  k.close(l);
+  k.advance(10);
+  peer({ seq: 101, ack: (iss + 2) >>> 0, flags: FIN | ACK });
+  k.outbox.splice(0);
+  return k;
+}
+
+test('bind: a port held by a TIME-WAIT connection clashes unless both sockets set SO_REUSEADDR', () => {
+  const both = serverTimeWait(true);
+  assert.deepEqual(both.bind(sock(both), { port: 8080 }), EADDRINUSE);
+  assert.deepEqual(both.bind(sock(both, { reuseAddr: true }), { port: 8080 }), { ret: 0 });
+  const old = serverTimeWait(false);
+  assert.deepEqual(old.bind(sock(old, { reuseAddr: true }), { port: 8080 }), EADDRINUSE);
+  // Once TIME-WAIT is over (60 s), the port is free.
+  old.advance(61_000);
+  assert.deepEqual(old.bind(sock(old), { port: 8080 }), { ret: 0 });
+});
