@@ -19,7 +19,7 @@ import { checkedAddress, normalizeAddress, tupleLabel } from '../core/tuple.js';
 import { Link, type LinkOptions, resolveLink } from '../io/link.js';
 import { DriverLoop } from '../io/loop.js';
 import { type DropReason, NO_TRACE, type TraceEvent, type TraceSink } from '../trace/events.js';
-import { decodePacket, encodePacket, parseAddress } from '../wire/ip.js';
+import { decodePacket, type EncodeOptions, encodePacket, PacketSlab, parseAddress } from '../wire/ip.js';
 import { ACK, SYN } from '../wire/segment.js';
 import { VirtualClock } from './clock.js';
 import { type Fault, type FaultHandle, FaultTable } from './faults.js';
@@ -59,7 +59,7 @@ export interface WirePacket {
   from: string;
   /** Receiver's host name (its address if no host owns it). */
   to: string;
-  /** The IP packet as on the wire. */
+  /** The IP packet as on the wire (a view: its ArrayBuffer may hold other packets too). */
   bytes: Uint8Array;
   /** Decoded; null only for injected bytes that do not decode. */
   packet: Packet | null;
@@ -93,6 +93,8 @@ export class SimNetwork {
   readonly #isn = new Map<string, number>();
   /** What transmit() needs per (src, dst) address text as packets carry it; cleared when a host joins. */
   readonly #routes = new Map<string, Map<string, Route>>();
+  /** Packets are carved from shared slabs (wire/ip.ts PacketSlab): no buffer of their own each. */
+  readonly #encode: EncodeOptions = { slab: new PacketSlab() };
 
   constructor(opts: SimNetworkOptions = {}) {
     this.seed = (opts.seed ?? 1) >>> 0;
@@ -243,7 +245,7 @@ export class SimNetwork {
    */
   transmit(pkt: Packet): WirePacket {
     const now = this.now;
-    const bytes = encodePacket(pkt);
+    const bytes = encodePacket(pkt, this.#encode);
     this.#learnIsn(pkt);
     const route = this.#route(pkt.src, pkt.dst);
     const wp: WirePacket = {

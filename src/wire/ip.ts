@@ -38,6 +38,35 @@ export interface EncodeOptions {
   tos?: number;
   /** IPv6 flow label. Default 0. */
   flowLabel?: number;
+  /** Carve the packet from this slab instead of a buffer of its own (see PacketSlab). */
+  slab?: PacketSlab;
+}
+
+/** Bytes of one slab; packets over a quarter of it get a buffer of their own. */
+const SLAB_SIZE = 64 * 1024;
+
+/**
+ * Packet buffers carved one after another from shared 64 KiB ArrayBuffers, as Node's Buffer pool
+ * does for small buffers: a packet then costs a view, not an allocation outside the heap of its
+ * own (the expensive part of a new Uint8Array of more than a few dozen bytes). A packet's bytes
+ * are its own, but its `buffer` holds other packets too (read it through byteOffset/byteLength),
+ * and a slab is freed only when no packet or view into it is left.
+ */
+export class PacketSlab {
+  #buf = new ArrayBuffer(0);
+  #at = 0;
+
+  /** `n` zeroed bytes, starting at a multiple of 8 within their ArrayBuffer. */
+  alloc(n: number): Uint8Array {
+    if (n > SLAB_SIZE / 4) return new Uint8Array(n);
+    if (this.#at + n > this.#buf.byteLength) {
+      this.#buf = new ArrayBuffer(SLAB_SIZE);
+      this.#at = 0;
+    }
+    const view = new Uint8Array(this.#buf, this.#at, n);
+    this.#at += (n + 7) & ~7;
+    return view;
+  }
 }
 
 /** 4 or 6, from the form of the text (a ':' means IPv6). Does not validate. */
@@ -61,7 +90,8 @@ export function formatAddress(bytes: Uint8Array): string {
 }
 
 /**
- * IP header + TCP header + payload in one new buffer, IP and TCP checksums filled. Throws
+ * IP header + TCP header + payload in one new buffer (or one carved from opts.slab), IP and TCP
+ * checksums filled. Throws
  * UsageError('ERR_INVALID_ARG_VALUE') for bad address text, mixed families, a segment emitTcp
  * refuses, or a packet over 65535 bytes (IPv4 total / IPv6 payload length).
  */
@@ -77,7 +107,7 @@ export function encodePacket(pkt: Packet, opts?: EncodeOptions): Uint8Array {
   if ((v6 ? tcpLen : ipHdr + tcpLen) > IPV4_MAX_TOTAL) {
     throw new UsageError('ERR_INVALID_ARG_VALUE', `packet too long: ${ipHdr + tcpLen} bytes`);
   }
-  const buf = new Uint8Array(ipHdr + tcpLen);
+  const buf = opts?.slab !== undefined ? opts.slab.alloc(ipHdr + tcpLen) : new Uint8Array(ipHdr + tcpLen);
   const addrLen = v6 ? 16 : 4;
   const srcAt = v6 ? 8 : 12;
   const dstAt = srcAt + addrLen;

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { UsageError } from '../../src/base/errors.js';
-import { addressFamily, decodePacket, encodePacket, formatAddress, parseAddress } from '../../src/wire/ip.js';
+import {
+  addressFamily,
+  decodePacket,
+  encodePacket,
+  formatAddress,
+  PacketSlab,
+  parseAddress,
+} from '../../src/wire/ip.js';
 import { formatIpv4Address } from '../../src/wire/ipv4.js';
 import { formatIpv6Address } from '../../src/wire/ipv6.js';
 import type { WireErrorCode } from '../../src/wire/result.js';
@@ -55,6 +62,44 @@ describe('encodePacket', () => {
     assert.deepEqual([v4[1], v4[6], v4[8]], [0x10, 0, 7]);
     const v6 = encodePacket({ src: '::1', dst: '::2', seg }, { ttl: 7, tos: 0xab, flowLabel: 0xfedcb });
     assert.equal(toHex(v6.subarray(0, 8)), '6abfedcb00140607');
+  });
+
+  test('from a slab: the same bytes as a buffer of their own, each packet in its own 8-aligned place', () => {
+    const slab = new PacketSlab();
+    const data = {
+      ...SYN_SEG,
+      flags: ACK,
+      options: {},
+      payload: Uint8Array.from({ length: 1000 }, (_, i) => i & 0xff),
+    };
+    const pkts = [
+      { src: '192.0.2.1', dst: '198.51.100.2', seg: SYN_SEG },
+      { src: '192.0.2.1', dst: '198.51.100.2', seg: data },
+      { src: '2001:db8::1', dst: '2001:db8::2', seg: data },
+    ];
+    const fresh = pkts.map((p) => encodePacket(p, { id: 0x1234 }));
+    // Enough packets to fill more than one 64 KiB slab.
+    const carved: Uint8Array[] = [];
+    for (let i = 0; i < 70; i++) for (const p of pkts) carved.push(encodePacket(p, { id: 0x1234, slab }));
+    carved.forEach((c, i) => {
+      assert.equal(toHex(c), toHex(fresh[i % pkts.length] as Uint8Array));
+      assert.equal(c.byteOffset % 8, 0);
+      const back = decodePacket(c);
+      assert.ok(back.ok);
+    });
+    // No two packets of one slab overlap.
+    for (let i = 1; i < carved.length; i++) {
+      const a = carved[i - 1] as Uint8Array;
+      const b = carved[i] as Uint8Array;
+      if (a.buffer === b.buffer) assert.ok(b.byteOffset >= a.byteOffset + a.length);
+    }
+    assert.ok(new Set(carved.map((c) => c.buffer)).size > 1);
+    // A packet over a quarter of a slab gets a buffer of its own.
+    const big = encodePacket({ ...pkts[1], seg: { ...data, payload: new Uint8Array(20_000) } } as (typeof pkts)[1], {
+      slab,
+    });
+    assert.equal(big.byteOffset, 0);
+    assert.equal(big.buffer.byteLength, big.length);
   });
 
   test('misuse throws UsageError ERR_INVALID_ARG_VALUE', () => {
