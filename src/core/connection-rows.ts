@@ -1,6 +1,7 @@
 // connections(): the endpoint's table as `ss -tan` shows one, a row per listener and per
 // connection the endpoint holds (live, TIME-WAIT record, or CLOSED and kept for its unread bytes).
 
+import type { Connection } from './connection.js';
 import type { ConnId, ListenerId } from './endpoint-types.js';
 import type { Entry } from './entries.js';
 import type { Listener } from './listener.js';
@@ -20,8 +21,17 @@ export interface ConnectionRow {
   sendQ: number;
   /** Bytes readable. For a listener: its half-open connections (SYN queue length). */
   recvQ: number;
-  /** Earliest armed timer and the time left until it fires (never negative). */
-  timer?: { kind: TimerKind; remaining: Duration };
+  /**
+   * Earliest armed timer and the time left until it fires (never negative); `count`, when not 0,
+   * is the third number of ss's `timer:(on,1.2sec,3)`: retransmissions (retransmit), probes
+   * (persist, keepalive) sent without an answer.
+   */
+  timer?: { kind: TimerKind; remaining: Duration; count?: number };
+  /**
+   * The application has closed the connection (close(), not shutdown()): Linux calls it an orphan,
+   * ss shows it with no process and `ss -s` counts it as orphaned.
+   */
+  orphan?: true;
   conn?: ConnId;
   listener?: ListenerId;
 }
@@ -59,6 +69,25 @@ export function entryRow(e: Entry, now: Instant): ConnectionRow {
     conn: e.id,
   };
   const t = e.conn.timers()[0];
-  if (t) row.timer = { kind: t.kind, remaining: Math.max(0, t.deadline - now) };
+  if (t) {
+    row.timer = { kind: t.kind, remaining: Math.max(0, t.deadline - now) };
+    const n = timerCount(e.conn, t.kind);
+    if (n > 0) row.timer.count = n;
+  }
+  if (e.conn.orphaned) row.orphan = true;
   return row;
+}
+
+/** ss's count for a timer: retransmissions so far, or probes unanswered (0 for the others). */
+function timerCount(c: Connection, kind: TimerKind): number {
+  switch (kind) {
+    case 'retransmit':
+      return c.info().backoffs;
+    case 'keepalive':
+      return c.info().keepaliveProbes;
+    case 'persist':
+      return c.persistProbes;
+    default:
+      return 0;
+  }
 }

@@ -234,6 +234,14 @@ export class Connection {
   get state(): TcpState {
     return this.#tcb.state;
   }
+  /** The application closed it (close(), not shutdown()): an orphan, in Linux's word. */
+  get orphaned(): boolean {
+    return this.#tcb.userClosed;
+  }
+  /** Persist-timer probes sent since the window last opened (ss's count for the persist timer). */
+  get persistProbes(): number {
+    return this.#tcb.persistBackoff;
+  }
   /** Linux's ping-pong (interactive) mode, which delays ACKs to ride on replies (TCP_QUICKACK reads it). */
   get pingpong(): boolean {
     return this.#tcb.pingpong;
@@ -414,6 +422,11 @@ function onTimer(tcb: Tcb, kind: TimerKind): void {
   }
 }
 
+/** Retransmissions an orphan (closed by the application) makes before it gives up (config). */
+function orphanLimit(tcb: Tcb): number {
+  return tcb.cfg.orphanRetries;
+}
+
 /**
  * RFC 6298 §5.4-§5.7: retransmit the earliest unacknowledged segment (go back to SND.UNA), double
  * the RTO, restart the timer. After synRetries (SYN) or retries2 (data, FIN) retransmissions the
@@ -426,7 +439,7 @@ function onRetransmitTimeout(tcb: Tcb): void {
     sendProbe(tcb); // RFC 8985: the timer was the tail loss probe's PTO, not the RTO
     return;
   }
-  const limit = tcb.synAcked ? tcb.cfg.retries2 : tcb.cfg.synRetries;
+  const limit = tcb.synAcked ? (tcb.userClosed ? orphanLimit(tcb) : tcb.cfg.retries2) : tcb.cfg.synRetries;
   // TCP_DEFER_ACCEPT (arrive.ts deferring), as Linux's syn_ack_recalc: once the bare ACK came,
   // the connection lives at least the whole defer period, and the SYN,ACK is resent only at its
   // last timeout, to draw the ACK (or data) that completes it.

@@ -209,8 +209,8 @@ test('lost final ACK, seen from the active closer: the FIN again in TIME-WAIT is
   t.expectTimer('time-wait', 1000 + 2 * MSL);
 });
 
-test('LAST-ACK: FIN retransmissions exhausted (retries2) -> ETIMEDOUT, no RST', () => {
-  const t = inState('LAST-ACK', { config: { retries2: 2 } });
+test('LAST-ACK: FIN retransmissions exhausted (orphanRetries: close() made it an orphan) -> ETIMEDOUT, no RST', () => {
+  const t = inState('LAST-ACK', { config: { orphanRetries: 2, retries2: 15 } });
   t.at(1000).expectSend({ ctl: 'FIN,ACK' });
   t.at(3000).expectSend({ ctl: 'FIN,ACK' });
   t.at(6999).expectState('LAST-ACK');
