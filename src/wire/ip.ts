@@ -12,7 +12,7 @@ import {
   formatIpv4Address,
   IPV4_HEADER_MIN,
   IPV4_MAX_TOTAL,
-  parseIpv4,
+  ipv4HeaderError,
   parseIpv4AddressInto,
   writeIpv4Fixed,
 } from './ipv4.js';
@@ -176,37 +176,31 @@ function badAddress(text: string): never {
 export function decodePacket(bytes: Uint8Array): Result<Packet> {
   if (bytes.length === 0) return wireError('ERR_WIRE_TRUNCATED', 'empty packet');
   const version = bytes[0]! >>> 4;
-  let src: Uint8Array;
-  let dst: Uint8Array;
-  let tcp: Uint8Array;
   if (version === 4) {
-    const ip = parseIpv4(bytes);
-    if (!ip.ok) return ip;
-    const h = ip.value.header;
-    if (ip.value.fragment) {
-      return wireError('ERR_WIRE_FRAGMENT', `IPv4 fragment (MF ${h.mf}, offset ${h.fragmentOffset})`);
+    // The fields are read in place: no header object and no address views per packet.
+    const bad = ipv4HeaderError(bytes);
+    if (bad !== undefined) return bad;
+    const flagsFrag = (bytes[6]! << 8) | bytes[7]!;
+    if ((flagsFrag & 0x3fff) !== 0) {
+      const mf = (flagsFrag & 0x2000) !== 0;
+      return wireError('ERR_WIRE_FRAGMENT', `IPv4 fragment (MF ${mf}, offset ${(flagsFrag & 0x1fff) * 8})`);
     }
-    if (h.protocol !== IPPROTO_TCP) return wireError('ERR_WIRE_NOT_TCP', `IPv4 protocol ${h.protocol}`);
-    src = h.src;
-    dst = h.dst;
-    tcp = ip.value.payload;
-  } else if (version === 6) {
+    const protocol = bytes[9]!;
+    if (protocol !== IPPROTO_TCP) return wireError('ERR_WIRE_NOT_TCP', `IPv4 protocol ${protocol}`);
+    const tcp = bytes.subarray((bytes[0]! & 0x0f) * 4, (bytes[2]! << 8) | bytes[3]!);
+    const seg = parseTcp(tcp, pseudoHeaderSumAt(bytes, 12, 16, 4, IPPROTO_TCP, tcp.length));
+    if (!seg.ok) return seg;
+    return ok({ src: ipv4TextAt(bytes, 12), dst: ipv4TextAt(bytes, 16), seg: seg.value });
+  }
+  if (version === 6) {
     const ip = parseIpv6(bytes);
     if (!ip.ok) return ip;
     if (ip.value.protocol !== IPPROTO_TCP)
       return wireError('ERR_WIRE_NOT_TCP', `IPv6 next header ${ip.value.protocol}`);
-    src = ip.value.header.src;
-    dst = ip.value.header.dst;
-    tcp = ip.value.payload;
-  } else {
-    return wireError('ERR_WIRE_BAD_VERSION', `IP version ${version}`);
+    const { src, dst } = ip.value.header;
+    const seg = parseTcp(ip.value.payload, { src, dst });
+    if (!seg.ok) return seg;
+    return ok({ src: formatIpv6Address(src), dst: formatIpv6Address(dst), seg: seg.value });
   }
-  const seg = parseTcp(tcp, { src, dst });
-  if (!seg.ok) return seg;
-  const v6 = version === 6;
-  return ok({
-    src: v6 ? formatIpv6Address(src) : ipv4TextAt(src, 0),
-    dst: v6 ? formatIpv6Address(dst) : ipv4TextAt(dst, 0),
-    seg: seg.value,
-  });
+  return wireError('ERR_WIRE_BAD_VERSION', `IP version ${version}`);
 }

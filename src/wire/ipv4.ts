@@ -6,7 +6,7 @@
 
 import { UsageError } from '../base/errors.js';
 import { foldSum, internetChecksum, onesSum } from './checksum.js';
-import { ok, type Result, wireError } from './result.js';
+import { ok, type Result, type WireError, wireError } from './result.js';
 
 export const IPV4_HEADER_MIN = 20;
 export const IPV4_MAX_TOTAL = 0xffff;
@@ -37,8 +37,11 @@ export interface Ipv4Packet {
   payload: Uint8Array;
 }
 
-/** Parses an IPv4 header and verifies its checksum. Never throws. */
-export function parseIpv4(bytes: Uint8Array): Result<Ipv4Packet> {
+/**
+ * What is wrong with the IPv4 header at the start of `bytes` (version, lengths, header checksum),
+ * or undefined when nothing is: parseIpv4's checks, for a caller that reads the fields itself.
+ */
+export function ipv4HeaderError(bytes: Uint8Array): { ok: false; error: WireError } | undefined {
   const n = bytes.length;
   if (n < IPV4_HEADER_MIN) return wireError('ERR_WIRE_TRUNCATED', `${n} bytes, an IPv4 header needs 20`);
   const version = bytes[0]! >>> 4;
@@ -55,6 +58,15 @@ export function parseIpv4(bytes: Uint8Array): Result<Ipv4Packet> {
   if (foldSum(onesSum(bytes, 0, headerLength)) !== 0xffff) {
     return wireError('ERR_WIRE_CHECKSUM', 'IPv4 header checksum wrong');
   }
+  return undefined;
+}
+
+/** Parses an IPv4 header and verifies its checksum. Never throws. */
+export function parseIpv4(bytes: Uint8Array): Result<Ipv4Packet> {
+  const bad = ipv4HeaderError(bytes);
+  if (bad !== undefined) return bad;
+  const headerLength = (bytes[0]! & 0x0f) * 4;
+  const totalLength = (bytes[2]! << 8) | bytes[3]!;
   const flagsFrag = (bytes[6]! << 8) | bytes[7]!;
   const mf = (flagsFrag & 0x2000) !== 0;
   const fragmentOffset = (flagsFrag & 0x1fff) * 8;

@@ -51,23 +51,27 @@ export interface PseudoHeader {
 // Parse
 
 /**
- * Parses a TCP segment (header, options, payload). When `pseudo` is given the checksum is verified
- * (ERR_WIRE_CHECKSUM if wrong); without it the checksum field is ignored. The payload is
+ * Parses a TCP segment (header, options, payload). When `pseudo` is given (the addresses, or the
+ * pseudo-header's sum as pseudoHeaderSumAt gives it) the checksum is verified (ERR_WIRE_CHECKSUM
+ * if wrong); without it the checksum field is ignored. The payload is
  * bytes.subarray(dataOffset): every byte after the header. Never throws for any bytes; addresses
  * of the wrong size are a caller bug and throw UsageError (see tcpChecksum).
  */
-export function parseTcp(bytes: Uint8Array, pseudo?: PseudoHeader): Result<Segment> {
+export function parseTcp(bytes: Uint8Array, pseudo?: PseudoHeader | number): Result<Segment> {
   const n = bytes.length;
   if (n < TCP_HEADER_MIN) return wireError('ERR_WIRE_TRUNCATED', `${n} bytes, a TCP header needs 20`);
   // RFC 9293 §3.1: data offset counts 32-bit words; the header is at least 5 of them.
   const hdrLen = (bytes[12]! >>> 4) * 4;
   if (hdrLen < TCP_HEADER_MIN) return wireError('ERR_WIRE_BAD_OFFSET', `data offset ${hdrLen / 4} words`);
   if (hdrLen > n) return wireError('ERR_WIRE_TRUNCATED', `data offset says ${hdrLen} header bytes, have ${n}`);
-  if (pseudo) {
-    const sum = onesSum(bytes, 0, n, pseudoHeaderSum(pseudo.src, pseudo.dst, IPPROTO_TCP, n));
-    if (foldSum(sum) !== 0xffff) {
+  if (pseudo !== undefined) {
+    // A number is the pseudo-header's sum, already taken (decodePacket reads it from the IP header).
+    const init = typeof pseudo === 'number' ? pseudo : pseudoHeaderSum(pseudo.src, pseudo.dst, IPPROTO_TCP, n);
+    if (foldSum(onesSum(bytes, 0, n, init)) !== 0xffff) {
       const field = (bytes[TCP_CHECKSUM_AT]! << 8) | bytes[TCP_CHECKSUM_AT + 1]!;
-      const want = tcpChecksum(pseudo.src, pseudo.dst, bytes);
+      const want =
+        ~foldSum(onesSum(bytes, TCP_CHECKSUM_AT + 2, n, onesSum(bytes, 0, Math.min(TCP_CHECKSUM_AT, n), init))) &
+        0xffff;
       return wireError('ERR_WIRE_CHECKSUM', `checksum 0x${hex16(field)}, expected 0x${hex16(want)}`);
     }
   }

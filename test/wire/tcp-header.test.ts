@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { TcpError, UsageError } from '../../src/base/errors.js';
-import { tcpChecksum } from '../../src/wire/checksum.js';
+import { IPPROTO_TCP, pseudoHeaderSum, tcpChecksum } from '../../src/wire/checksum.js';
 import { ACK, FIN, PSH, type Segment, SYN, type TcpOptions } from '../../src/wire/segment.js';
 import {
   canonicalLayout,
@@ -101,6 +101,17 @@ describe('parseTcp: Linux SYN fixture', () => {
     // The right checksum for other addresses is wrong for these.
     assert.equal(parseTcp(withChecksum(hex(SYN_HEX), SYN_CHECKSUM_V4), { src: DST4, dst: SRC4 }).ok, true); // sum is symmetric
     assert.equal(parseTcp(withChecksum(hex(SYN_HEX), SYN_CHECKSUM_V4), { src: SRC6, dst: DST6 }).ok, false);
+  });
+
+  test('the pseudo-header as its sum verifies exactly as the addresses do, with the same error', () => {
+    const good = withChecksum(hex(SYN_HEX), SYN_CHECKSUM_V4);
+    const bad = withChecksum(hex(SYN_HEX), SYN_CHECKSUM_V4 ^ 1);
+    const sum = pseudoHeaderSum(SRC4, DST4, IPPROTO_TCP, good.length);
+    assert.deepEqual(parseTcp(good, sum), parseTcp(good, { src: SRC4, dst: DST4 }));
+    const byAddr = parseTcp(bad, { src: SRC4, dst: DST4 });
+    const bySum = parseTcp(bad, sum);
+    assert.equal(!bySum.ok && bySum.error.code, 'ERR_WIRE_CHECKSUM');
+    assert.deepEqual(bySum, byAddr); // the message names the same expected value
   });
 });
 
