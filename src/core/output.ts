@@ -347,7 +347,9 @@ function sendData(tcb: Tcb, force: boolean): void {
     if (len === avail || (!resend && usable - len <= 0)) flags |= PSH;
     else if (resend && pshWithin(tcb, seq, seqAdd(seq, len))) flags |= PSH;
     if (carryFin) flags |= FIN;
-    if (!resend && (flags & PSH) !== 0) markPsh(tcb, seqAdd(seq, len));
+    // A segment cut short by the window keeps its PSH in a mark; one that ends the data written so
+    // far gets its mark when more is written (user.ts send).
+    if (!resend && len !== avail && (flags & PSH) !== 0) markPsh(tcb, seqAdd(seq, len));
     tcb.push(build(tcb, seq, flags, payload, opts));
     if (!resend && !tcb.rttTiming) startRtt(tcb, seq);
     if (resend) {

@@ -2,7 +2,10 @@
 // again carries the PSH it first went out with (tcp_retransmit_skb sends the same skb; only
 // tcp_fragment moves PSH to the later part of a split). finack builds segments afresh from the
 // send queue, so it remembers where each PSH segment ended (Tcb.pshMarks, above SND.UNA, in
-// order) and sets PSH on a resent segment that reaches one of those ends.
+// order) and sets PSH on a resent segment that reaches one of those ends. A segment that ends the
+// data written so far always has PSH, and so does a resent one that ends there: its mark is made
+// only when a later write puts more data behind it, so a connection that writes once and is
+// answered makes none.
 
 import { seqGt, seqLe } from '../wire/seq.js';
 import type { Tcb } from './tcb.js';
@@ -10,7 +13,7 @@ import type { Tcb } from './tcb.js';
 /** Marks kept at most; past this the oldest go (a resend of those bytes then lacks PSH). */
 const MAX_MARKS = 64;
 
-/** A segment with PSH ending at `end` was sent for the first time. */
+/** A segment with PSH ending at `end` was sent (or the data written so far, sent, ends there). */
 export function markPsh(tcb: Tcb, end: number): void {
   const marks = tcb.pshMarks;
   if (marks === undefined) {

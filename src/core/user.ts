@@ -5,9 +5,11 @@
 
 import { UsageError } from '../base/errors.js';
 import { unreachable } from '../base/unreachable.js';
+import { seqLt } from '../wire/seq.js';
 import type { TcpConfig } from './config.js';
 import { keepaliveHeard } from './keepalive.js';
 import { sendRst, windowUpdateDue } from './output.js';
+import { markPsh } from './psh-marks.js';
 import { TcpState } from './state.js';
 import type { Tcb } from './tcb.js';
 
@@ -47,6 +49,10 @@ export function send(tcb: Tcb, data: Uint8Array): number {
     case TcpState.Established:
     case TcpState.CloseWait:
       if (tcb.finQueued) throw new UsageError('ERR_TCP_CLOSING');
+      // The bytes sent so far end where the last write ended, on a segment with PSH: remember
+      // that end now that more data follows it (psh-marks.ts).
+      if (tcb.sndQueue.length > 0 && data.length > 0 && !seqLt(tcb.sndMax, tcb.sndDataEnd))
+        markPsh(tcb, tcb.sndDataEnd);
       return tcb.sndQueue.push(data);
     case TcpState.FinWait1:
     case TcpState.FinWait2:
