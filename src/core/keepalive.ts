@@ -41,10 +41,17 @@ export function keepaliveHeard(tcb: Tcb): void {
   tcb.keepaliveProbes = 0;
 }
 
-/** The keepalive timer fired: probe again, or give up after `count` unanswered probes. */
+/**
+ * The keepalive timer fired: probe again, or give up after `count` unanswered probes. With a user
+ * timeout (RFC 5482) it is that, not the count, that ends it, as in Linux's tcp_keepalive_timer:
+ * once a probe is out and the peer has been silent for the user timeout.
+ */
 export function onKeepaliveTimer(tcb: Tcb): void {
   if (keepaliveDeadline(tcb) === undefined) return;
-  if (tcb.keepaliveProbes >= tcb.keepaliveCount) {
+  const ut = tcb.cfg.userTimeout;
+  const dead =
+    ut > 0 ? tcb.keepaliveProbes > 0 && tcb.now - tcb.idleSince >= ut : tcb.keepaliveProbes >= tcb.keepaliveCount;
+  if (dead) {
     sendRst(tcb);
     tcb.fail('ETIMEDOUT', 'keepalive probes unanswered');
     return;
