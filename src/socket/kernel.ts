@@ -21,6 +21,7 @@
 
 import type { ConnId, EndpointOutput, ListenerId, Packet } from '../core/endpoint.js';
 import { Endpoint } from '../core/endpoint.js';
+import { DEFAULT_EPHEMERAL_PORTS } from '../core/ports.js';
 import type { Instant } from '../core/time.js';
 import type { TraceSink } from '../trace/events.js';
 import { StatsTable, tupleKey } from './conn-stats.js';
@@ -111,6 +112,8 @@ export class SocketKernel {
   readonly #byConn = new Map<ConnId, Sock>();
   readonly #byListener = new Map<ListenerId, Sock>();
   readonly #timeWait = new Map<string, TimeWaitNote>();
+  /** The port range bind(port 0) takes a port from (the endpoint's ephemeral range). */
+  readonly #ephemeralPorts: readonly [number, number];
   /** close() under SO_LINGER {on, n > 0} still waiting: the descriptor stays taken meanwhile. */
   readonly #lingering = new Map<number, { s: Sock; until: Instant }>();
   readonly #onPacket: ((pkt: Packet, at: Instant) => void) | undefined;
@@ -132,6 +135,7 @@ export class SocketKernel {
         seed ^= seed << 5;
         return (seed >>> 0) / 2 ** 32;
       });
+    this.#ephemeralPorts = opts.ephemeralPorts ?? DEFAULT_EPHEMERAL_PORTS;
     this.endpoint = new Endpoint({
       name: opts.name ?? 'finack',
       addresses: this.addresses,
@@ -211,10 +215,17 @@ export class SocketKernel {
     }
     const at = addr.addr && addr.addr !== '0.0.0.0' && addr.addr !== '::' ? addr.addr : undefined;
     if (addr.port !== 0 && this.#bindConflict(s, at, addr.port)) return fail('EADDRINUSE');
-    s.bound = {
-      ...(addr.addr && addr.addr !== '0.0.0.0' && addr.addr !== '::' ? { addr: addr.addr } : {}),
-      port: addr.port,
-    };
+    let port = addr.port;
+    if (port === 0 && !s.opts.bindNoPort) {
+      // Linux (inet_csk_get_port) takes a port now, from the local port range, unless
+      // IP_BIND_ADDRESS_NO_PORT leaves the choice to connect(), which can then share a port
+      // between 4-tuples. The scan starts at the bottom of the range: scripts never see which.
+      const [lo, hi] = s.opts.portRange ?? this.#ephemeralPorts;
+      port = 0;
+      for (let p = lo; p <= hi && port === 0; p++) if (!this.#bindConflict(s, at, p)) port = p;
+      if (port === 0) return fail('EADDRINUSE');
+    }
+    s.bound = { ...(at ? { addr: at } : {}), port };
     return { ret: 0 };
   }
 
@@ -411,17 +422,30 @@ export class SocketKernel {
       overlaps(oAddr) &&
       !(s.opts.reuseAddr && o.opts.reuseAddr && o.role !== 'listener') &&
       !(s.opts.reusePort && o.opts.reusePort);
-    for (const o of this.#fds.values()) {
-      if (o !== s && o.bound?.port === port && clash(o, o.bound.addr)) return true;
-    }
-    for (const o of this.#byConn.values()) {
-      if (o === s || o.gone || o.conn === undefined || this.#fds.get(o.fd) === o) continue;
+    const seen = new Set<Sock>();
+    for (const o of [...this.#fds.values(), ...this.#byConn.values()]) {
+      if (o === s || seen.has(o)) continue;
+      seen.add(o);
+      if (o.bound !== undefined && o.bound.port !== 0) {
+        if (o.bound.port === port && clash(o, o.bound.addr)) return true;
+        continue;
+      }
+      // Not bound to a port of its own: the port its connection took, if it has one.
+      if (o.gone || o.conn === undefined) continue;
       const local = this.endpoint.addresses(o.conn)?.local;
       if (local?.port === port && clash(o, local.addr)) return true;
     }
     for (const tw of this.#timeWait.values()) {
       if (tw.local.port !== port || !overlaps(tw.local.addr)) continue;
       if (!(s.opts.reuseAddr && tw.reuseAddr) && !(s.opts.reusePort && tw.reusePort)) return true;
+    }
+    return false;
+  }
+
+  /** Does a socket other than `s` hold `port` through bind()? */
+  #boundElsewhere(s: Sock, port: number): boolean {
+    for (const o of [...this.#fds.values(), ...this.#byConn.values()]) {
+      if (o !== s && !o.gone && o.bound?.port === port) return true;
     }
     return false;
   }
@@ -560,6 +584,9 @@ export class SocketKernel {
     if (ports.length === 0) return tryPort(undefined);
     const explicit = s.bound !== undefined && s.bound.port !== 0;
     for (const port of ports) {
+      // A port another socket holds through bind() is not one connect() may pick (Linux's
+      // __inet_hash_connect skips a bind bucket); ports connect() picked are shared by 4-tuples.
+      if (!explicit && this.#boundElsewhere(s, port)) continue;
       const key = `${laddr ?? this.addresses[0]}:${port}>${remote.addr}:${remote.port}`;
       const tw = this.#timeWait.get(key);
       if (tw && this.#mayReuse(tw, explicit)) {

@@ -2,17 +2,21 @@
 // it: SO_REUSEADDR on both sockets lets them share a port unless the other one listens;
 // SO_REUSEPORT on both lets them share it in any case; a port that a connection or a TIME-WAIT
 // connection still uses clashes unless both sockets set the option. connect() and TIME-WAIT
-// tuples (tcp_tw_reuse) are in kernel.test.ts.
+// tuples (tcp_tw_reuse) are in kernel.test.ts. bind() to port 0 takes a port unless
+// IP_BIND_ADDRESS_NO_PORT is set.
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   AF_INET,
+  IP_BIND_ADDRESS_NO_PORT,
+  IP_LOCAL_PORT_RANGE,
   IPPROTO_TCP,
   SO_REUSEADDR,
   SO_REUSEPORT,
   SOCK_NONBLOCK,
   SOCK_STREAM,
+  SOL_IP,
   SOL_SOCKET,
 } from '../../src/socket/constants.js';
 import { BLOCKED, SocketKernel } from '../../src/socket/kernel.js';
@@ -97,4 +101,42 @@ test('bind: a port held by a TIME-WAIT connection clashes unless both sockets se
   // Once TIME-WAIT is over (60 s), the port is free.
   old.advance(61_000);
   assert.deepEqual(old.bind(sock(old), { port: 8080 }), { ret: 0 });
+});
+
+test('bind(port 0) takes a port at once (Linux inet_csk_get_port); IP_BIND_ADDRESS_NO_PORT leaves it to connect()', () => {
+  const k = kernel();
+  const range = (fd: number) => assert.deepEqual(k.setsockopt(fd, SOL_IP, IP_LOCAL_PORT_RANGE, 0xdeaddead), { ret: 0 });
+  // One port in the range: the first bind takes it, the second finds none free.
+  const a = sock(k);
+  range(a);
+  assert.deepEqual(k.bind(a, { port: 0 }), { ret: 0 });
+  const b = sock(k);
+  range(b);
+  assert.deepEqual(k.bind(b, { port: 0 }), EADDRINUSE);
+  assert.deepEqual(k.connect(a, { addr: R, port: 80 }), { ret: -1, errno: 'EINPROGRESS' });
+  assert.equal(k.outbox.splice(0)[0]?.pkt.seg.srcPort, 0xdead);
+  // IP_BIND_ADDRESS_NO_PORT: no port is held at bind(); connect() picks one for its 4-tuple, never
+  // one that bind() holds (EADDRNOTAVAIL here: the only one is a's).
+  const noPort = () => {
+    const fd = sock(k);
+    assert.deepEqual(k.setsockopt(fd, SOL_IP, IP_BIND_ADDRESS_NO_PORT, 1), { ret: 0 });
+    assert.deepEqual(k.setsockopt(fd, SOL_IP, IP_LOCAL_PORT_RANGE, (0xbeef << 16) | 0xbeef), { ret: 0 });
+    assert.deepEqual(k.bind(fd, { port: 0 }), { ret: 0 });
+    return fd;
+  };
+  const c = sock(k);
+  assert.deepEqual(k.setsockopt(c, SOL_IP, IP_BIND_ADDRESS_NO_PORT, 1), { ret: 0 });
+  range(c);
+  assert.deepEqual(k.bind(c, { port: 0 }), { ret: 0 });
+  assert.deepEqual(k.connect(c, { addr: R, port: 81 }), { ret: -1, errno: 'EADDRNOTAVAIL' });
+  // Ports that connect() picked are shared by different 4-tuples; bind() may not take them.
+  const d = noPort();
+  const e = noPort();
+  assert.deepEqual(k.connect(d, { addr: R, port: 81 }), { ret: -1, errno: 'EINPROGRESS' });
+  assert.deepEqual(k.connect(e, { addr: R, port: 82 }), { ret: -1, errno: 'EINPROGRESS' });
+  assert.deepEqual(
+    k.outbox.splice(0).map((o) => o.pkt.seg.srcPort),
+    [0xbeef, 0xbeef],
+  );
+  assert.deepEqual(k.bind(sock(k), { port: 0xbeef }), EADDRINUSE);
 });
