@@ -362,7 +362,15 @@ function checkAck(tcb: Tcb, seg: Segment): Step {
       // fifth). When the segment also carries the peer's FIN, the eighth step then takes
       // FIN-WAIT-2 to TIME-WAIT: the seed's sequence, and Linux's (tcp_rcv_state_process sets
       // FIN_WAIT2 before tcp_fin() sees the FIN), even with the ACK and the FIN in one segment.
-      if (tcb.finAcked) tcb.transition(TcpState.FinWait2, 'ACK of FIN');
+      if (tcb.finAcked) {
+        tcb.transition(TcpState.FinWait2, 'ACK of FIN');
+        // TCP_LINGER2 < 0 (config finWait2Abort): an orphan answers with a RST and is gone.
+        if (tcb.userClosed && tcb.cfg.finWait2Abort) {
+          replyRst(tcb, seg);
+          tcb.transition(TcpState.Closed, 'FIN-WAIT-2 refused (finWait2Abort)');
+          return 'stop';
+        }
+      }
       return 'continue';
     case TcpState.Closing:
       if (ackEstablished(tcb, seg) === 'stop') return 'stop';

@@ -9,6 +9,12 @@
 import { type Duration, HOUR, MINUTE, SECOND } from './time.js';
 
 export interface TcpConfig {
+  /**
+   * Linux's TCP_LINGER2 below 0: an orphan does not wait in FIN-WAIT-2 at all. close() in FIN-WAIT-2
+   * resets the connection; an orphan whose FIN is acknowledged answers that ACK with a RST and is
+   * gone (tcp_close, tcp_rcv_state_process). Off unless the application asks.
+   */
+  finWait2Abort: boolean;
   /** Maximum Segment Lifetime. TIME-WAIT lasts 2 × msl. RFC 9293 §3.4.2 suggests 2 minutes; we use 30 s so TIME-WAIT is 60 s, as Linux's TCP_TIMEWAIT_LEN. */
   msl: Duration;
   /** How long FIN-WAIT-2 may last once the application has fully closed (Linux tcp_fin_timeout, 60 s). 0 disables. */
@@ -142,6 +148,7 @@ export interface TcpConfig {
 export const DEFAULT_CONFIG: Readonly<TcpConfig> = Object.freeze({
   msl: 30 * SECOND,
   finWait2Timeout: 60 * SECOND,
+  finWait2Abort: false,
   mss: 1460,
   defaultPeerMss: 536,
   recvBuffer: 256 * 1024,

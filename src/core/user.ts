@@ -149,6 +149,13 @@ export function close(tcb: Tcb): void {
     abortWith(tcb, 'CLOSE with unread data');
     return;
   }
+  // TCP_LINGER2 < 0 (config finWait2Abort): close() in FIN-WAIT-2 resets (Linux tcp_close).
+  if (s === TcpState.FinWait2 && tcb.cfg.finWait2Abort) {
+    tcb.userClosed = true;
+    tcb.readClosed = true;
+    abortWith(tcb, 'CLOSE in FIN-WAIT-2 (finWait2Abort)');
+    return;
+  }
   if (!tcb.finQueued) shutdown(tcb);
   tcb.userClosed = true;
   tcb.readClosed = true;
@@ -244,6 +251,8 @@ export interface ConnectionOptionValues {
   synRetries: number;
   /** The MSS we announce (TCP_MAXSEG): only before the SYN goes out (CLOSED or LISTEN). */
   mss: number;
+  /** TCP_LINGER2 < 0 (config finWait2Abort). */
+  finWait2Abort: boolean;
   /** TCP_CORK / MSG_MORE (config cork); pulling the cork sends what it held. */
   cork: boolean;
   /** TCP_WINDOW_CLAMP (config windowClamp): the window we advertise stops growing past it. */
@@ -266,6 +275,7 @@ const BOOLEAN_OPTIONS = new Set<string>([
   'rstOnDataAfterClose',
   'cork',
   'pingpong',
+  'finWait2Abort',
 ]);
 /** Integer options: [min, max]. */
 const INTEGER_OPTIONS: Record<string, readonly [number, number]> = {
@@ -353,7 +363,8 @@ export function setOption(tcb: Tcb, name: string, value: unknown): void {
       setCfg(tcb, name as 'retries2', value as number);
       return;
     case 'cork':
-      setCfg(tcb, 'cork', value as boolean);
+    case 'finWait2Abort':
+      setCfg(tcb, name as 'cork', value as boolean);
       return;
     case 'pingpong': {
       tcb.pingpong = value as boolean;

@@ -143,9 +143,12 @@ export function setsockopt(
         if (!(n >= 0)) return fail('EINVAL');
         o.userTimeout = n;
         return applyToCore(k, s, 'userTimeout', o.userTimeout);
-      case TCP_LINGER2:
-        o.linger2 = n;
-        return applyToCore(k, s, 'finWait2Timeout', finWait2Timeout(k.profile, o));
+      case TCP_LINGER2: {
+        // Linux: below 0 is -1 (no FIN-WAIT-2 for an orphan), above TCP_FIN_TIMEOUT_MAX (120 s) is that.
+        o.linger2 = n < 0 ? -1 : Math.min(n, 120);
+        const r = applyToCore(k, s, 'finWait2Abort', o.linger2 < 0);
+        return r.ret < 0 ? r : applyToCore(k, s, 'finWait2Timeout', finWait2Timeout(k.profile, o));
+      }
       case TCP_DEFER_ACCEPT:
         o.deferAccept = Math.max(0, n);
         return { ret: 0 };
@@ -272,6 +275,7 @@ export function connConfig(profile: Profile, s: Sock): Partial<TcpConfig> {
   if (o.maxseg !== undefined) c.mss = o.maxseg;
   if (o.userTimeout !== undefined) c.userTimeout = o.userTimeout;
   if (o.linger2 !== undefined) c.finWait2Timeout = finWait2Timeout(profile, o);
+  if (o.linger2 !== undefined && o.linger2 < 0) c.finWait2Abort = true;
   if (o.rcvBuf !== undefined) c.recvBuffer = linuxBufferSize(o.rcvBuf, 'rcv');
   if (o.sndBuf !== undefined) c.sendBuffer = linuxBufferSize(o.sndBuf, 'snd');
   if (o.noDelay) c.nagle = false;
@@ -332,12 +336,9 @@ function finWait2Timeout(profile: Profile, o: SockOpts): number {
  * A per-connection setting. Before the connection exists it goes into the connection's config
  * (connConfig); afterwards it is applied with Endpoint.setOption.
  */
-function applyToCore<K extends 'userTimeout' | 'finWait2Timeout' | 'windowClamp' | 'nagle' | 'cork' | 'pingpong'>(
-  k: KernelContext,
-  s: Sock,
-  field: K,
-  value: ConnectionOptionValues[K],
-): SysResult {
+function applyToCore<
+  K extends 'userTimeout' | 'finWait2Timeout' | 'finWait2Abort' | 'windowClamp' | 'nagle' | 'cork' | 'pingpong',
+>(k: KernelContext, s: Sock, field: K, value: ConnectionOptionValues[K]): SysResult {
   if (s.conn === undefined || liveConn(k, s) === undefined) return { ret: 0 };
   try {
     k.absorb(k.endpoint.setOption(s.conn, field, value, k.now()));
