@@ -111,6 +111,11 @@ export class SocketKernel {
   readonly #fds = new Map<number, Sock>();
   readonly #byConn = new Map<ConnId, Sock>();
   readonly #byListener = new Map<ListenerId, Sock>();
+  /**
+   * SO_REUSEPORT groups: listeners on one (address, port) that share the Endpoint's listener; each
+   * new connection goes to one of them by a hash of its 4-tuple (Linux reuseport_select_sock).
+   */
+  readonly #groups = new Map<ListenerId, Sock[]>();
   readonly #timeWait = new Map<string, TimeWaitNote>();
   /** The port range bind(port 0) takes a port from (the endpoint's ephemeral range). */
   readonly #ephemeralPorts: readonly [number, number];
@@ -234,6 +239,7 @@ export class SocketKernel {
     if (!s) return fail('EBADF');
     if (s.role === 'listener') return { ret: 0 };
     if (s.role !== 'new') return fail('EINVAL');
+    if (this.#joinGroup(s, backlog)) return { ret: 0 };
     try {
       const id = this.endpoint.listen(
         { ...(s.bound?.addr ? { addr: s.bound.addr } : {}), port: s.bound?.port ?? 0 },
@@ -476,6 +482,8 @@ export class SocketKernel {
    */
   #reopenListener(s: Sock): void {
     const old = s.listener as ListenerId;
+    // A SO_REUSEPORT group shares one Endpoint listener: its config stays as the first one set it.
+    if (this.#groups.has(old)) return;
     const at = this.endpoint.listenerAddress(old);
     this.#absorb(this.endpoint.unlisten(old, this.now));
     this.#byListener.delete(old);
@@ -541,10 +549,50 @@ export class SocketKernel {
   // ---------------------------------------------------------------------------------------------
   // Internals
 
+  /**
+   * listen() on a port another SO_REUSEPORT listener holds on the same address: join its group,
+   * sharing the Endpoint's listener. Returns false when there is no such listener.
+   */
+  #joinGroup(s: Sock, backlog: number): boolean {
+    if (!s.opts.reusePort || !s.bound || s.bound.port === 0) return false;
+    for (const [id, owner] of this.#byListener) {
+      if (!owner.opts.reusePort || owner.bound?.port !== s.bound.port || owner.bound.addr !== s.bound.addr) continue;
+      const group = this.#groups.get(id) ?? [owner];
+      group.push(s);
+      this.#groups.set(id, group);
+      s.role = 'listener';
+      s.listener = id;
+      s.backlog = backlog;
+      return true;
+    }
+    return false;
+  }
+
+  /** The listener socket a new connection of listener `id` goes to (one of a SO_REUSEPORT group). */
+  #listenerFor(id: ListenerId, conn: ConnId): Sock | undefined {
+    const group = this.#groups.get(id);
+    if (!group) return this.#byListener.get(id);
+    const a = this.endpoint.addresses(conn);
+    const key = a ? `${a.remote.addr}:${a.remote.port}>${a.local.addr}:${a.local.port}` : '';
+    let h = 2166136261;
+    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 16777619);
+    return group[(h >>> 0) % group.length];
+  }
+
   /** A listener stops (close, or shutdown for reading): what it had not handed out is reset. */
   #stopListening(s: Sock): void {
-    this.#absorb(this.endpoint.unlisten(s.listener as ListenerId, this.now));
-    this.#byListener.delete(s.listener as ListenerId);
+    const id = s.listener as ListenerId;
+    const group = this.#groups.get(id);
+    if (group && group.length > 1) {
+      // One of a SO_REUSEPORT group: the others go on listening.
+      group.splice(group.indexOf(s), 1);
+      if (group.length === 1) this.#groups.delete(id);
+      if (this.#byListener.get(id) === s) this.#byListener.set(id, group[0] as Sock);
+    } else {
+      this.#absorb(this.endpoint.unlisten(id, this.now));
+      this.#byListener.delete(id);
+      this.#groups.delete(id);
+    }
     for (const c of s.acceptQueue) {
       if (this.profile.behaviour.rstUnacceptedOnListenerClose) this.#abort(c);
       else this.#closeConn(c);
@@ -653,7 +701,7 @@ export class SocketKernel {
     if (out.packets.length > 0 || out.events.length > 0) this.version++;
     for (const ev of out.events) {
       if (ev.type === 'accept') {
-        const l = this.#byListener.get(ev.listener);
+        const l = this.#listenerFor(ev.listener, ev.conn);
         // An accepted socket inherits the listener's options (Linux copies them at accept).
         const c = newSock(-1, l?.domain ?? AF_INET, 'conn');
         c.conn = ev.conn;

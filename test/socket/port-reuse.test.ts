@@ -21,7 +21,7 @@ import {
 } from '../../src/socket/constants.js';
 import { BLOCKED, SocketKernel } from '../../src/socket/kernel.js';
 import { LINUX_PROFILE } from '../../src/socket/profiles.js';
-import { ACK, FIN, makeSegment, type Segment, SYN } from '../../src/wire/segment.js';
+import { ACK, FIN, makeSegment, RST, type Segment, SYN } from '../../src/wire/segment.js';
 
 const L = '198.51.100.201';
 const L2 = '198.51.100.202';
@@ -139,4 +139,45 @@ test('bind(port 0) takes a port at once (Linux inet_csk_get_port); IP_BIND_ADDRE
     [0xbeef, 0xbeef],
   );
   assert.deepEqual(k.bind(sock(k), { port: 0xbeef }), EADDRINUSE);
+});
+
+test('SO_REUSEPORT listeners on one port share its connections; closing one leaves the others listening with their queues', () => {
+  const k = kernel();
+  const a = sock(k, { reusePort: true });
+  const b = sock(k, { reusePort: true });
+  for (const fd of [a, b]) {
+    assert.deepEqual(k.bind(fd, { port: 8080 }), { ret: 0 });
+    assert.deepEqual(k.listen(fd, 8), { ret: 0 });
+  }
+  // Without the option a third one may not even bind.
+  assert.deepEqual(k.bind(sock(k), { port: 8080 }), EADDRINUSE);
+  const handshake = (port: number) => {
+    const peer = (seg: Partial<Segment>) =>
+      k.handlePacket({ src: R, dst: L, seg: makeSegment({ srcPort: port, dstPort: 8080, wnd: 65535, ...seg }) });
+    peer({ seq: 100, flags: SYN, options: { mss: 1000 } });
+    const synAck = k.outbox.splice(0)[0]?.pkt.seg as Segment;
+    assert.equal(synAck.flags, SYN | ACK);
+    peer({ seq: 101, ack: (synAck.seq + 1) >>> 0, flags: ACK });
+    return synAck.seq;
+  };
+  for (let p = 40000; p < 40016; p++) handshake(p);
+  const taken = (fd: number) => {
+    let n = 0;
+    for (let r = k.accept(fd); r !== BLOCKED && r.ret >= 0 && n < 100; r = k.accept(fd)) n++;
+    return n;
+  };
+  const na = taken(a);
+  assert.ok(na > 0 && na < 16, `a took ${na} of 16`);
+  // b's share waits in b's queue; closing a leaves b listening.
+  k.close(a);
+  handshake(41000);
+  assert.equal(taken(b), 16 - na + 1);
+  // Closing b, the last of the group, stops the listener: a new SYN is reset.
+  k.close(b);
+  k.handlePacket({
+    src: R,
+    dst: L,
+    seg: makeSegment({ srcPort: 42000, dstPort: 8080, seq: 5, flags: SYN, wnd: 65535 }),
+  });
+  assert.equal(k.outbox.splice(0)[0]?.pkt.seg.flags, RST | ACK);
 });
