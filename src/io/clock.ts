@@ -19,7 +19,9 @@ export interface Clock {
 interface Entry {
   at: Instant;
   order: number;
-  fn: (() => void) | undefined; // undefined once cancelled (lazy deletion)
+  fn: ((arg: unknown) => void) | undefined; // undefined once cancelled (lazy deletion)
+  /** What fn is called with (post(); undefined for push()). */
+  arg: unknown;
 }
 
 function before(x: Entry, y: Entry): boolean {
@@ -38,7 +40,25 @@ export class EventQueue {
   }
 
   push(at: Instant, fn: () => void): () => void {
-    const entry: Entry = { at, order: this.#counter++, fn };
+    const entry = this.#insert(at, fn, undefined);
+    return () => {
+      if (entry.fn !== undefined) {
+        entry.fn = undefined;
+        this.#live--;
+      }
+    };
+  }
+
+  /**
+   * Like push() for a call that is never cancelled: `fn(arg)` at `at`, with no cancel function and
+   * no closure to make (the simulator's packet deliveries).
+   */
+  post<T>(at: Instant, fn: (arg: T) => void, arg: T): void {
+    this.#insert(at, fn as (arg: unknown) => void, arg);
+  }
+
+  #insert(at: Instant, fn: (arg: unknown) => void, arg: unknown): Entry {
+    const entry: Entry = { at, order: this.#counter++, fn, arg };
     this.#live++;
     const h = this.#heap;
     h.push(entry);
@@ -51,12 +71,7 @@ export class EventQueue {
       i = parent;
     }
     h[i] = entry;
-    return () => {
-      if (entry.fn !== undefined) {
-        entry.fn = undefined;
-        this.#live--;
-      }
-    };
+    return entry;
   }
 
   /** Time of the earliest live entry, or undefined when nothing is scheduled. */
@@ -71,9 +86,28 @@ export class EventQueue {
     const top = this.#popTop();
     if (top === undefined || top.fn === undefined) return undefined;
     const fn = top.fn;
+    const arg = top.arg;
     top.fn = undefined;
+    top.arg = undefined;
     this.#live--;
-    return { at: top.at, fn };
+    return { at: top.at, fn: arg === undefined ? (fn as () => void) : () => fn(arg) };
+  }
+
+  /**
+   * Removes the earliest live entry and runs it; false when there is none. For a caller that read
+   * its time with peekTime() first: no object is made per call.
+   */
+  runNext(): boolean {
+    this.#dropCancelled();
+    const top = this.#popTop();
+    if (top === undefined || top.fn === undefined) return false;
+    const fn = top.fn;
+    const arg = top.arg;
+    top.fn = undefined;
+    top.arg = undefined;
+    this.#live--;
+    fn(arg);
+    return true;
   }
 
   #dropCancelled(): void {

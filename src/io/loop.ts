@@ -49,6 +49,8 @@ export class DriverLoop<E extends LoopEndpoint = LoopEndpoint> {
   #pending: EndpointEvent[] = [];
   #dispatching = false;
   #stopped = false;
+  /** #wakeup as one function, made once (the wakeup is re-armed after most calls). */
+  readonly #wake = (): void => this.#wakeup();
 
   constructor(opts: DriverLoopOptions<E>) {
     this.endpoint = opts.endpoint;
@@ -89,7 +91,8 @@ export class DriverLoop<E extends LoopEndpoint = LoopEndpoint> {
     const ep = this.endpoint;
     const handleDatagram = ep.handleDatagram;
     if (handleDatagram !== undefined) {
-      this.call((now) => handleDatagram.call(ep, bytes, now));
+      // As call(), without a closure per packet.
+      this.#flush(handleDatagram.call(ep, bytes, this.clock.now()));
       return;
     }
     const r = decodePacket(bytes);
@@ -147,7 +150,7 @@ export class DriverLoop<E extends LoopEndpoint = LoopEndpoint> {
     this.#cancelWakeup = undefined;
     this.#armedAt = deadline;
     if (deadline === undefined) return;
-    this.#cancelWakeup = this.clock.schedule(deadline, () => this.#wakeup());
+    this.#cancelWakeup = this.clock.schedule(deadline, this.#wake);
   }
 
   #wakeup(): void {

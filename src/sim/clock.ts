@@ -35,6 +35,11 @@ export class VirtualClock implements Clock {
     return this.#queue.push(Math.max(at, this.#now), fn);
   }
 
+  /** Like schedule() for a call that is never cancelled: fn(arg), no cancel function made. */
+  post<T>(at: Instant, fn: (arg: T) => void, arg: T): void {
+    this.#queue.post(Math.max(at, this.#now), fn, arg);
+  }
+
   /** When the next call is due, or undefined when idle. */
   nextTime(): Instant | undefined {
     return this.#queue.peekTime();
@@ -42,12 +47,11 @@ export class VirtualClock implements Clock {
 
   /** Jumps to the next due call and runs it. False when nothing is scheduled. */
   step(): boolean {
-    const next = this.#queue.pop();
-    if (next === undefined) return false;
-    this.#now = next.at;
+    const at = this.#queue.peekTime();
+    if (at === undefined) return false;
+    this.#now = at;
     this.#steps++;
-    next.fn();
-    return true;
+    return this.#queue.runNext();
   }
 
   /** Moves time forward without running anything (to `t`, if later than now and no call is due before). */

@@ -128,6 +128,9 @@ export class SimHost {
     this.loop.handleBytes(bytes);
   }
 
+  /** @internal receive() as one function made once, which the network posts deliveries to. */
+  readonly receiveFn = (bytes: Uint8Array): void => this.loop.handleBytes(bytes);
+
   /** @internal the loop's event dispatcher. */
   dispatch(ev: EndpointEvent): void {
     // The common case first: an event of a connection that has its handle.

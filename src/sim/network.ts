@@ -284,7 +284,7 @@ export class SimNetwork {
             wp.arrive = [];
             this.#traceDrop(pkt, 'not-local');
           } else {
-            for (const at of arrive) this.clock.schedule(at, () => dest.receive(bytes));
+            for (const at of arrive) this.clock.post(at, dest.receiveFn, bytes);
           }
         }
       }

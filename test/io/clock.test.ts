@@ -35,6 +35,32 @@ test('EventQueue: a cancelled entry is never returned; cancelling twice is harml
   assert.equal(q.pop(), undefined);
 });
 
+test('EventQueue.post: fn(arg) in the same (time, insertion) order as push; runNext runs one, false when empty', () => {
+  const q = new EventQueue();
+  const log: string[] = [];
+  const note = (s: string): void => {
+    log.push(s);
+  };
+  q.post(5, note, 'p5');
+  const cancel = q.push(1, () => log.push('cancelled'));
+  q.push(3, () => log.push('a3'));
+  q.post(3, note, 'p3');
+  q.post(1, note, 'p1');
+  cancel();
+  assert.equal(q.size, 4);
+  assert.equal(q.peekTime(), 1);
+  assert.equal(q.runNext(), true);
+  assert.deepEqual(log, ['p1']);
+  // pop() hands out a posted entry as a call without arguments.
+  const e = q.pop();
+  assert.equal(e?.at, 3);
+  e?.fn();
+  while (q.runNext()) {}
+  assert.deepEqual(log, ['p1', 'a3', 'p3', 'p5']);
+  assert.equal(q.size, 0);
+  assert.equal(q.runNext(), false);
+});
+
 test('EventQueue runs entries in stable time order, skipping cancelled ones (property)', () => {
   const seed = 424242;
   fc.assert(
