@@ -212,12 +212,14 @@ const TIMER_NAMES: Record<string, string> = {
 export function formatTimer(row: ControlRow): string {
   if (row.timer === undefined) return '';
   const kind = row.timer.kind;
+  // The endpoint's own count (retransmissions so far, probes unanswered), else the connection info's.
   const count =
-    kind === 'retransmit' || kind === 'persist'
+    row.timer.count ??
+    (kind === 'retransmit' || kind === 'persist'
       ? (row.info?.backoffs ?? 0)
       : kind === 'keepalive'
         ? (row.info?.keepaliveProbes ?? 0)
-        : 0;
+        : 0);
   return `timer:(${TIMER_NAMES[kind] ?? kind},${ssTime(row.timer.remaining)},${count})`;
 }
 
@@ -266,7 +268,9 @@ export function formatTable(groups: readonly TableGroup[]): string {
         String(r.sendQ),
         addr(r.local),
         addr(r.remote),
-        `${g.name},pid=${g.pid}`,
+        // An orphan (closed by the application, still finishing its close) belongs to no user in
+        // Linux's ss; here it is still the instance's, and says so.
+        `${r.orphan ? 'orphan of ' : ''}${g.name},pid=${g.pid}`,
         formatTimer(r),
       ]);
       details.push(formatInfo(r));

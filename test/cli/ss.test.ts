@@ -143,6 +143,15 @@ test('formatTimer: on with its backoff count, timewait, keepalive with its probe
   };
   assert.equal(formatTimer(ka), 'timer:(keepalive,120min,1)');
   assert.equal(formatTimer(ROWS[0] as ControlRow), '');
+  // The endpoint's own count wins where it gives one (an orphan's retransmissions of its FIN).
+  const counted: ControlRow = { ...(ROWS[1] as ControlRow), timer: { kind: 'retransmit', remaining: 200, count: 5 } };
+  assert.equal(formatTimer(counted), 'timer:(on,200ms,5)');
+});
+
+test('formatTable: an orphan (closed by the application, finishing its close) is marked as one', () => {
+  const orphan: ControlRow = { ...(ROWS[1] as ControlRow), state: 'FIN-WAIT-1', orphan: true };
+  const text = formatTable([{ pid: 42, name: 'finack serve', rows: [orphan] }]);
+  assert.match(text.split('\n')[1] as string, /^FIN-WAIT-1 .* orphan of finack serve,pid=42 +timer:\(on,200ms,2\)$/);
 });
 
 test('formatInfo and formatTable: an ss -tanopi table, details indented under each connection', () => {
