@@ -5,10 +5,10 @@
 // Like a kernel under epoll, the network and the application take turns: a turn of the driver (one
 // setImmediate callback) either runs every step of the network due at the current instant — packet
 // deliveries and timers, processed by the endpoints without running any application code; sockets
-// only note that they have something to report — or runs one such report (notify()), after which
-// Node runs the nextTicks and promises it queued, as after each libuv callback. So a data segment
-// and a FIN that arrive at the same instant are both in the "kernel" before the application reads
-// either, as on a real host.
+// only note that they have something to report — and then the first such report, or runs one
+// report (notify()); after a report Node runs the nextTicks and promises it queued, as after each
+// libuv callback. So a data segment and a FIN that arrive at the same instant are both in the
+// "kernel" before the application reads either, as on a real host.
 //
 // Virtual mode (default): when nothing is due now and no report is pending, time jumps to the next
 // step, but only after one more full turn of the event loop found nothing to do: whatever the
@@ -123,27 +123,7 @@ export class SimDriver implements NetDriver {
     this.#immediate = undefined;
     // A pending report to the application goes first, one per turn.
     if (this.#reportAt < this.#reports.length) {
-      const fn = this.#reports[this.#reportAt++] as () => void;
-      this.#idleTurns = 0;
-      if (this.#reportAt < this.#reports.length) {
-        this.kick();
-        fn();
-        return;
-      }
-      this.#reports.length = 0;
-      this.#reportAt = 0;
-      // The last report: the next turn is queued only after the application's code returned, so
-      // whatever that code queued with setImmediate runs before it. That turn is then the "one
-      // more turn" after which time may jump (below), unless the report led to more work now.
-      const stops = this.#stops;
-      this.#deferKick = true;
-      try {
-        fn();
-      } finally {
-        this.#deferKick = false;
-        if (this.#reportAt === this.#reports.length) this.#idleTurns = 1;
-        if (this.#stops === stops) this.kick();
-      }
+      this.#report();
       return;
     }
     const next = this.clock.nextTime();
@@ -174,11 +154,49 @@ export class SimDriver implements NetDriver {
     // Every step due at that instant, without application code in between.
     const at = next;
     let n = 0;
-    while (n < BATCH && this.clock.nextTime() === at) {
-      this.clock.step();
-      n++;
+    // No application code runs in steps: what they ask of kick() is done below.
+    this.#deferKick = true;
+    try {
+      while (n < BATCH && this.clock.nextTime() === at) {
+        this.clock.step();
+        n++;
+      }
+    } finally {
+      this.#deferKick = false;
+    }
+    // The first report those steps led to runs in this turn, as a kernel's poll phase calls the
+    // application back in the same turn in which the data arrived; any further one in turns of
+    // their own.
+    if (this.clock.nextTime() !== at && this.#reportAt < this.#reports.length) {
+      this.#report();
+      return;
     }
     this.kick();
+  }
+
+  /** Runs the next pending report (there is one). */
+  #report(): void {
+    const fn = this.#reports[this.#reportAt++] as () => void;
+    this.#idleTurns = 0;
+    if (this.#reportAt < this.#reports.length) {
+      this.kick();
+      fn();
+      return;
+    }
+    this.#reports.length = 0;
+    this.#reportAt = 0;
+    // The last report: the next turn is queued only after the application's code returned, so
+    // whatever that code queued with setImmediate runs before it. That turn is then the "one
+    // more turn" after which time may jump (see #turn), unless the report led to more work now.
+    const stops = this.#stops;
+    this.#deferKick = true;
+    try {
+      fn();
+    } finally {
+      this.#deferKick = false;
+      if (this.#reportAt === this.#reports.length) this.#idleTurns = 1;
+      if (this.#stops === stops) this.kick();
+    }
   }
 }
 
