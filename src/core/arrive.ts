@@ -399,7 +399,8 @@ function ackEstablished(tcb: Tcb, seg: Segment): Step {
   // [SND.UNA - MAX.SND.WND, SND.NXT]; otherwise send an ACK and drop. That ACK counts against the
   // challenge-ACK budget (RFC 5961 §7) so two confused ends cannot ping-pong ACKs at line rate.
   if (ackIsTooNew(tcb, ack)) {
-    tcb.challengeAck(seg, 'ack-too-new');
+    if (tcb.cfg.dropAckOfUnsent && tcb.state === TcpState.Established) tcb.drop(seg, 'ack-too-new');
+    else tcb.challengeAck(seg, 'ack-too-new');
     return 'stop';
   }
   if (ackIsTooOld(tcb, ack)) {

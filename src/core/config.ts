@@ -143,6 +143,14 @@ export interface TcpConfig {
    * get an answer at once, small enough that a flood of forged segments draws few replies.
    */
   challengeAckLimit: number;
+  /**
+   * In ESTABLISHED, a segment whose ACK field acknowledges data not yet sent (SEG.ACK > SND.NXT) is
+   * discarded without an answer, its text and FIN unread: Linux's tcp_ack returns an error for it
+   * ("discard this segment", after RFC 793 §3.9) and tcp_rcv_established drops the segment. Off:
+   * RFC 9293 §3.10.7.4 (fifth) says to send an ACK and drop it, which the other states do as well.
+   * The linux profile turns it on.
+   */
+  dropAckOfUnsent: boolean;
 }
 
 export const DEFAULT_CONFIG: Readonly<TcpConfig> = Object.freeze({
@@ -182,6 +190,7 @@ export const DEFAULT_CONFIG: Readonly<TcpConfig> = Object.freeze({
   rfc1337: true,
   challengeAcks: true,
   challengeAckLimit: 10,
+  dropAckOfUnsent: false,
 });
 
 /** Configs resolveConfig made (frozen, validated): resolving one again returns it unchanged. */

@@ -31,7 +31,7 @@ export type DropReason =
   | 'challenge-ack-limit' // would get an ACK (challenge, or to an unacceptable SYN or pure ACK) but the connection's or the host's budget is spent (RFC 5961 §7): dropped silently
   | 'no-ack' // synchronized state, ACK bit off
   | 'defer-accept' // SYN-RECEIVED with TCP_DEFER_ACCEPT: a bare ACK waits for data (config deferAccept)
-  | 'ack-too-new' // acknowledges something not yet sent: ACK sent
+  | 'ack-too-new' // acknowledges something not yet sent: ACK sent (in ESTABLISHED none under config dropAckOfUnsent)
   | 'ack-too-old' // ACK below SND.UNA in SYN-RECEIVED: RST sent
   | 'data-after-fin' // data or FIN after the peer's FIN
   | 'time-wait-rst' // RST in TIME-WAIT ignored (RFC 1337)

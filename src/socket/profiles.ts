@@ -91,6 +91,8 @@ export const LINUX_PROFILE: Profile = {
     // Linux lets a RST end TIME-WAIT (tcp_rfc1337 = 0).
     rfc1337: false,
     challengeAcks: true,
+    // An ACK of unsent data in ESTABLISHED is discarded silently (tcp_ack's "invalid ack").
+    dropAckOfUnsent: true,
   },
   behaviour: { ...DEFAULT_BEHAVIOUR, twReuse: 2, twReuseDelay: 1000 },
 };
