@@ -570,6 +570,13 @@ function processText(tcb: Tcb, seq0: number, payload: Uint8Array, fin0: boolean,
   }
   const room = seqDiff(tcb.rcvAdvRight, seq);
   if (data.length > room) {
+    if (pastWindowTaken(tcb, seq, room)) {
+      // Taken whole (config inOrderPastWindow): the right edge moves to its end, the window is 0.
+      tcb.recvQueue.pushView(data.slice());
+      tcb.rcvNxt = seqAdd(tcb.rcvNxt, data.length);
+      tcb.rcvAdvRight = tcb.rcvNxt;
+      return afterDelivery(tcb, data.length, fin);
+    }
     data = data.subarray(0, Math.max(0, room));
     fin = false;
   }
@@ -602,6 +609,11 @@ function processText(tcb: Tcb, seq0: number, payload: Uint8Array, fin0: boolean,
       tcb.ackNow = true;
     }
   }
+  return afterDelivery(tcb, delivered, fin);
+}
+
+/** `delivered` in-order bytes reached the user: say so and decide the ACK; returns `fin`. */
+function afterDelivery(tcb: Tcb, delivered: number, fin: boolean): boolean {
   if (delivered > 0) {
     if (!tcb.readClosed) tcb.emit({ type: 'readable' });
     tcb.unackedBytes += delivered;
@@ -610,6 +622,16 @@ function processText(tcb: Tcb, seq0: number, payload: Uint8Array, fin0: boolean,
     else if (!tcb.ackNow) tcb.ackDelayed = true;
   }
   return fin;
+}
+
+/**
+ * Is in-order text at `seq` that runs past the window (`room` bytes fit) taken whole? Only under
+ * config inOrderPastWindow, with the window open, nothing unread and nothing held out of order.
+ */
+function pastWindowTaken(tcb: Tcb, seq: number, room: number): boolean {
+  if (!tcb.cfg.inOrderPastWindow || seq !== tcb.rcvNxt || room <= 0 || tcb.readClosed) return false;
+  const held = tcb.reasmIfMade;
+  return tcb.recvQueue.length === 0 && (held === undefined || (held.isEmpty && held.finSeq === undefined));
 }
 
 /**
@@ -650,9 +672,10 @@ function checkFin(tcb: Tcb, finReached: boolean): void {
       if (tcb.cfg.quickAck) {
         // Linux (tcp_fin): CLOSE-WAIT enters ping-pong mode, so the FIN's ACK waits for the
         // delayed-ACK timer, hoping to ride on our reply or our own FIN. Before any data arrived
-        // Linux's ACK timeout (ato) is still 0: the ACK goes at once.
+        // Linux's ACK timeout (ato) is still 0: the ACK goes at once. So it does when the receive
+        // buffer is full: tcp_data_queue cannot charge the FIN's skb and asks for an ACK now.
         tcb.pingpong = true;
-        if (tcb.lastDataRecv === undefined || tcb.ackNow) tcb.ackNow = true;
+        if (tcb.lastDataRecv === undefined || tcb.ackNow || tcb.recvQueue.space === 0) tcb.ackNow = true;
         else tcb.ackDelayed = true;
         return;
       }

@@ -151,6 +151,14 @@ export interface TcpConfig {
    * The linux profile turns it on.
    */
   dropAckOfUnsent: boolean;
+  /**
+   * A segment at RCV.NXT that runs past the right edge of the window is taken whole, not trimmed,
+   * when the window is open and nothing waits to be read: Linux's tcp_data_queue queues an in-order
+   * skb whole, forcing the memory when the receive queue is empty, and tcp_sequence lets its end
+   * pass the window only then. The window then reads 0 until the application reads. Off: RFC 9293
+   * §3.10.7.4 (seventh) keeps only the part inside the window. The linux profile turns it on.
+   */
+  inOrderPastWindow: boolean;
 }
 
 export const DEFAULT_CONFIG: Readonly<TcpConfig> = Object.freeze({
@@ -191,6 +199,7 @@ export const DEFAULT_CONFIG: Readonly<TcpConfig> = Object.freeze({
   challengeAcks: true,
   challengeAckLimit: 10,
   dropAckOfUnsent: false,
+  inOrderPastWindow: false,
 });
 
 /** Configs resolveConfig made (frozen, validated): resolving one again returns it unchanged. */

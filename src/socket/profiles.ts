@@ -93,6 +93,8 @@ export const LINUX_PROFILE: Profile = {
     challengeAcks: true,
     // An ACK of unsent data in ESTABLISHED is discarded silently (tcp_ack's "invalid ack").
     dropAckOfUnsent: true,
+    // An in-order segment past the window is queued whole when nothing is unread (tcp_data_queue).
+    inOrderPastWindow: true,
   },
   behaviour: { ...DEFAULT_BEHAVIOUR, twReuse: 2, twReuseDelay: 1000 },
 };
