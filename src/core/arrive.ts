@@ -13,7 +13,7 @@ import { acceptable, ackIsNew, ackIsTooNew, ackIsTooOld } from './acceptable.js'
 import { createCongestionControl } from './congestion.js';
 import { keepaliveHeard } from './keepalive.js';
 import { replyRst, retransmitAt, retransmitFirst, sendRst, tsVal } from './output.js';
-import { DUP_THRESH, noteOutOfOrder } from './sack.js';
+import { DUP_THRESH, noteDuplicateText, noteOutOfOrder } from './sack.js';
 import { TcpState } from './state.js';
 import { MAX_WSCALE, type Tcb, TS_OPTION_BYTES } from './tcb.js';
 import { type TimeWaitRecord, timeWaitAck, timeWaitVerdict } from './time-wait.js';
@@ -254,7 +254,9 @@ function checkSequence(tcb: Tcb, seg: Segment): 'ok' | 'window-closed' | 'stop' 
     tcb.drop(seg, 'rst-out-of-window');
     return 'stop';
   }
-  // Not acceptable: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (within the budgets), drop.
+  // Not acceptable: <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK> (within the budgets), drop. Old text on
+  // it is reported as a D-SACK (Linux tcp_send_dupack).
+  if (tcb.sackOk && tcb.cfg.dsack && seg.payload.length > 0) noteDuplicateText(tcb, seg.seq, seg.payload.length);
   tsRecentFromDuplicate(tcb, seg);
   tcb.ackUnacceptable(seg, 'unacceptable');
   return 'stop';
@@ -562,6 +564,7 @@ function processText(tcb: Tcb, seq0: number, payload: Uint8Array, fin0: boolean,
   let seq = seq0;
   let data = payload;
   let fin = fin0;
+  if (tcb.sackOk && tcb.cfg.dsack && data.length > 0) noteDuplicateText(tcb, seq, data.length);
   const old = seqDiff(tcb.rcvNxt, seq);
   if (old > 0) {
     if (old > data.length) return false; // everything (FIN included) was seen already
@@ -663,6 +666,8 @@ function deliver(tcb: Tcb, data: Uint8Array): number {
 function checkFin(tcb: Tcb, finReached: boolean): void {
   if (!finReached) return;
   tcb.rcvNxt = seqAdd(tcb.rcvNxt, 1); // the FIN occupies one sequence number
+  // Linux's tcp_fin resets the SACK state (tcp_sack_reset): a D-SACK owed is not sent.
+  tcb.dsack = undefined;
   tcb.emit({ type: 'peer-fin' });
   const s = tcb.state;
   switch (s) {

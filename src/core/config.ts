@@ -159,6 +159,14 @@ export interface TcpConfig {
    * §3.10.7.4 (seventh) keeps only the part inside the window. The linux profile turns it on.
    */
   inOrderPastWindow: boolean;
+  /**
+   * D-SACK (RFC 2883): on a connection that negotiated SACK, text that arrives again (below
+   * RCV.NXT, or over data held out of order) is reported as the first SACK block of the next ACK,
+   * so the sender learns that its retransmission was needless. One block, the first duplicate
+   * range, as Linux's tcp_dsack_set (net.ipv4.tcp_dsack, on by default). Off by default (finack
+   * profile); the linux profile turns it on.
+   */
+  dsack: boolean;
 }
 
 export const DEFAULT_CONFIG: Readonly<TcpConfig> = Object.freeze({
@@ -200,6 +208,7 @@ export const DEFAULT_CONFIG: Readonly<TcpConfig> = Object.freeze({
   challengeAckLimit: 10,
   dropAckOfUnsent: false,
   inOrderPastWindow: false,
+  dsack: false,
 });
 
 /** Configs resolveConfig made (frozen, validated): resolving one again returns it unchanged. */

@@ -3,7 +3,18 @@
 // (tcb.ackNow, a queued FIN, bytes in sndQueue); transmit() turns that into segments, and then
 // schedule() re-derives every timer deadline from the result.
 
-import { ACK, FIN, makeSegment, NO_OPTIONS, PSH, RST, type Segment, SYN, type TcpOptions } from '../wire/segment.js';
+import {
+  ACK,
+  FIN,
+  makeSegment,
+  NO_OPTIONS,
+  PSH,
+  RST,
+  type SackBlock,
+  type Segment,
+  SYN,
+  type TcpOptions,
+} from '../wire/segment.js';
 import { seqAdd, seqDiff, seqGt, seqLt, seqMax } from '../wire/seq.js';
 import { resetFor } from './listener-table.js';
 import { markPsh, pshWithin } from './psh-marks.js';
@@ -110,10 +121,18 @@ function build(tcb: Tcb, seq: number, flags: number, payload: Uint8Array = EMPTY
  * takes fewer (see sackBlockLimit).
  */
 function segOptions(tcb: Tcb, hasAck: boolean): TcpOptions {
-  if (tcb.sackOk && hasAck && tcb.holdsOutOfOrder) {
-    const max = sackBlockLimit(tcb);
+  if (tcb.sackOk && hasAck) {
+    const dsack = tcb.dsack;
+    const held = tcb.holdsOutOfOrder;
+    const max = held || dsack !== undefined ? sackBlockLimit(tcb) : 0;
     if (max > 0) {
-      const sack = sackBlocks(tcb.reasm, tcb.sackRecent, max);
+      // RFC 2883 §4: a D-SACK block owed goes first, once; the usual blocks follow it.
+      let sack: SackBlock[];
+      if (dsack === undefined) sack = sackBlocks(tcb.reasm, tcb.sackRecent, max);
+      else {
+        sack = held ? [dsack, ...sackBlocks(tcb.reasm, tcb.sackRecent, max - 1)] : [dsack];
+        tcb.dsack = undefined;
+      }
       return tcb.tsOk ? { ts: { val: tsVal(tcb), ecr: tcb.tsRecent }, sack } : { sack };
     }
   }

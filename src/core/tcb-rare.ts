@@ -1,5 +1,6 @@
 // The parts of a TCB (tcb.ts) that few connections ever need, kept in one object made on first use.
 
+import type { SackBlock } from '../wire/segment.js';
 import type { Reassembly } from './reassembly.js';
 import type { Scoreboard } from './sack.js';
 import type { Instant } from './time.js';
@@ -23,6 +24,8 @@ export class Rare {
   lastProbeAt = 0;
   reasm: Reassembly | undefined = undefined;
   sackRecent: number[] | undefined = undefined;
+  /** Receiver: a D-SACK block (RFC 2883) owed on the next segment that carries SACK blocks. */
+  dsack: SackBlock | undefined = undefined;
   scoreboard: Scoreboard | undefined = undefined;
   /** Sender: where segments sent with PSH ended, above SND.UNA (a retransmission keeps its PSH). */
   pshMarks: number[] | undefined = undefined;

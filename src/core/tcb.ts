@@ -16,7 +16,7 @@
 
 import type { ConnErrorCode } from '../base/errors.js';
 import { unreachable } from '../base/unreachable.js';
-import { ACK, has, type Segment, SYN, segLen } from '../wire/segment.js';
+import { ACK, has, type SackBlock, type Segment, SYN, segLen } from '../wire/segment.js';
 import { seqAdd, seqDiff, seqGt } from '../wire/seq.js';
 import { ByteQueue } from './byte-queue.js';
 import type { ChallengeBudget } from './challenge-budget.js';
@@ -522,6 +522,15 @@ export class Tcb {
     return this.#rare?.reasm;
   }
   /** Is out-of-order data held? (false without making a queue) */
+  /** Receiver: the D-SACK block owed (RFC 2883; sack.ts noteDuplicate), if any. */
+  get dsack(): SackBlock | undefined {
+    return this.#rare?.dsack;
+  }
+  set dsack(b: SackBlock | undefined) {
+    if (b === undefined && this.#rare === undefined) return;
+    this.#rare ??= new Rare();
+    this.#rare.dsack = b;
+  }
   get holdsOutOfOrder(): boolean {
     const q = this.#rare?.reasm;
     return q !== undefined && !q.isEmpty;

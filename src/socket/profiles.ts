@@ -95,6 +95,8 @@ export const LINUX_PROFILE: Profile = {
     dropAckOfUnsent: true,
     // An in-order segment past the window is queued whole when nothing is unread (tcp_data_queue).
     inOrderPastWindow: true,
+    // D-SACK (net.ipv4.tcp_dsack = 1).
+    dsack: true,
   },
   behaviour: { ...DEFAULT_BEHAVIOUR, twReuse: 2, twReuseDelay: 1000 },
 };
@@ -151,6 +153,9 @@ export function applySysctls(p: Profile, sysctls: Map<string, string>): { profil
         break;
       case 'tcp_sack':
         config.sackPermitted = n !== 0;
+        break;
+      case 'tcp_dsack':
+        config.dsack = n !== 0;
         break;
       case 'tcp_window_scaling':
         config.windowScaling = n !== 0;
