@@ -137,7 +137,8 @@ export class DriverLoop<E extends LoopEndpoint = LoopEndpoint> {
       }
     } finally {
       // Normally everything was seen; if a handler threw, the rest waits for the next flush.
-      this.#pending.splice(0, i);
+      if (i === this.#pending.length) this.#pending.length = 0;
+      else this.#pending.splice(0, i);
       this.#dispatching = false;
     }
   }
