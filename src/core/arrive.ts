@@ -410,6 +410,8 @@ function ackEstablished(tcb: Tcb, seg: Segment): Step {
     return 'stop';
   }
   updateTsRecent(tcb, seg);
+  // An acceptable ACK lets what MSG_MORE held go under the usual rules (Linux tcp_data_snd_check).
+  tcb.moreHeld = false;
   const wnd = seg.wnd << tcb.sndWscale;
   if (tcb.sackOk) {
     if (ackIsNew(tcb, ack)) ackAdvance(tcb, seg);

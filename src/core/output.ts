@@ -332,7 +332,7 @@ function sendData(tcb: Tcb, force: boolean): void {
       // Corked (TCP_CORK, MSG_MORE; config cork): a partial segment waits, unless our FIN follows
       // it (Linux's tcp_send_fin pushes). Once nothing is in flight the persist timer runs, and
       // when it fires the segment goes (persistProbe), as Linux's probe timer sends it.
-      if (tcb.cfg.cork && !carryFin) return;
+      if ((tcb.cfg.cork || tcb.moreHeld) && !carryFin) return;
       // Nagle (RFC 9293 §3.7.4, RFC 1122 §4.2.3.4), in Minshall's variant as Linux has it
       // (tcp_minshall_check): hold a small segment only while an earlier *small* segment is
       // unacknowledged (and it does not close the stream). Nagle's aim, at most one tinygram per
@@ -363,7 +363,8 @@ function sendData(tcb: Tcb, force: boolean): void {
     // receiver should deliver what it has rather than wait for more that cannot come yet).
     // A resent segment keeps the PSH it first had (psh-marks.ts).
     const seq = tcb.sndNxt;
-    if (len === avail || (!resend && usable - len <= 0)) flags |= PSH;
+    // What a MSG_MORE write ended has no PSH, unless the probe timer sends it (tcp_write_wakeup).
+    if ((len === avail && (force || !tcb.moreTail)) || (!resend && usable - len <= 0)) flags |= PSH;
     else if (resend && pshWithin(tcb, seq, seqAdd(seq, len))) flags |= PSH;
     if (carryFin) flags |= FIN;
     // A segment cut short by the window keeps its PSH in a mark; one that ends the data written so

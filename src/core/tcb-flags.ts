@@ -30,6 +30,8 @@ export const FLAGS = [
   'tsOffsetInt32',
   'called',
   'deferAcked',
+  'moreHeld',
+  'moreTail',
 ] as const;
 export const TRACING = 1 << FLAGS.indexOf('tracing');
 export const KEEPALIVE = 1 << FLAGS.indexOf('keepalive');

@@ -146,6 +146,10 @@ export class Tcb {
   declare called: boolean;
   /** SYN-RECEIVED under deferAccept: the peer's bare ACK of our SYN,ACK came and was set aside. */
   declare deferAcked: boolean;
+  /** MSG_MORE: a partial segment of what is queued waits until an ACK arrives, a write without MSG_MORE, a push or the probe timer. */
+  declare moreHeld: boolean;
+  /** The last write had MSG_MORE: the segment that ends it is sent without PSH (Linux's tcp_push marks none). */
+  declare moreTail: boolean;
   #flags = 0;
 
   static {

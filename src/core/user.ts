@@ -262,6 +262,15 @@ export interface ConnectionOptionValues {
    * being delayed then goes at once: __tcp_sock_set_quickack).
    */
   pingpong: boolean;
+  /**
+   * MSG_MORE on the data being written (true, set before it is queued) or not (false, after): a
+   * partial segment waits as Linux's tcp_push with MSG_MORE holds it, for this push only: the next
+   * ACK that arrives lets the usual rules (Nagle) send it (tcp_data_snd_check), and so does a write
+   * without MSG_MORE, which also puts PSH on the end again.
+   */
+  more: boolean;
+  /** true: what MSG_MORE holds may go now (TCP_NODELAY's TCP_NAGLE_PUSH); false does nothing. */
+  push: boolean;
 }
 export type ConnectionOptionName = keyof ConnectionOptionValues;
 
@@ -275,6 +284,8 @@ const BOOLEAN_OPTIONS = new Set<string>([
   'rstOnDataAfterClose',
   'cork',
   'pingpong',
+  'more',
+  'push',
   'finWait2Abort',
 ]);
 /** Integer options: [min, max]. */
@@ -365,6 +376,13 @@ export function setOption(tcb: Tcb, name: string, value: unknown): void {
     case 'cork':
     case 'finWait2Abort':
       setCfg(tcb, name as 'cork', value as boolean);
+      return;
+    case 'more':
+      tcb.moreHeld = value as boolean;
+      tcb.moreTail = value as boolean;
+      return;
+    case 'push':
+      if (value) tcb.moreHeld = false;
       return;
     case 'pingpong': {
       tcb.pingpong = value as boolean;

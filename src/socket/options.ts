@@ -105,10 +105,20 @@ export function setsockopt(
       case TCP_INQ:
         o.inq = n !== 0;
         return { ret: 0 };
-      case TCP_NODELAY:
-        // Linux (tcp_sock_set_nodelay) also pushes what Nagle was holding.
+      case TCP_NODELAY: {
+        // Linux (__tcp_sock_set_nodelay) also pushes what is held: TCP_NAGLE_PUSH sends what Nagle
+        // and what TCP_CORK or MSG_MORE held, once; the cork stays on for later writes.
         o.noDelay = n !== 0;
-        return applyToCore(k, s, 'nagle', !o.noDelay);
+        const r = applyToCore(k, s, 'nagle', !o.noDelay);
+        if (o.noDelay) {
+          applyToCore(k, s, 'push', true);
+          if (liveConn(k, s)?.config.cork) {
+            applyToCore(k, s, 'cork', false);
+            applyToCore(k, s, 'cork', true);
+          }
+        }
+        return r;
+      }
       case TCP_CORK:
         // Pulling the cork sends what it held (tcp_push_pending_frames in __tcp_sock_set_cork).
         o.cork = n !== 0;
@@ -337,7 +347,16 @@ function finWait2Timeout(profile: Profile, o: SockOpts): number {
  * (connConfig); afterwards it is applied with Endpoint.setOption.
  */
 function applyToCore<
-  K extends 'userTimeout' | 'finWait2Timeout' | 'finWait2Abort' | 'windowClamp' | 'nagle' | 'cork' | 'pingpong',
+  K extends
+    | 'userTimeout'
+    | 'finWait2Timeout'
+    | 'finWait2Abort'
+    | 'windowClamp'
+    | 'nagle'
+    | 'cork'
+    | 'pingpong'
+    | 'more'
+    | 'push',
 >(k: KernelContext, s: Sock, field: K, value: ConnectionOptionValues[K]): SysResult {
   if (s.conn === undefined || liveConn(k, s) === undefined) return { ret: 0 };
   try {
@@ -349,15 +368,15 @@ function applyToCore<
 }
 
 /**
- * Around a write: the connection is corked for it when TCP_CORK is on or the write has MSG_MORE
- * (Linux's tcp_push with MSG_MORE corks that push only), and uncorked otherwise. The cork goes on
- * before the bytes are queued (`after` false) and comes off after (`after` true), so a write
- * without MSG_MORE sends its bytes together with those an earlier MSG_MORE held.
+ * Around a write: the connection learns whether it has MSG_MORE (Linux's tcp_push with MSG_MORE
+ * holds that push only; the core's option 'more'). It is set before the bytes are queued (`after`
+ * false) and cleared after (`after` true), so a write without MSG_MORE sends its bytes together
+ * with those an earlier MSG_MORE held. TCP_CORK is the connection's cork setting, apart from this.
  */
 export function corkForWrite(k: KernelContext, s: Sock, more: boolean, after: boolean): void {
-  const live = liveConn(k, s);
-  const want = s.opts.cork || more;
-  if (live && live.config.cork !== want && want !== after) applyToCore(k, s, 'cork', want);
+  if (more === after || (!more && !s.opts.more) || liveConn(k, s) === undefined) return;
+  s.opts.more = more;
+  applyToCore(k, s, 'more', more);
 }
 
 function applyKeepalive(k: KernelContext, s: Sock): void {

@@ -36,6 +36,8 @@ export interface SockOpts {
   rcvLowat: number;
   /** TCP_CORK. */
   cork: boolean;
+  /** The connection was last told that a write had MSG_MORE (options.ts corkForWrite). */
+  more: boolean;
   /** TCP_WINDOW_CLAMP as Linux keeps it (at least SOCK_MIN_RCVBUF / 2); undefined: never set. */
   windowClamp?: number;
   /** TCP_QUICKACK as last set, before the connection exists (it then reads its ping-pong mode). */
@@ -111,6 +113,7 @@ export function newSock(fd: number, domain: number, role: Sock['role']): Sock {
       inq: false,
       rcvLowat: 1,
       cork: false,
+      more: false,
       quickAck: true,
     },
     timestamps: false,
