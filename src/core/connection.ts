@@ -20,6 +20,8 @@ import { persistProbe, sendProbe, transmit } from './output.js';
 import { nothingDue, schedule } from './schedule.js';
 import { TcpState } from './state.js';
 import { Tcb, type TcbShared } from './tcb.js';
+// Settles the Tcb's object layout before the first real one is made (see the file).
+import './tcb-warm.js';
 import type { Duration, Instant } from './time.js';
 import type { TimeWaitRecord } from './time-wait.js';
 import { TIMER_KINDS, type TimerInfo, type TimerKind } from './timers.js';
