@@ -192,6 +192,7 @@ function negotiate(tcb: Tcb, seg: Segment): void {
     mss: tcb.sndMss,
     initialCwndSegments: cfg.initialCwndSegments,
     sack: tcb.sackOk,
+    beta: cfg.lossBeta,
   });
 }
 

@@ -167,6 +167,13 @@ export interface TcpConfig {
    * profile); the linux profile turns it on.
    */
   dsack: boolean;
+  /**
+   * The loss response, in 1/1024: after a loss ssthresh = max(cwnd in segments × lossBeta / 1024,
+   * 2) segments, as Linux's default CUBIC reduces it (bictcp_recalc_ssthresh, beta 717: about 0.7;
+   * growth stays RFC 5681's). 0: RFC 5681 eq. 4, max(FlightSize / 2, 2 SMSS), the default. The
+   * linux profile uses 717.
+   */
+  lossBeta: number;
 }
 
 export const DEFAULT_CONFIG: Readonly<TcpConfig> = Object.freeze({
@@ -209,6 +216,7 @@ export const DEFAULT_CONFIG: Readonly<TcpConfig> = Object.freeze({
   dropAckOfUnsent: false,
   inOrderPastWindow: false,
   dsack: false,
+  lossBeta: 0,
 });
 
 /** Configs resolveConfig made (frozen, validated): resolving one again returns it unchanged. */
@@ -263,6 +271,7 @@ export function validateConfig(cfg: TcpConfig): void {
   checkInt('rtoMin', cfg.rtoMin, 1);
   checkInt('rtoMax', cfg.rtoMax, cfg.rtoMin);
   checkInt('initialCwndSegments', cfg.initialCwndSegments, 1, 1000);
+  checkInt('lossBeta', cfg.lossBeta, 0, 1023);
   if (cfg.keepaliveInterval === 0 && cfg.keepalive)
     throw new ConfigError('keepaliveInterval', cfg.keepaliveInterval, 'must be > 0 when keepalive is on');
 }

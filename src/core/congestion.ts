@@ -68,6 +68,12 @@ export interface CongestionOptions {
    * changes nothing here (the scoreboard decides what to resend). Default false: NewReno.
    */
   sack?: boolean;
+  /**
+   * Linux's loss response (config lossBeta, in 1/1024): ssthresh = max(cwnd in whole segments ×
+   * beta / 1024, 2) segments, as CUBIC's bictcp_recalc_ssthresh (beta 717). 0 or absent: RFC 5681
+   * eq. 4, max(FlightSize / 2, 2 SMSS). Only the reduction: growth stays RFC 5681's.
+   */
+  beta?: number;
 }
 
 export function createCongestionControl(name: 'newreno', opts: CongestionOptions): CongestionControl {
@@ -100,9 +106,11 @@ export class NewReno implements CongestionControl {
   /** Last SND.UNA reported by onNewAck. */
   #highAck: Seq | undefined = undefined;
   readonly #initialSegments: number;
+  readonly #beta: number;
 
   constructor(opts: CongestionOptions) {
     this.#initialSegments = opts.initialCwndSegments;
+    this.#beta = opts.beta ?? 0;
     this.#bits = opts.sack === true ? SACK : 0;
     this.#cwnd = opts.initialCwndSegments * opts.mss;
   }
@@ -169,7 +177,7 @@ export class NewReno implements CongestionControl {
       if (ack === undefined || !seqGe(ack, this.#recover)) return 'none';
     }
     // RFC 6582 §3.2 step 2 / RFC 5681 eq. 4: halve, remember where recovery ends.
-    this.#ssthresh = Math.max(Math.floor(a.flightSize / 2), 2 * a.mss);
+    this.#ssthresh = this.#reduced(a.flightSize, a.mss);
     this.#recover = a.sndNxt;
     // RFC 5681 §3.2 step 3: inflate by the three segments the duplicates say have left the network.
     this.#cwnd = this.#ssthresh + 3 * a.mss;
@@ -179,11 +187,17 @@ export class NewReno implements CongestionControl {
 
   onTimeout(a: { flightSize: number; sndNxt: Seq; mss: number }): void {
     // RFC 5681 §3.1 eq. 4, then the loss window of one SMSS.
-    this.#ssthresh = Math.max(Math.floor(a.flightSize / 2), 2 * a.mss);
+    this.#ssthresh = this.#reduced(a.flightSize, a.mss);
     this.#cwnd = a.mss;
     this.#bits &= ~IN_RECOVERY;
     // RFC 6582 §3.2 step 4 (after a timeout): recover = highest sequence sent.
     this.#recover = a.sndNxt;
+  }
+
+  /** ssthresh after a loss: RFC 5681 eq. 4, or Linux's beta × cwnd (see CongestionOptions.beta). */
+  #reduced(flightSize: number, mss: number): number {
+    if (this.#beta === 0) return Math.max(Math.floor(flightSize / 2), 2 * mss);
+    return Math.max(Math.floor((Math.floor(this.#cwnd / mss) * this.#beta) / 1024), 2) * mss;
   }
 
   onIdleRestart(a: { mss: number }): void {
@@ -194,7 +208,7 @@ export class NewReno implements CongestionControl {
   onSackLoss(a: { flightSize: number; sndNxt: Seq; mss: number; ack: Seq }): boolean {
     if (this.#bits & IN_RECOVERY) return false;
     if (this.#recover !== undefined && !seqGe(a.ack, this.#recover)) return false;
-    this.#ssthresh = Math.max(Math.floor(a.flightSize / 2), 2 * a.mss);
+    this.#ssthresh = this.#reduced(a.flightSize, a.mss);
     this.#cwnd = this.#ssthresh;
     this.#recover = a.sndNxt;
     this.#bits |= IN_RECOVERY;

@@ -97,6 +97,8 @@ export const LINUX_PROFILE: Profile = {
     inOrderPastWindow: true,
     // D-SACK (net.ipv4.tcp_dsack = 1).
     dsack: true,
+    // CUBIC's multiplicative decrease (beta 717/1024) after a loss.
+    lossBeta: 717,
   },
   behaviour: { ...DEFAULT_BEHAVIOUR, twReuse: 2, twReuseDelay: 1000 },
 };

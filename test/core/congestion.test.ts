@@ -224,3 +224,25 @@ describe('NewReno congestion control (RFC 5681 + RFC 6582)', () => {
     );
   });
 });
+
+describe('loss response with beta (config lossBeta; Linux CUBIC beta 717/1024)', () => {
+  test('ssthresh is cwnd in whole segments × beta / 1024, at least 2 segments, on each kind of loss', () => {
+    const sack = createCongestionControl('newreno', { mss: MSS, initialCwndSegments: 10, sack: true, beta: 717 });
+    assert.equal(sack.onSackLoss({ flightSize: 4000, sndNxt: 10_001, mss: MSS, ack: 1 }), true);
+    assert.equal(sack.ssthresh, 7000); // from cwnd 10 segments, not FlightSize / 2 (2000)
+    assert.equal(sack.cwnd, 7000);
+    const dup = createCongestionControl('newreno', { mss: MSS, initialCwndSegments: 10, beta: 717 });
+    assert.equal(dup.onDupAck({ dupAcks: 3, flightSize: 10_000, sndNxt: 10_001, mss: MSS, ack: 1 }), 'retransmit');
+    assert.equal(dup.ssthresh, 7000);
+    const rto = createCongestionControl('newreno', { mss: MSS, initialCwndSegments: 2, beta: 717 });
+    rto.onTimeout({ flightSize: 2000, sndNxt: 2001, mss: MSS });
+    assert.equal(rto.ssthresh, 2000); // floor(2 × 717 / 1024) = 1, raised to 2 segments
+    assert.equal(rto.cwnd, MSS);
+  });
+
+  test('without beta, RFC 5681 eq. 4: FlightSize / 2', () => {
+    const cc = createCongestionControl('newreno', { mss: MSS, initialCwndSegments: 10, sack: true });
+    cc.onSackLoss({ flightSize: 4000, sndNxt: 10_001, mss: MSS, ack: 1 });
+    assert.equal(cc.ssthresh, 2000);
+  });
+});
