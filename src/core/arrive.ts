@@ -11,9 +11,10 @@ import { ACK, FIN, has, RST, type Segment, SYN, segLen } from '../wire/segment.j
 import { seqAdd, seqDiff, seqGt, seqLe, seqLt } from '../wire/seq.js';
 import { acceptable, ackIsNew, ackIsTooNew, ackIsTooOld } from './acceptable.js';
 import { createCongestionControl } from './congestion.js';
+import { noteDuplicateText } from './dsack.js';
 import { keepaliveHeard } from './keepalive.js';
 import { replyRst, retransmitAt, retransmitFirst, sendRst, tsVal } from './output.js';
-import { DUP_THRESH, noteDuplicateText, noteOutOfOrder } from './sack.js';
+import { DUP_THRESH, noteOutOfOrder } from './sack.js';
 import { TcpState } from './state.js';
 import { MAX_WSCALE, type Tcb, TS_OPTION_BYTES } from './tcb.js';
 import { type TimeWaitRecord, timeWaitAck, timeWaitVerdict } from './time-wait.js';

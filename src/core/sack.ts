@@ -22,9 +22,8 @@
 // than 2^31 wide, so the modular comparisons of wire/seq.ts order them correctly across the wrap.
 
 import type { SackBlock } from '../wire/segment.js';
-import { type Seq, seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt, seqMax, seqMin } from '../wire/seq.js';
+import { type Seq, seqDiff, seqGe, seqGt, seqLe, seqLt, seqMax, seqMin } from '../wire/seq.js';
 import type { Reassembly } from './reassembly.js';
-import type { Tcb } from './tcb.js';
 
 /** RFC 6675 §2 DupThresh. */
 export const DUP_THRESH = 3;
@@ -276,25 +275,4 @@ export function noteOutOfOrder(recent: Seq[], seq: Seq): void {
   if (i >= 0) recent.splice(i, 1);
   recent.unshift(seq);
   if (recent.length > 4) recent.length = 4;
-}
-
-/**
- * D-SACK (RFC 2883 §4; config dsack): `len` bytes of text at `seq` arrived; if we had some of them
- * already, the first duplicate range becomes the block owed on the next ACK. Below RCV.NXT that is
- * the part under it; above, the lowest held range the text overlaps, as far as they overlap. As
- * Linux's tcp_dsack_set, one block is kept: a later duplicate replaces it, others are not added.
- */
-export function noteDuplicateText(tcb: Tcb, seq: Seq, len: number): void {
-  const end = seqAdd(seq, len);
-  if (seqLt(seq, tcb.rcvNxt)) {
-    tcb.dsack = { left: seq, right: seqMin(end, tcb.rcvNxt) };
-    return;
-  }
-  const reasm = tcb.reasmIfMade;
-  if (reasm === undefined || reasm.isEmpty) return;
-  // Walk the held ranges down from the highest starting below `end`; the last that still overlaps
-  // is the lowest. Ranges are disjoint, so each step is one O(log ranges) look-up.
-  let first: SackBlock | undefined;
-  for (let r = reasm.rangeBefore(end); r !== undefined && seqGt(r.right, seq); r = reasm.rangeBefore(r.left)) first = r;
-  if (first !== undefined) tcb.dsack = { left: seqMax(first.left, seq), right: seqMin(first.right, end) };
 }
