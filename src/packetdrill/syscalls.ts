@@ -26,6 +26,7 @@ import {
   MSG_PEEK,
   MSG_ZEROCOPY,
   SO_LINGER,
+  SO_ZEROCOPY,
   SOL_SOCKET,
   SOL_TCP,
   SYMBOLS,
@@ -89,8 +90,16 @@ export class FdMap {
   }
 
   release(script: number): void {
+    const live = this.#live.get(script);
+    if (live !== undefined) this.zerocopySent.delete(live);
     this.#live.delete(script);
   }
+
+  /**
+   * Live descriptors that sent with MSG_ZEROCOPY under SO_ZEROCOPY: Linux queues a completion on
+   * their error queue (POLLERR, recvmsg MSG_ERRQUEUE), which finack does not model.
+   */
+  readonly zerocopySent = new Set<number>();
 
   /** The script number bound to a live descriptor (for messages). */
   scriptOf(live: number): number | undefined {
@@ -150,12 +159,15 @@ export function prepareSyscall(h: SyscallHost, fds: FdMap, ev: SyscallEvent): Pr
       checkResult(h, ev, r);
     },
   });
-  const sendFlags = (flags: number): number => {
+  const sendFlags = (flags: number, f: number, len: number): number => {
     if (flags & MSG_FASTOPEN) throw unsupported(ev.line, `${ev.name} MSG_FASTOPEN`, 'finack has no TCP Fast Open');
-    if (flags & MSG_ZEROCOPY) throw unsupported(ev.line, `${ev.name} MSG_ZEROCOPY`);
+    // MSG_ZEROCOPY changes what is sent in no way; Linux ignores it without SO_ZEROCOPY and for an
+    // empty send (tcp_sendmsg_locked). Otherwise a completion would follow, on the error queue.
+    if (flags & MSG_ZEROCOPY && len > 0 && k.getsockopt(f, SOL_SOCKET, SO_ZEROCOPY).value === 1)
+      fds.zerocopySent.add(f);
     if (flags & MSG_EOR)
       throw unsupported(ev.line, `${ev.name} MSG_EOR`, 'finack keeps no record boundaries in the send queue');
-    const known = MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE;
+    const known = MSG_DONTWAIT | MSG_NOSIGNAL | MSG_MORE | MSG_ZEROCOPY;
     if (flags & ~known) throw unsupported(ev.line, `${ev.name} flags 0x${(flags & ~known).toString(16)}`);
     return flags & (MSG_DONTWAIT | MSG_MORE);
   };
@@ -209,7 +221,7 @@ export function prepareSyscall(h: SyscallHost, fds: FdMap, ev: SyscallEvent): Pr
     case 'sendto': {
       const f = fd();
       const n = int(2, 'a length');
-      const flags = ev.name === 'write' ? 0 : sendFlags(int(3, 'flags'));
+      const flags = ev.name === 'write' ? 0 : sendFlags(int(3, 'flags'), f, n);
       // One buffer per call: a blocking write that is retried goes on with the same one.
       const buf = new Uint8Array(n);
       return simple(() => k.send(f, buf, flags));
@@ -223,7 +235,7 @@ export function prepareSyscall(h: SyscallHost, fds: FdMap, ev: SyscallEvent): Pr
       const f = fd();
       const msg = msghdr(h, ev, arg(1));
       if (msg.control.length > 0) throw unsupported(ev.line, 'sendmsg msg_control');
-      const flags = sendFlags(int(2, 'flags'));
+      const flags = sendFlags(int(2, 'flags'), f, msg.iovLen);
       const buf = new Uint8Array(msg.iovLen);
       return simple(() => k.send(f, buf, flags));
     }
@@ -374,6 +386,9 @@ function pollCall(h: SyscallHost, fds: FdMap, ev: SyscallEvent): PreparedCall {
     if (!fdExpr) throw new ScriptFailure('error', ev.line, 'poll(): an entry without fd=');
     const scriptFd = evalInt(h, fdExpr, ev, 'a descriptor');
     const live = scriptFd < 0 ? -1 : fds.live(scriptFd, ev.line);
+    if (fds.zerocopySent.has(live)) {
+      throw unsupported(ev.line, 'poll after MSG_ZEROCOPY', 'finack queues no zerocopy completions (POLLERR)');
+    }
     if (live >= 0) h.socketUnderTest(live);
     const eventsExpr = field('events');
     const reventsExpr = field('revents');

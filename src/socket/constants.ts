@@ -71,6 +71,7 @@ export const SO_ERROR = 4;
 export const SO_SNDBUF = 7;
 export const SO_RCVBUF = 8;
 export const SO_KEEPALIVE = 9;
+export const SO_ZEROCOPY = 60;
 export const SO_LINGER = 13;
 export const SO_REUSEPORT = 15;
 
@@ -176,7 +177,6 @@ const LINUX_ONLY: Readonly<Record<string, number>> = {
   SO_TIMESTAMPING: 37,
   SO_MAX_PACING_RATE: 47,
   SO_INCOMING_CPU: 49,
-  SO_ZEROCOPY: 60,
   SO_TXTIME: 61,
   TCP_SYNCNT: 7,
   TCP_CONGESTION: 13,
@@ -260,6 +260,7 @@ export const SYMBOLS: Readonly<Record<string, number>> = {
   SO_SNDBUF,
   SO_RCVBUF,
   SO_KEEPALIVE,
+  SO_ZEROCOPY,
   SO_LINGER,
   SO_REUSEPORT,
   TCP_NODELAY,

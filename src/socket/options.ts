@@ -23,6 +23,7 @@ import {
   SO_REUSEPORT,
   SO_SNDBUF,
   SO_TYPE,
+  SO_ZEROCOPY,
   SOCK_STREAM,
   SOL_IP,
   SOL_SOCKET,
@@ -91,6 +92,11 @@ export function setsockopt(
         return { ret: 0 };
       case SO_SNDBUF:
         o.sndBuf = n;
+        return { ret: 0 };
+      case SO_ZEROCOPY:
+        // sk_setsockopt: 0 or 1, else EINVAL.
+        if (n !== 0 && n !== 1) return fail('EINVAL');
+        o.zerocopy = n === 1;
         return { ret: 0 };
       case SO_RCVLOWAT:
         // Linux: a value of 0 means 1.
@@ -208,6 +214,8 @@ export function getsockopt(k: KernelContext, s: Sock, level: number, name: numbe
         return { ret: 0, value: o.reusePort ? 1 : 0 };
       case SO_KEEPALIVE:
         return { ret: 0, value: o.keepalive ? 1 : 0 };
+      case SO_ZEROCOPY:
+        return { ret: 0, value: o.zerocopy ? 1 : 0 };
       case SO_LINGER:
         return { ret: 0, value: { ...o.linger } };
       case SO_TYPE:

@@ -36,6 +36,8 @@ export interface SockOpts {
   rcvLowat: number;
   /** TCP_CORK. */
   cork: boolean;
+  /** SO_ZEROCOPY: kept and read back; MSG_ZEROCOPY sends are copies all the same. */
+  zerocopy: boolean;
   /** The connection was last told that a write had MSG_MORE (options.ts corkForWrite). */
   more: boolean;
   /** TCP_WINDOW_CLAMP as Linux keeps it (at least SOCK_MIN_RCVBUF / 2); undefined: never set. */
@@ -114,6 +116,7 @@ export function newSock(fd: number, domain: number, role: Sock['role']): Sock {
       rcvLowat: 1,
       cork: false,
       more: false,
+      zerocopy: false,
       quickAck: true,
     },
     timestamps: false,

@@ -163,6 +163,11 @@ test('what finack does not have fails the script as unsupported, naming it', () 
   cases.push(
     ['0.300 < [ect0] P. 1:11(10) ack 1 win 512\n', 'IP ECN field [ect0]'],
     ['0.300 < P. 1:11(10) ack 1 win 512 {rep tcp win_size 0x1021}\n', 'packet modifier'],
+    // A zerocopy send under SO_ZEROCOPY owes a completion on the error queue, which poll would see.
+    [
+      '0.300 setsockopt(4, SOL_SOCKET, SO_ZEROCOPY, [1], 4) = 0\n0.300 send(4, ..., 10, MSG_ZEROCOPY) = 10\n0.300 poll([{fd=4, events=POLLIN, revents=0}], 1, 0) = 0\n',
+      'poll after MSG_ZEROCOPY',
+    ],
   );
   for (const [body, feature] of cases) {
     const r = run(body);
