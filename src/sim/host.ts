@@ -128,8 +128,12 @@ export class SimHost {
     this.loop.handleBytes(bytes);
   }
 
-  /** @internal receive() as one function made once, which the network posts deliveries to. */
-  readonly receiveFn = (bytes: Uint8Array): void => this.loop.handleBytes(bytes);
+  /**
+   * @internal receive() as one function made once, which the network posts deliveries to. It calls
+   * receive() itself, so a receive() replaced on the host (tools/soak.ts holds packets back while a
+   * host stalls) still sees every delivery.
+   */
+  readonly receiveFn = (bytes: Uint8Array): void => this.receive(bytes);
 
   /** @internal the loop's event dispatcher. */
   dispatch(ev: EndpointEvent): void {
