@@ -12,6 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tsharkFields } from '../harness/tshark.js';
 import { Netns, type Proc, ROOT } from '../tun/netns.js';
 
 export const CLIENT = '198.51.100.1';
@@ -215,52 +216,22 @@ export interface TsharkRow {
 
 /** tshark's reading of the TCP packets of a capture, as an independent check of what happened. */
 export function tsharkRows(file: string, clientAddr: string): TsharkRow[] {
-  const r = spawnSync(
-    'tshark',
-    [
-      '-r',
-      file,
-      '-Y',
-      'tcp',
-      '-T',
-      'fields',
-      '-E',
-      'separator=|',
-      '-e',
-      'frame.time_relative',
-      '-e',
-      'frame.time_epoch',
-      '-e',
-      'ip.src',
-      '-e',
-      'ipv6.src',
-      '-e',
-      'tcp.flags',
-      '-e',
-      'tcp.seq',
-      '-e',
-      'tcp.ack',
-      '-e',
-      'tcp.len',
-    ],
-    { encoding: 'utf8', timeout: 60_000 },
-  );
-  if (r.status !== 0) throw new Error(`tshark -r ${file}: exit ${r.status}: ${r.stderr}`);
-  return r.stdout
-    .split('\n')
-    .filter((l) => l !== '')
-    .map((l) => {
-      const [t, epoch, src4, src6, flags, seq, ack, len] = l.split('|');
-      return {
-        t: Number(t),
-        ms: epochMs(epoch ?? ''),
-        from: (src4 || src6) === clientAddr ? 'client' : 'server',
-        flags: flagNames(Number.parseInt(flags ?? '0', 16)),
-        seq: Number(seq),
-        ack: Number(ack),
-        len: Number(len),
-      } satisfies TsharkRow;
-    });
+  return tsharkFields(
+    file,
+    ['frame.time_relative', 'frame.time_epoch', 'ip.src', 'ipv6.src', 'tcp.flags', 'tcp.seq', 'tcp.ack', 'tcp.len'],
+    { filter: 'tcp' },
+  ).map((row) => {
+    const [t, epoch, src4, src6, flags, seq, ack, len] = row;
+    return {
+      t: Number(t),
+      ms: epochMs(epoch ?? ''),
+      from: (src4 || src6) === clientAddr ? 'client' : 'server',
+      flags: flagNames(Number.parseInt(flags ?? '0', 16)),
+      seq: Number(seq),
+      ack: Number(ack),
+      len: Number(len),
+    } satisfies TsharkRow;
+  });
 }
 
 /** '1764818283.123456789' (seconds) as ms, without losing the microseconds to a float product. */

@@ -11,6 +11,7 @@ import { ipOfFrame } from '../../src/analyze/link.js';
 import { decodePacket } from '../../src/wire/ip.js';
 import { ctl, segLen } from '../../src/wire/segment.js';
 import { writeSyntheticCapture } from '../../tools/gen-capture.js';
+import { tsharkFields } from '../harness/tshark.js';
 import { requireSystem } from '../tun/netns.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -192,32 +193,12 @@ test('tshark reads the same packets, every IP and TCP checksum good', async (t) 
   ] as const) {
     const path = join(dir, `tshark-${format}-${linktype}.cap`);
     const r = await writeSyntheticCapture(path, { connections: 12, dataBytes: 4000, format, linktype, concurrent: 5 });
-    const out = spawnSync(
-      'tshark',
-      [
-        '-r',
-        path,
-        '-o',
-        'tcp.check_checksum:TRUE',
-        '-o',
-        'ip.check_checksum:TRUE',
-        '-T',
-        'fields',
-        '-e',
-        'frame.time_epoch',
-        '-e',
-        'ip.checksum.status',
-        '-e',
-        'tcp.checksum.status',
-      ],
-      { encoding: 'utf8', timeout: 60_000 },
-    );
-    assert.equal(out.status, 0, out.stderr);
-    const rows = out.stdout.trimEnd().split('\n');
+    const rows = tsharkFields(path, ['frame.time_epoch', 'ip.checksum.status', 'tcp.checksum.status'], {
+      checksums: true,
+    });
     assert.equal(rows.length, r.packets);
     const ours = readBack(path).packets;
-    rows.forEach((row, i) => {
-      const [epoch, ipStatus, tcpStatus] = row.split('\t');
+    rows.forEach(([epoch, ipStatus, tcpStatus], i) => {
       assert.equal(ipStatus, '1', `frame ${i + 1}: IP checksum status ${ipStatus}`);
       assert.equal(tcpStatus, '1', `frame ${i + 1}: TCP checksum status ${tcpStatus}`);
       assert.ok(Math.abs(Number(epoch) * 1000 - ours[i]!.t) < 0.001, `frame ${i + 1}: ${epoch} vs ${ours[i]!.t}`);

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { nativeAvailable } from '../../src/drivers/tun/native.js';
+import { tsharkFields } from '../harness/tshark.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 // The real entry point, so the tests go through the same dispatch as the `finack` binary.
@@ -362,41 +363,20 @@ export interface TsharkCheck {
 
 /** Reads a capture with tshark, TCP checksum validation on. */
 export function tsharkCheck(path: string, finack: string = FINACK): TsharkCheck {
-  const r = spawnSync(
-    'tshark',
+  const rows = tsharkFields(
+    path,
     [
-      '-r',
-      path,
-      '-o',
-      'tcp.check_checksum:TRUE',
-      '-o',
-      'ip.check_checksum:TRUE',
-      '-Y',
-      'tcp',
-      '-T',
-      'fields',
-      '-E',
-      'separator=|',
-      '-e',
       'ip.src',
-      '-e',
       'ipv6.src',
-      '-e',
       'tcp.checksum.status',
-      '-e',
       '_ws.malformed',
-      '-e',
       'tcp.analysis.keep_alive',
-      '-e',
       'ip.checksum.status',
-      '-e',
       'tcp.stream',
-      '-e',
       'tcp.checksum',
     ],
-    { encoding: 'utf8', timeout: 120_000, maxBuffer: 512 << 20 },
+    { filter: 'tcp', checksums: true, timeout: 120_000, maxBuffer: 512 << 20 },
   );
-  if (r.status !== 0) throw new Error(`tshark -r ${path}: exit ${r.status}: ${r.stderr}`);
   const streams = new Map<string, number>();
   const out: TsharkCheck = {
     tcp: 0,
@@ -408,9 +388,7 @@ export function tsharkCheck(path: string, finack: string = FINACK): TsharkCheck 
     keepalives: 0,
     conversations: [],
   };
-  for (const line of r.stdout.split('\n')) {
-    if (line === '') continue;
-    const [src4, src6, tcpSum, malformed, ka, ipSum, stream, sumField] = line.split('|');
+  for (const [src4, src6, tcpSum, malformed, ka, ipSum, stream, sumField] of rows) {
     out.tcp++;
     streams.set(stream ?? '', (streams.get(stream ?? '') ?? 0) + 1);
     const src = src4 || src6;
