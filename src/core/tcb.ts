@@ -742,11 +742,17 @@ export class Tcb {
    * (first) and RFC 7323 §5.3 owe <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>. For a SYN, or a segment
    * that occupies no sequence space, that ACK comes out of the challenge-ACK budgets (RFC 5961 §7),
    * as Linux rate-limits them (tcp_oow_rate_limited): a forged or looping one must not buy an ACK
-   * each. Data and FINs always get theirs, which a peer's recovery may need.
+   * each. Data and FINs are not held to the connection's own limit (a peer's recovery may need
+   * their ACKs), but they do come out of the host's budget, so a flood of forged data cannot make a
+   * host answer more than that budget allows (RFC 5961 §7 asks for one budget for every such ACK).
    */
   ackUnacceptable(seg: Segment, reason: DropReason): void {
     if (has(seg, SYN) || segLen(seg) === 0) {
       this.challengeAck(seg, reason);
+      return;
+    }
+    if (this.challengeBudget !== undefined && !this.challengeBudget.take(this.now)) {
+      this.drop(seg, 'challenge-ack-limit');
       return;
     }
     this.ackNow = true;
