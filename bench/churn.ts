@@ -4,7 +4,6 @@
 // same SimNetwork, with no net Socket, so the cost of the net layer is the difference. The server
 // closes first, so TIME-WAIT records pile up at the server as they really would (on the kernel too).
 
-import { SimNetwork } from '../src/index.js';
 import {
   CLIENT_ADDR,
   compared,
@@ -17,6 +16,7 @@ import {
   SERVER_ADDR,
   type Workload,
 } from './common.js';
+import { SimNetwork } from './finack.js';
 import { churn } from './netload.js';
 import { kernelEnds, onSim } from './stacks.js';
 

@@ -3,8 +3,8 @@
 // order is kept and recursion is bounded); time is whatever `now` the caller sets. Used where the
 // row is about the core's own cost: heap per connection and per TIME-WAIT record, timers.
 
-import { Endpoint, type EndpointEvent, type EndpointOutput, type Packet, type TcpConfig } from '../src/index.js';
 import { CLIENT_ADDR, SERVER_ADDR } from './common.js';
+import { Endpoint, type EndpointEvent, type EndpointOutput, type Packet, type TcpConfig } from './finack.js';
 
 export class CorePair {
   readonly server: Endpoint;

@@ -111,7 +111,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'tun-server': {
-      const { TunDevice, TunDriver } = await import('../src/index.js');
+      const { TunDevice, TunDriver } = await import('./finack.js');
       const [ifname, kernelCidr, addr] = a as [string, string, string];
       const device = TunDevice.open({ name: ifname, kernelAddrs: [kernelCidr] });
       const driver = new TunDriver({ device, addresses: [addr] });

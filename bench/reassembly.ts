@@ -4,8 +4,8 @@
 // (32 MiB) holds every segment, and the application reads nothing meanwhile, in both orders.
 // Timestamps are off so that the hand-made segments need no TS option.
 
-import { ACK, Connection, makeSegment, type Segment, type TcpConfig } from '../src/index.js';
 import { alternate, compared, count, now, type Row, type RunOptions, type Workload } from './common.js';
+import { ACK, Connection, makeSegment, type Segment, type TcpConfig } from './finack.js';
 
 const MSS = 1460;
 /** When the segments arrive (after the set-up's delayed ACK at 1,000 ms). */

@@ -9,7 +9,8 @@
 // Progress goes to stderr (one line per workload and round), the table to stdout. See
 // bench/README.md for what each row measures.
 
-import { writeFileSync } from 'node:fs';
+import { readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { bulkWorkload } from './bulk.js';
 import { churnWorkload } from './churn.js';
 import { errorText, hasGc, now, type Row, setFinackOnly, type Workload } from './common.js';
@@ -82,8 +83,40 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
+const ROOT = resolve(import.meta.dirname, '..');
+
+/** The newest modification time of a .ts file under `dir` (ms since the epoch). */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) newest = Math.max(newest, newestSource(p));
+    else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * The benchmarks measure dist/ (bench/finack.ts). A dist/ older than a file of src/ would measure
+ * code that is not the checkout's: refuse it, naming the fix.
+ */
+function requireFreshBuild(): void {
+  let built: number;
+  try {
+    built = statSync(join(ROOT, 'dist/index.js')).mtimeMs;
+  } catch {
+    process.stderr.write('bench: dist/ is missing: run npm run build first (npm run bench does)\n');
+    process.exit(2);
+  }
+  if (newestSource(join(ROOT, 'src')) > built) {
+    process.stderr.write('bench: dist/ is older than src/: run npm run build first (npm run bench does)\n');
+    process.exit(2);
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  requireFreshBuild();
   setFinackOnly(args.finackOnly);
   const selected = WORKLOADS.filter((w) => args.only === undefined || args.only.includes(w.name));
   const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);

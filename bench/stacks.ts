@@ -2,8 +2,8 @@
 // fresh simulated network of two finack hosts (192.0.2.1 serves, 192.0.2.2 connects) in virtual time.
 
 import * as nodeNet from 'node:net';
-import { type LinkOptions, SimNetwork, type TcpConfig } from '../src/index.js';
 import { CLIENT_ADDR, SERVER_ADDR } from './common.js';
+import { type LinkOptions, SimNetwork, type TcpConfig } from './finack.js';
 import type { Ends, NetLike } from './netload.js';
 
 export const kernelEnds: Ends = {

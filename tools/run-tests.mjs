@@ -2,6 +2,7 @@
 // reporter (whose summary lines CI reads). Node 20's --test does not expand globs, and `$(find ...)`
 // needs a POSIX shell; this runs wherever Node does. Arguments that name .test.ts files replace
 // the full set (`npm test -- test/core/isn.test.ts`); any other argument goes to `node --test`.
+// dist/ is built first (about a second): the CLI tests and the benchmark runner's test use it.
 
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -19,6 +20,9 @@ const files =
         .filter((f) => f.endsWith('.test.ts'))
         .map((f) => `test/${f.split(sep).join('/')}`)
         .sort();
+const build = spawnSync('npm', ['run', 'build', '--silent'], { cwd: root, stdio: 'inherit' });
+if (build.error) throw build.error;
+if (build.status !== 0) process.exit(build.status ?? 1);
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=tap', ...passOn, ...files], {
   cwd: root,
   stdio: 'inherit',
