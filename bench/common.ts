@@ -120,8 +120,14 @@ export async function within<T>(p: Promise<T>, ms: number, what: string): Promis
 /**
  * Runs the samplers in turn, one sample each per round, the order rotating from round to round
  * (A B C, B C A, C A B, ...), for `rounds` rounds. After the first round, stops when `budgetMs` is
- * spent. A settle and a GC come before every sample, so no sample pays for the previous one's
- * garbage. Returns one list of numbers per sampler.
+ * spent. A settle comes before every sample, so the previous one's closing sockets and pending
+ * immediates are done. No forced GC: a full collection between two samples, when the previous
+ * sample's objects are all dead, deoptimizes about 700 of finack's optimized functions (V8's reason:
+ * 'weak objects', objects their code had embedded died; see `--trace-deopt`), and the next sample
+ * then ran at half speed or less while they were compiled again (core churn: 7k/s against 16k/s
+ * without the collection), which a process in steady state does not see. Each sampler's
+ * garbage is collected during the samples as it would be in an application. The memory rows collect
+ * before each of their readings (heapUsed()). Returns one list of numbers per sampler.
  */
 export async function rotate(
   rounds: number,
@@ -138,7 +144,6 @@ export async function rotate(
       const fn = samplers[i];
       if (fn === undefined) continue;
       await settle();
-      gc();
       out[i]?.push(await fn());
     }
     onRound?.(r);
