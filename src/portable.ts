@@ -79,6 +79,7 @@ export { type DiagramOptions, type DiagramRun, svgDiagram, svgDiagrams } from '.
 export { internetChecksum, tcpChecksum } from './wire/checksum.js';
 export {
   addressFamily,
+  type DecodeOptions,
   decodePacket,
   type EncodeOptions,
   encodePacket,

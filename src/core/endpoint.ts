@@ -33,7 +33,7 @@
 // one path (#transmit), as output.ts does for a Connection.
 
 import { UsageError } from '../base/errors.js';
-import { decodePacket, type Packet } from '../wire/ip.js';
+import { type DecodeOptions, decodePacket, type Packet } from '../wire/ip.js';
 import { has, RST, type Segment } from '../wire/segment.js';
 import { AddressCache } from './address-cache.js';
 import { ChallengeBudget, DEFAULT_HOST_CHALLENGE_ACK_LIMIT } from './challenge-budget.js';
@@ -264,15 +264,15 @@ export class Endpoint {
   // Network and time input
 
   /**
-   * Raw IP bytes (IPv4 or IPv6 carrying TCP): decoded (wire/ip.ts), then handled as handlePacket.
-   * Bytes that do not decode are dropped, counted and traced with the reason wireDropReason gives.
+   * Raw IP bytes (IPv4 or IPv6 carrying TCP): decoded (wire/ip.ts, `opts` as decodePacket's), then
+   * handled as handlePacket. What does not decode is dropped, counted and traced (wireDropReason).
    */
-  handleDatagram(bytes: Uint8Array, now: Instant): EndpointOutput {
+  handleDatagram(bytes: Uint8Array, now: Instant, opts?: DecodeOptions): EndpointOutput {
     this.#tick(now);
     if (!(bytes instanceof Uint8Array)) throw new UsageError('ERR_INVALID_ARG_TYPE', 'bytes must be a Uint8Array');
     let r: ReturnType<typeof decodePacket>;
     try {
-      r = decodePacket(bytes);
+      r = decodePacket(bytes, opts);
     } catch (err) {
       // decodePacket never throws by contract: if it does, that is our bug, not the sender's.
       if (this.#strict) throw err;

@@ -16,6 +16,7 @@ export { type Fault, type FaultAction, type FaultHandle, matchers } from './faul
 export { type ConnectOptions, type HostOptions, type ListenOptions, SimConn, SimHost, SimListener } from './host.js';
 export {
   DEFAULT_MAX_STEPS,
+  type SimLinkOptions,
   SimNetwork,
   type SimNetworkOptions,
   type WireFate,

@@ -1,5 +1,5 @@
 // SimNetwork: hosts joined by one-way links in virtual time. Every packet a host sends is encoded to
-// real IPv4/IPv6 bytes (with checksums), passes the partition table, the targeted faults and the link
+// real IPv4/IPv6 bytes (with checksums, unless its link has checksumOffload), passes the partition table, the targeted faults and the link
 // of its direction, and is delivered as bytes that the receiving host decodes. Deliveries and host
 // wakeups share one event queue, ordered by (time, insertion), so a seed fixes the whole run.
 //
@@ -27,11 +27,26 @@ import { type HostOptions, SimHost } from './host.js';
 
 export type { LinkOptions } from '../io/link.js';
 
+/** A simulated link's options: those of every Link (io/link.ts), and what only the simulator does. */
+export interface SimLinkOptions extends LinkOptions {
+  /**
+   * Checksum offload, as on Linux loopback (default false): the sender does not compute the TCP
+   * checksum (it leaves the field 0) and the receiving host takes the packet as verified
+   * (decodePacket's checksumVerified) and does not compare it. Every other check stays; the IPv4
+   * header checksum is still computed and verified, as Linux does on loopback. So packets captured
+   * from such a link (tap, pcap) carry TCP checksum 0: like a loopback capture, whose field is not
+   * the right checksum either (Linux leaves the pseudo-header sum there), tcpdump -vv and Wireshark
+   * call it wrong. And bytes changed in flight (a test that corrupts a tapped packet) are not
+   * detected: the receiver takes them as sent. Bytes put on the wire by inject() are always verified.
+   */
+  checksumOffload?: boolean;
+}
+
 export interface SimNetworkOptions {
   /** Seed of every random choice in the run (default 1). */
   seed?: number;
   /** Default options of every link (each direction). */
-  link?: LinkOptions;
+  link?: SimLinkOptions;
   /** TCP defaults for every host. */
   config?: Partial<TcpConfig>;
   /** Receives the hosts' trace events and the network's own drops. */
@@ -79,6 +94,12 @@ export class SimNetwork {
   readonly rng: Rng;
   readonly clock: VirtualClock;
   readonly #linkDefaults: LinkOptions;
+  /** SimLinkOptions.checksumOffload of every link not set otherwise. */
+  readonly #offloadDefault: boolean;
+  /** checksumOffload of each direction set by setLink, by link key. */
+  readonly #offload = new Map<string, boolean>();
+  /** The packets sent over a checksum-offload link: their receiver does not verify the TCP checksum. */
+  readonly #verified = new WeakSet<Uint8Array>();
   readonly #config: Partial<TcpConfig>;
   readonly #trace: TraceSink;
   readonly #hosts = new Map<string, SimHost>(); // by address
@@ -94,14 +115,21 @@ export class SimNetwork {
   /** What transmit() needs per (src, dst) address text as packets carry it; cleared when a host joins. */
   readonly #routes = new Map<string, Map<string, Route>>();
   /** Packets are carved from shared slabs (wire/ip.ts PacketSlab): no buffer of their own each. */
-  readonly #encode: EncodeOptions = { slab: new PacketSlab() };
+  readonly #encode: EncodeOptions;
+  /** #encode for a checksum-offload link: the same slab, no TCP checksum. */
+  readonly #encodeOffload: EncodeOptions;
 
   constructor(opts: SimNetworkOptions = {}) {
     this.seed = (opts.seed ?? 1) >>> 0;
     this.rng = new Rng(this.seed);
     this.clock = new VirtualClock(0);
-    this.#linkDefaults = { ...(opts.link ?? {}) };
+    const { checksumOffload, ...linkDefaults } = opts.link ?? {};
+    this.#linkDefaults = linkDefaults;
     resolveLink(this.#linkDefaults); // validate early
+    this.#offloadDefault = checkOffload(checksumOffload) ?? false;
+    const slab = new PacketSlab();
+    this.#encode = { slab };
+    this.#encodeOffload = { slab, checksumOffload: true };
     this.#config = { ...(opts.config ?? {}) };
     this.#trace = opts.trace ?? NO_TRACE;
     this.#faults = new FaultTable((s) => this.#addressOf(s));
@@ -171,6 +199,7 @@ export class SimNetwork {
           trace: this.#trace,
         }),
       (n) => this.lookup(n, a),
+      this.#verified,
     );
     this.#hosts.set(a, h);
     this.#byName.set(name, h);
@@ -188,21 +217,23 @@ export class SimNetwork {
   }
 
   /** Sets the link options of one direction (unset fields take the network's defaults). */
-  setLink(from: string, to: string, opts: LinkOptions): void {
-    this.link(from, to).configure({ ...this.#linkDefaults, ...opts });
+  setLink(from: string, to: string, opts: SimLinkOptions): void {
+    const { checksumOffload, ...linkOpts } = opts;
+    const offload = checkOffload(checksumOffload) ?? this.#offloadDefault;
+    this.link(from, to).configure({ ...this.#linkDefaults, ...linkOpts });
+    this.#offload.set(this.#linkKey(from, to), offload);
+    this.#routes.clear(); // a route holds its link's checksumOffload
   }
 
   /** Sets both directions between a and b. */
-  setLinks(a: string, b: string, opts: LinkOptions): void {
+  setLinks(a: string, b: string, opts: SimLinkOptions): void {
     this.setLink(a, b, opts);
     this.setLink(b, a, opts);
   }
 
   /** The link of one direction (made with the defaults on first use). */
   link(from: string, to: string): Link {
-    const f = this.#addressOf(from);
-    const t = this.#addressOf(to);
-    const key = `${f}>${t}`;
+    const key = this.#linkKey(from, to);
     let l = this.#links.get(key);
     if (l === undefined) {
       l = new Link(this.#linkDefaults, this.rng.fork(`link:${key}`));
@@ -245,9 +276,10 @@ export class SimNetwork {
    */
   transmit(pkt: Packet): WirePacket {
     const now = this.now;
-    const bytes = encodePacket(pkt, this.#encode);
-    this.#learnIsn(pkt);
     const route = this.#route(pkt.src, pkt.dst);
+    const bytes = encodePacket(pkt, route.offload ? this.#encodeOffload : this.#encode);
+    if (route.offload) this.#verified.add(bytes);
+    this.#learnIsn(pkt);
     const wp: WirePacket = {
       t: now,
       from: route.from,
@@ -404,10 +436,16 @@ export class SimNetwork {
         dest: this.#hosts.get(normalizeAddress(dst)),
         pair: this.#pairKey(src, dst),
         link: this.link(src, dst),
+        offload: this.#offload.get(this.#linkKey(src, dst)) ?? this.#offloadDefault,
       };
       bySrc.set(dst, r);
     }
     return r;
+  }
+
+  /** Key of the link of one direction, in #links and #offload. */
+  #linkKey(from: string, to: string): string {
+    return `${this.#addressOf(from)}>${this.#addressOf(to)}`;
   }
 
   #addressOf(nameOrAddr: string): string {
@@ -466,6 +504,14 @@ interface Route {
   /** Key of the pair in the partition set. */
   pair: string;
   link: Link;
+  /** The link's checksumOffload: packets go without a TCP checksum and are taken as verified. */
+  offload: boolean;
+}
+
+/** checksumOffload as given (undefined when absent); UsageError ERR_INVALID_ARG_VALUE if not a boolean. */
+function checkOffload(v: unknown): boolean | undefined {
+  if (v === undefined || typeof v === 'boolean') return v;
+  throw new UsageError('ERR_INVALID_ARG_VALUE', `link checksumOffload=${String(v)}`);
 }
 
 function dirKey(src: string, sport: number, dst: string, dport: number): string {

@@ -2,8 +2,8 @@
 // IPv6 (RFC 8200 §8.1).
 //
 // The ones'-complement sum of 16-bit words equals the ordinary sum reduced with end-around carries,
-// so we add big-endian words into a plain number (exact up to 2^53, far beyond any packet) and fold
-// once at the end. Functions take (bytes, start, end) so callers can sum parts of a larger buffer
+// so we add words into a plain number (exact up to 2^53) and fold once at the end (onesSum says how
+// long runs are added 32 bits at a time). Functions take (bytes, start, end) so callers can sum parts of a larger buffer
 // without making views.
 
 import { UsageError } from '../base/errors.js';
@@ -14,8 +14,17 @@ export const IPPROTO_TCP = 6;
 /** True where typed arrays are little-endian (every platform Node and the browsers run on today). */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Below this many bytes the byte-wise loop is cheaper than making a 32-bit view. */
-const WORDWISE_FROM = 64;
+/**
+ * Below this many bytes the byte-wise loop is cheaper than making a 32-bit view (measured on Node
+ * 20: the two tie near 128 bytes; making the view alone costs about 35 ns).
+ */
+const WORDWISE_FROM = 128;
+
+/**
+ * Most 32-bit words added before the running sum is folded: (2^32 - 1) x 2^20 < 2^52, so a double
+ * holds the sum exactly (a 64 KiB packet is 16 Ki words, one block).
+ */
+const WORDS_PER_FOLD = 1 << 20;
 
 /**
  * Unfolded sum of the big-endian 16-bit words of bytes[start, end), added to init. An odd last
@@ -23,10 +32,12 @@ const WORDWISE_FROM = 64;
  * relative to where the checksummed area begins.
  *
  * Long runs are summed four bytes at a time through a Uint32Array view, in the platform's byte
- * order. Swapping the bytes of every 16-bit word multiplies the ones'-complement sum by 256 modulo
- * 0xffff (RFC 1071 §2 (B)), so on a little-endian platform the native sum times 256 is congruent to
- * the big-endian one; foldSum then reduces both to the same 16 bits (only an all-zero run sums to
- * zero either way).
+ * order, whole words at once: a word is hi x 2^16 + lo, and 2^16 = 1 (mod 0xffff), so the plain sum
+ * of the words is congruent to the ones'-complement sum of their 16-bit halves. Swapping the bytes
+ * of every 16-bit word multiplies the ones'-complement sum by 256 modulo 0xffff (RFC 1071 §2 (B)),
+ * so on a little-endian platform the native sum (folded first, so the product stays exact) times
+ * 256 is congruent to the big-endian one. foldSum then reduces both to the same 16 bits: only an
+ * all-zero run sums to zero either way, and folding keeps a non-zero sum non-zero.
  */
 export function onesSum(bytes: Uint8Array, start = 0, end = bytes.length, init = 0): number {
   let sum = init;
@@ -40,18 +51,15 @@ export function onesSum(bytes: Uint8Array, start = 0, end = bytes.length, init =
     const words = (end - i) >>> 2;
     const w = new Uint32Array(bytes.buffer, bytes.byteOffset + i, words);
     let native = 0;
-    let k = 0;
-    for (const last4 = words - 3; k < last4; k += 4) {
-      const a = w[k]!;
-      const b = w[k + 1]!;
-      const c = w[k + 2]!;
-      const d = w[k + 3]!;
-      native +=
-        (a & 0xffff) + (a >>> 16) + (b & 0xffff) + (b >>> 16) + (c & 0xffff) + (c >>> 16) + (d & 0xffff) + (d >>> 16);
-    }
-    for (; k < words; k++) {
-      const a = w[k]!;
-      native += (a & 0xffff) + (a >>> 16);
+    for (let from = 0; from < words; from += WORDS_PER_FOLD) {
+      const to = Math.min(words, from + WORDS_PER_FOLD);
+      let part = native;
+      let k = from;
+      for (const last8 = to - 7; k < last8; k += 8) {
+        part += w[k]! + w[k + 1]! + w[k + 2]! + w[k + 3]! + w[k + 4]! + w[k + 5]! + w[k + 6]! + w[k + 7]!;
+      }
+      for (; k < to; k++) part += w[k]!;
+      native = foldSum(part);
     }
     sum += LITTLE_ENDIAN ? native * 256 : native;
     i += words * 4;

@@ -19,7 +19,7 @@ import {
 import { formatIpv6Address, IPV6_HEADER_LENGTH, parseIpv6, parseIpv6AddressInto, writeIpv6Fixed } from './ipv6.js';
 import { ok, type Result, wireError } from './result.js';
 import type { Segment } from './segment.js';
-import { parseTcp, readU32, tcpHeaderLength, writeTcp } from './tcp-header.js';
+import { parseTcp, readTcp, readU32, tcpHeaderLength, writeTcp } from './tcp-header.js';
 
 export interface Packet {
   src: string;
@@ -40,6 +40,21 @@ export interface EncodeOptions {
   flowLabel?: number;
   /** Carve the packet from this slab instead of a buffer of its own (see PacketSlab). */
   slab?: PacketSlab;
+  /**
+   * Leave the TCP checksum field 0 instead of computing it, as a sender with checksum offload does
+   * (the IPv4 header checksum is still filled, as Linux fills it on loopback). Only for a receiver
+   * told that the packet needs no verifying: decodePacket with { checksumVerified: true }.
+   */
+  checksumOffload?: boolean;
+}
+
+export interface DecodeOptions {
+  /**
+   * The TCP checksum needs no verifying (Linux's CHECKSUM_UNNECESSARY: the packet came over
+   * loopback, or hardware checked it): the field is not compared, so any value, 0 included, passes.
+   * Every other check stays, the IPv4 header checksum among them.
+   */
+  checksumVerified?: boolean;
 }
 
 /** Bytes of one slab; packets over a quarter of it get a buffer of their own. */
@@ -91,7 +106,7 @@ export function formatAddress(bytes: Uint8Array): string {
 
 /**
  * IP header + TCP header + payload in one new buffer (or one carved from opts.slab), IP and TCP
- * checksums filled. Throws
+ * checksums filled (the TCP one left 0 with opts.checksumOffload). Throws
  * UsageError('ERR_INVALID_ARG_VALUE') for bad address text, mixed families, a segment emitTcp
  * refuses, or a packet over 65535 bytes (IPv4 total / IPv6 payload length).
  */
@@ -122,6 +137,7 @@ export function encodePacket(pkt: Packet, opts?: EncodeOptions): Uint8Array {
     fillIpv4Checksum(buf, 0);
   }
   writeTcp(seg, buf, ipHdr, tcpHdr);
+  if (opts?.checksumOffload === true) return buf;
   // The checksum field is still 0, so summing the whole segment gives the value to write.
   const sum = onesSum(buf, ipHdr, buf.length, pseudoHeaderSumAt(buf, srcAt, dstAt, addrLen, IPPROTO_TCP, tcpLen));
   const c = ~foldSum(sum) & 0xffff;
@@ -171,9 +187,11 @@ function badAddress(text: string): never {
 
 /**
  * Parses an IPv4 or IPv6 packet carrying TCP and verifies the IP header checksum (IPv4) and the
- * TCP checksum. The segment's payload is a view into bytes. Never throws.
+ * TCP checksum (not with opts.checksumVerified). The segment's payload is a view into bytes. Never
+ * throws.
  */
-export function decodePacket(bytes: Uint8Array): Result<Packet> {
+export function decodePacket(bytes: Uint8Array, opts?: DecodeOptions): Result<Packet> {
+  const verified = opts?.checksumVerified === true;
   if (bytes.length === 0) return wireError('ERR_WIRE_TRUNCATED', 'empty packet');
   const version = bytes[0]! >>> 4;
   if (version === 4) {
@@ -187,10 +205,13 @@ export function decodePacket(bytes: Uint8Array): Result<Packet> {
     }
     const protocol = bytes[9]!;
     if (protocol !== IPPROTO_TCP) return wireError('ERR_WIRE_NOT_TCP', `IPv4 protocol ${protocol}`);
-    const tcp = bytes.subarray((bytes[0]! & 0x0f) * 4, (bytes[2]! << 8) | bytes[3]!);
-    const seg = parseTcp(tcp, pseudoHeaderSumAt(bytes, 12, 16, 4, IPPROTO_TCP, tcp.length));
-    if (!seg.ok) return seg;
-    return ok({ src: ipv4TextAt(bytes, 12), dst: ipv4TextAt(bytes, 16), seg: seg.value });
+    // The segment is read in place too: no view of it, only of its payload.
+    const start = (bytes[0]! & 0x0f) * 4;
+    const end = (bytes[2]! << 8) | bytes[3]!;
+    const sum = verified ? undefined : pseudoHeaderSumAt(bytes, 12, 16, 4, IPPROTO_TCP, end - start);
+    const seg = readTcp(bytes, start, end, sum);
+    if ('error' in seg) return seg;
+    return ok({ src: ipv4TextAt(bytes, 12), dst: ipv4TextAt(bytes, 16), seg });
   }
   if (version === 6) {
     const ip = parseIpv6(bytes);
@@ -198,7 +219,7 @@ export function decodePacket(bytes: Uint8Array): Result<Packet> {
     if (ip.value.protocol !== IPPROTO_TCP)
       return wireError('ERR_WIRE_NOT_TCP', `IPv6 next header ${ip.value.protocol}`);
     const { src, dst } = ip.value.header;
-    const seg = parseTcp(ip.value.payload, { src, dst });
+    const seg = parseTcp(ip.value.payload, verified ? undefined : { src, dst });
     if (!seg.ok) return seg;
     return ok({ src: formatIpv6Address(src), dst: formatIpv6Address(dst), seg: seg.value });
   }

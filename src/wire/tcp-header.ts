@@ -50,108 +50,191 @@ export interface PseudoHeader {
 // ---------------------------------------------------------------------------------------------
 // Parse
 
+/** A parse failure, as wireError gives it. */
+type Failure = { ok: false; error: WireError };
+
 /**
  * Parses a TCP segment (header, options, payload). When `pseudo` is given (the addresses, or the
  * pseudo-header's sum as pseudoHeaderSumAt gives it) the checksum is verified (ERR_WIRE_CHECKSUM
  * if wrong); without it the checksum field is ignored. The payload is
  * bytes.subarray(dataOffset): every byte after the header. Never throws for any bytes; addresses
  * of the wrong size are a caller bug and throw UsageError (see tcpChecksum).
+ *
+ * The options of a parsed segment are read-only: a segment without options gets one shared frozen
+ * `{ layout: [] }`, and the common layouts (none, NOP NOP TS, NOP NOP TS NOP NOP SACK, NOP NOP
+ * SACK) are shared frozen arrays, so a data segment costs no options object or layout array of its own.
  */
 export function parseTcp(bytes: Uint8Array, pseudo?: PseudoHeader | number): Result<Segment> {
-  const n = bytes.length;
+  const seg = readTcp(bytes, 0, bytes.length, pseudo);
+  return 'error' in seg ? seg : ok(seg);
+}
+
+/**
+ * parseTcp for the segment at bytes[start, end), for decodePacket: no view of the segment is made
+ * and no Result wraps it (the payload is bytes.subarray(start + dataOffset, end)). `pseudo` as for
+ * parseTcp: with it the checksum is verified, without it the field is not looked at.
+ */
+export function readTcp(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  pseudo: PseudoHeader | number | undefined,
+): Segment | Failure {
+  const n = end - start;
   if (n < TCP_HEADER_MIN) return wireError('ERR_WIRE_TRUNCATED', `${n} bytes, a TCP header needs 20`);
   // RFC 9293 §3.1: data offset counts 32-bit words; the header is at least 5 of them.
-  const hdrLen = (bytes[12]! >>> 4) * 4;
+  const hdrLen = (bytes[start + 12]! >>> 4) * 4;
   if (hdrLen < TCP_HEADER_MIN) return wireError('ERR_WIRE_BAD_OFFSET', `data offset ${hdrLen / 4} words`);
   if (hdrLen > n) return wireError('ERR_WIRE_TRUNCATED', `data offset says ${hdrLen} header bytes, have ${n}`);
   if (pseudo !== undefined) {
     // A number is the pseudo-header's sum, already taken (decodePacket reads it from the IP header).
     const init = typeof pseudo === 'number' ? pseudo : pseudoHeaderSum(pseudo.src, pseudo.dst, IPPROTO_TCP, n);
-    if (foldSum(onesSum(bytes, 0, n, init)) !== 0xffff) {
-      const field = (bytes[TCP_CHECKSUM_AT]! << 8) | bytes[TCP_CHECKSUM_AT + 1]!;
-      const want =
-        ~foldSum(onesSum(bytes, TCP_CHECKSUM_AT + 2, n, onesSum(bytes, 0, Math.min(TCP_CHECKSUM_AT, n), init))) &
-        0xffff;
-      return wireError('ERR_WIRE_CHECKSUM', `checksum 0x${hex16(field)}, expected 0x${hex16(want)}`);
-    }
+    if (foldSum(onesSum(bytes, start, end, init)) !== 0xffff) return checksumError(bytes, start, end, init);
   }
-  const options = parseTcpOptions(bytes, TCP_HEADER_MIN, hdrLen);
-  if (!options.ok) return options;
-  return ok({
-    srcPort: (bytes[0]! << 8) | bytes[1]!,
-    dstPort: (bytes[2]! << 8) | bytes[3]!,
-    seq: readU32(bytes, 4),
-    ack: readU32(bytes, 8),
-    flags: bytes[13]!,
-    wnd: (bytes[14]! << 8) | bytes[15]!,
-    urp: (bytes[18]! << 8) | bytes[19]!,
-    options: options.value,
-    payload: bytes.subarray(hdrLen),
-  });
+  let options: TcpOptions = PARSED_NO_OPTIONS;
+  if (hdrLen > TCP_HEADER_MIN) {
+    const o = readOptions(bytes, start + TCP_HEADER_MIN, start + hdrLen, start);
+    if ('error' in o) return o;
+    options = o;
+  }
+  return {
+    srcPort: (bytes[start]! << 8) | bytes[start + 1]!,
+    dstPort: (bytes[start + 2]! << 8) | bytes[start + 3]!,
+    seq: readU32(bytes, start + 4),
+    ack: readU32(bytes, start + 8),
+    flags: bytes[start + 13]!,
+    wnd: (bytes[start + 14]! << 8) | bytes[start + 15]!,
+    urp: (bytes[start + 18]! << 8) | bytes[start + 19]!,
+    options,
+    payload: bytes.subarray(start + hdrLen, end),
+  };
+}
+
+/** ERR_WIRE_CHECKSUM naming the field and the value it should hold (the slow path: a bad segment). */
+function checksumError(bytes: Uint8Array, start: number, end: number, init: number): Failure {
+  const at = start + TCP_CHECKSUM_AT;
+  const field = (bytes[at]! << 8) | bytes[at + 1]!;
+  const want = ~foldSum(onesSum(bytes, at + 2, end, onesSum(bytes, start, at, init))) & 0xffff;
+  return wireError('ERR_WIRE_CHECKSUM', `checksum 0x${hex16(field)}, expected 0x${hex16(want)}`);
+}
+
+/** Layouts shared by parsed segments: the empty one, and those of almost every segment after the SYNs. */
+const SHARED_LAYOUTS: readonly number[][] = [
+  [],
+  [OPT_NOP, OPT_NOP, OPT_TIMESTAMPS],
+  [OPT_NOP, OPT_NOP, OPT_TIMESTAMPS, OPT_NOP, OPT_NOP, OPT_SACK],
+  [OPT_NOP, OPT_NOP, OPT_SACK],
+].map((l) => Object.freeze(l) as number[]);
+
+/** The options of every parsed segment without options (no option bytes at all). */
+const PARSED_NO_OPTIONS: TcpOptions = Object.freeze({ layout: SHARED_LAYOUTS[0]! });
+
+/**
+ * The kinds of the options area being parsed, in wire order: at most one per byte, so 40 for a TCP
+ * header (parseTcpOptions may be given a longer area; the scratch then grows to fit it).
+ */
+let scratch = new Uint8Array(TCP_OPTIONS_MAX);
+
+/** The layout of the n kinds in scratch: a shared array when it is a common one, else a new one. */
+function layoutOf(n: number): number[] {
+  for (const shared of SHARED_LAYOUTS) {
+    if (shared.length !== n) continue;
+    let k = 0;
+    while (k < n && shared[k] === scratch[k]) k++;
+    if (k === n) return shared;
+  }
+  const out: number[] = [];
+  for (let k = 0; k < n; k++) out.push(scratch[k]!);
+  return out;
 }
 
 /**
  * Parses the options area bytes[start, end). Fills `layout` with every kind in wire order (NOPs,
  * and an EOL if there is one). After EOL the rest of the area is padding and is not looked at.
- * A repeated option keeps its last value (as Linux does); layout still lists both.
+ * A repeated option keeps its last value (as Linux does); layout still lists both. The layout may
+ * be a shared frozen array (see parseTcp).
  */
 export function parseTcpOptions(bytes: Uint8Array, start: number, end: number): Result<TcpOptions> {
-  const options: TcpOptions = { layout: [] };
-  const layout = options.layout!;
+  const o = readOptions(bytes, start, end, 0);
+  return 'error' in o ? o : ok(o);
+}
+
+/** parseTcpOptions without the Result. Errors give offsets from `origin` (the TCP header's start). */
+function readOptions(bytes: Uint8Array, start: number, end: number, origin: number): TcpOptions | Failure {
+  if (end - start > scratch.length) scratch = new Uint8Array(end - start);
+  // layout first, as the object is built: its keys keep the order they always had.
+  const options: TcpOptions = { layout: SHARED_LAYOUTS[0]! };
+  let n = 0; // kinds in scratch
   let i = start;
   while (i < end) {
     const kind = bytes[i]!;
     if (kind === OPT_EOL) {
-      layout.push(OPT_EOL);
+      scratch[n++] = OPT_EOL;
       break;
     }
     if (kind === OPT_NOP) {
-      layout.push(OPT_NOP);
+      scratch[n++] = OPT_NOP;
       i += 1;
       continue;
     }
-    // RFC 9293 §3.2: every other option is kind, length (counting both), data.
-    if (i + 1 >= end) return wireError('ERR_WIRE_BAD_OPTION', `option ${kind} at ${i}: no length byte`);
-    const len = bytes[i + 1]!;
-    if (len < 2) return wireError('ERR_WIRE_BAD_OPTION', `option ${kind} at ${i}: length ${len} < 2`);
-    if (i + len > end) {
-      return wireError('ERR_WIRE_BAD_OPTION', `option ${kind} at ${i}: length ${len} runs past the header`);
-    }
-    const d = i + 2;
-    switch (kind) {
-      case OPT_MSS:
-        if (len !== 4) return badLength('MSS', len, i);
-        options.mss = (bytes[d]! << 8) | bytes[d + 1]!;
-        break;
-      case OPT_WSCALE:
-        if (len !== 3) return badLength('window scale', len, i);
-        options.wscale = bytes[d]!;
-        break;
-      case OPT_SACK_PERMITTED:
-        if (len !== 2) return badLength('SACK-permitted', len, i);
-        options.sackPermitted = true;
-        break;
-      case OPT_TIMESTAMPS:
-        if (len !== 10) return badLength('timestamps', len, i);
-        options.ts = { val: readU32(bytes, d), ecr: readU32(bytes, d + 4) };
-        break;
-      case OPT_SACK: {
-        // RFC 2018 §3: 2 + 8n bytes, n blocks of (left edge, right edge); n >= 1.
-        if (len < 10 || (len - 2) % 8 !== 0) return badLength('SACK', len, i);
-        const blocks: SackBlock[] = [];
-        for (let b = d; b < i + len; b += 8) blocks.push({ left: readU32(bytes, b), right: readU32(bytes, b + 4) });
-        options.sack = blocks;
-        break;
-      }
-      default:
-        // Unknown kind: skip it by its length, keep its data (a view) so it round-trips.
-        options.unknown ??= [];
-        options.unknown.push({ kind, data: bytes.subarray(d, i + len) });
-    }
-    layout.push(kind);
-    i += len;
+    const bad = readOption(bytes, i, end, origin, options);
+    if (bad !== undefined) return bad;
+    scratch[n++] = kind;
+    i += bytes[i + 1]!;
   }
-  return ok(options);
+  options.layout = layoutOf(n);
+  return options;
+}
+
+/** Reads the option (not EOL or NOP) at bytes[i] into `options`; a Failure when it is malformed. */
+function readOption(
+  bytes: Uint8Array,
+  i: number,
+  end: number,
+  origin: number,
+  options: TcpOptions,
+): Failure | undefined {
+  const kind = bytes[i]!;
+  const at = i - origin;
+  // RFC 9293 §3.2: every other option is kind, length (counting both), data.
+  if (i + 1 >= end) return wireError('ERR_WIRE_BAD_OPTION', `option ${kind} at ${at}: no length byte`);
+  const len = bytes[i + 1]!;
+  if (len < 2) return wireError('ERR_WIRE_BAD_OPTION', `option ${kind} at ${at}: length ${len} < 2`);
+  if (i + len > end) {
+    return wireError('ERR_WIRE_BAD_OPTION', `option ${kind} at ${at}: length ${len} runs past the header`);
+  }
+  const d = i + 2;
+  switch (kind) {
+    case OPT_MSS:
+      if (len !== 4) return badLength('MSS', len, at);
+      options.mss = (bytes[d]! << 8) | bytes[d + 1]!;
+      break;
+    case OPT_WSCALE:
+      if (len !== 3) return badLength('window scale', len, at);
+      options.wscale = bytes[d]!;
+      break;
+    case OPT_SACK_PERMITTED:
+      if (len !== 2) return badLength('SACK-permitted', len, at);
+      options.sackPermitted = true;
+      break;
+    case OPT_TIMESTAMPS:
+      if (len !== 10) return badLength('timestamps', len, at);
+      options.ts = { val: readU32(bytes, d), ecr: readU32(bytes, d + 4) };
+      break;
+    case OPT_SACK: {
+      // RFC 2018 §3: 2 + 8n bytes, n blocks of (left edge, right edge); n >= 1.
+      if (len < 10 || (len - 2) % 8 !== 0) return badLength('SACK', len, at);
+      const blocks: SackBlock[] = [];
+      for (let b = d; b < i + len; b += 8) blocks.push({ left: readU32(bytes, b), right: readU32(bytes, b + 4) });
+      options.sack = blocks;
+      break;
+    }
+    default:
+      // Unknown kind: skip it by its length, keep its data (a view) so it round-trips.
+      options.unknown ??= [];
+      options.unknown.push({ kind, data: bytes.subarray(d, i + len) });
+  }
+  return undefined;
 }
 
 function badLength(name: string, len: number, at: number): { ok: false; error: WireError } {

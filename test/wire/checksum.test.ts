@@ -140,7 +140,7 @@ test('addresses of the wrong size are a UsageError', () => {
 });
 
 test('onesSum: the 32-bit word path folds to what 16-bit words give, at every alignment and length', () => {
-  // The word-wise path starts at 64 bytes and depends on where the run sits in its ArrayBuffer.
+  // The word-wise path starts at 128 bytes and depends on where the run sits in its ArrayBuffer.
   const slow = (b: Uint8Array, start: number, end: number, init: number): number => {
     let sum = init;
     for (let i = start; i < end; i += 2) sum += (b[i]! << 8) | (i + 1 < end ? b[i + 1]! : 0);
@@ -168,4 +168,75 @@ test('onesSum: the 32-bit word path folds to what 16-bit words give, at every al
     assert.equal(foldSum(onesSum(b)), foldSum(slow(b, 0, b.length, 0)));
     assert.equal(foldSum(onesSum(b, 2, 1498, 1)), foldSum(slow(b, 2, 1498, 1)));
   }
+});
+
+/**
+ * Byte-wise reference for onesSum as foldSum sees it: big-endian 16-bit words (an odd last byte
+ * padded with zero), added one at a time with the end-around carry taken at once. Starting from
+ * init folded the same way, so it agrees with foldSum(onesSum(...)) on the two forms of zero.
+ */
+function foldedByteSum(b: Uint8Array, start: number, end: number, init: number): number {
+  let sum = foldSum(init);
+  for (let i = start; i < end; i += 2) {
+    sum += b[i]! * 256 + (i + 1 < end ? b[i + 1]! : 0);
+    if (sum > 0xffff) sum -= 0xffff;
+  }
+  return sum;
+}
+
+test('onesSum equals the byte-wise reference for random lengths, byte offsets, starts and init values', () => {
+  fc.assert(
+    fc.property(
+      fc.oneof(
+        fc.uint8Array({ maxLength: 600 }),
+        fc.uint8Array({ minLength: 1400, maxLength: 1600 }),
+        fc.integer({ min: 60_000, max: 65_535 }).map((n) => Uint8Array.from({ length: n }, (_, i) => (i * 167) >>> 3)),
+      ),
+      fc.nat(7),
+      fc.nat(300),
+      fc.oneof(fc.nat(0xffff), fc.nat(0xffffffff), fc.integer({ min: 0, max: 2 ** 44 })),
+      (bytes, shift, trim, init) => {
+        // shift puts the run at every byteOffset modulo 8 (odd ones take the byte-wise loop).
+        const backing = new Uint8Array(bytes.length + 8);
+        backing.set(bytes, shift);
+        const view = backing.subarray(shift, shift + bytes.length);
+        assert.equal(view.byteOffset % 8, shift);
+        const start = Math.min(trim & ~1, view.length);
+        const want = foldedByteSum(view, start, view.length, init);
+        assert.equal(foldSum(onesSum(view, start, view.length, init)), want);
+        // An end short of the view, odd or even, counts only up to it.
+        const end = Math.max(start, view.length - (trim % 7));
+        assert.equal(foldSum(onesSum(view, start, end, init)), foldedByteSum(view, start, end, init));
+      },
+    ),
+    params(300),
+  );
+});
+
+test('onesSum: only an all-zero run sums to zero; a non-zero run never folds to 0', () => {
+  for (const n of [0, 1, 2, 127, 128, 129, 1500, 65_535]) {
+    const zeros = new Uint8Array(n);
+    assert.equal(onesSum(zeros), 0, `${n} zero bytes`);
+    assert.equal(foldSum(onesSum(zeros, 0, n, 0)), 0);
+    if (n < 4) continue;
+    // 0xff00 + 0x00ff = 0xffff: ones'-complement zero, but not the sum of an all-zero run.
+    const b = new Uint8Array(n);
+    b[0] = 0xff;
+    b[3] = 0xff;
+    assert.equal(foldSum(onesSum(b)), 0xffff, `${n} bytes, two non-zero`);
+    assert.equal(foldSum(onesSum(b)), foldedByteSum(b, 0, n, 0));
+  }
+  // Words whose native sum is a multiple of 0xffff (0xffff_ffff each) still fold to 0xffff.
+  const ones = new Uint8Array(4096).fill(0xff);
+  assert.equal(foldSum(onesSum(ones)), 0xffff);
+});
+
+test('onesSum stays exact past 2^20 words (the word sum is folded between blocks)', () => {
+  // 0xff everywhere makes every word as large as it can be: (2^32 - 1) per word.
+  const n = 4 * (1 << 20) * 2 + 6;
+  const b = new Uint8Array(n).fill(0xff);
+  b[n - 1] = 0x12;
+  b[5] = 0x34;
+  assert.equal(foldSum(onesSum(b)), foldedByteSum(b, 0, n, 0));
+  assert.equal(foldSum(onesSum(b, 2, n - 3, 7)), foldedByteSum(b, 2, n - 3, 7));
 });
