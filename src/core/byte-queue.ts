@@ -9,8 +9,10 @@
 // chunk, so many small writes share one chunk of up to CHUNK_SIZE bytes (never above the capacity;
 // a larger write gets a chunk of its own size). The buffer behind a chunk starts small
 // (FIRST_CHUNK) and is replaced by one twice as large, the bytes copied over, as the chunk fills:
-// a connection that writes a few bytes holds a few hundred bytes, not 16 KiB, while chunks begin
-// and end where they would with full-size buffers. Once one chunk has grown to full size (the
+// a connection that writes a few bytes holds 64 bytes, not 16 KiB, while chunks begin and end
+// where they would with full-size buffers. 64 is V8's limit for a typed array kept inside the JS
+// heap: up to it the bytes need no backing store of their own, which costs more to make and to
+// collect than the bytes themselves when a connection sends one small message. Once one chunk has grown to full size (the
 // connection streams), later chunks start at full size. pushView() appends the caller's array
 // itself (no copy); the caller must not modify it afterwards.
 //
@@ -27,7 +29,7 @@ import { UsageError } from '../base/errors.js';
 /** Size of the chunks push() fills with small writes. */
 export const CHUNK_SIZE = 16 * 1024;
 /** The buffer a chunk starts with; it doubles as the chunk fills, up to the chunk's size. */
-export const FIRST_CHUNK = 512;
+export const FIRST_CHUNK = 64;
 /** Compact the chunk array once at least this many dead slots lead it (and they are half of it). */
 const COMPACT_AT = 32;
 
