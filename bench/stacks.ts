@@ -3,7 +3,7 @@
 
 import * as nodeNet from 'node:net';
 import { CLIENT_ADDR, SERVER_ADDR } from './common.js';
-import { type LinkOptions, SimNetwork, type TcpConfig } from './finack.js';
+import { type SimLinkOptions, SimNetwork, type TcpConfig } from './finack.js';
 import type { Ends, NetLike } from './netload.js';
 
 export const kernelEnds: Ends = {
@@ -22,7 +22,7 @@ export interface SimEnds extends Ends {
  * Two hosts on a new SimNetwork. `link` sets both directions (default: the simulator's defaults,
  * 10 ms one way, MTU 1500, in virtual time); `config` is every connection's TCP settings.
  */
-export function simEnds(opts: { link?: LinkOptions; config?: Partial<TcpConfig>; seed?: number } = {}): SimEnds {
+export function simEnds(opts: { link?: SimLinkOptions; config?: Partial<TcpConfig>; seed?: number } = {}): SimEnds {
   const sim = new SimNetwork({
     seed: opts.seed ?? 1,
     ...(opts.link !== undefined ? { link: opts.link } : {}),
