@@ -20,7 +20,12 @@ export interface TcpConfig {
   /** How long FIN-WAIT-2 may last once the application has fully closed (Linux tcp_fin_timeout, 60 s). 0 disables. */
   finWait2Timeout: Duration;
 
-  /** MSS we announce and the largest payload we send before negotiation (RFC 9293 §3.7.1). 1460 = Ethernet MTU − 40. */
+  /**
+   * MSS we announce and the largest payload we send before negotiation (RFC 9293 §3.7.1), over
+   * IPv4: 1460 = Ethernet MTU − 40 (IPv4 and TCP headers). A connection over IPv6, whose header is
+   * 20 bytes longer, uses 20 less for the same MTU (1440 by default; see ipv6Config); a value set
+   * on the connection itself (setOption) is taken as it is.
+   */
   mss: number;
   /** MSS assumed for a peer that sends no MSS option (RFC 9293 §3.7.1, MUST-15: 536). */
   defaultPeerMss: number;
@@ -221,6 +226,8 @@ export const DEFAULT_CONFIG: Readonly<TcpConfig> = Object.freeze({
 
 /** Configs resolveConfig made (frozen, validated): resolving one again returns it unchanged. */
 const RESOLVED = new WeakSet<object>();
+/** The smallest `mss` accepted (Linux's TCP_MIN_MSS). */
+const MIN_MSS = 88;
 
 /**
  * DEFAULT_CONFIG with `partial` on top, validated and frozen. Given a config it resolved before,
@@ -233,6 +240,29 @@ export function resolveConfig(partial: Partial<TcpConfig> = {}): Readonly<TcpCon
   Object.freeze(cfg);
   RESOLVED.add(cfg);
   return cfg;
+}
+
+/** The IPv6 header is this much longer than IPv4's (40 bytes against 20). */
+const IPV6_EXTRA_HEADER = 20;
+const FOR_IPV6 = new WeakMap<object, Readonly<TcpConfig>>();
+
+/**
+ * The settings of a new connection over IPv6: `cfg` with `mss` 20 bytes smaller, so that segments
+ * fit the same MTU under the longer header (Linux derives both from the route's MTU: 1460 over
+ * IPv4, 1440 over IPv6 on Ethernet). Made once per config and shared, as resolved configs are.
+ */
+export function ipv6Config(cfg: Readonly<TcpConfig>): Readonly<TcpConfig> {
+  let v6 = FOR_IPV6.get(cfg);
+  if (v6 === undefined) {
+    v6 = resolveConfig({ ...cfg, mss: Math.max(MIN_MSS, cfg.mss - IPV6_EXTRA_HEADER) });
+    FOR_IPV6.set(cfg, v6);
+  }
+  return v6;
+}
+
+/** The settings of a new connection whose local address is `local.addr`: ipv6Config's over IPv6. */
+export function familyConfig(cfg: Readonly<TcpConfig>, local: { readonly addr: string }): Readonly<TcpConfig> {
+  return local.addr.includes(':') ? ipv6Config(cfg) : cfg;
 }
 
 /** Is `cfg` a shared resolved config (frozen: copy it before changing a setting)? */
@@ -263,7 +293,7 @@ export function validateConfig(cfg: TcpConfig): void {
     'windowClamp',
   ];
   for (const k of nonNeg) checkInt(k, cfg[k], 0);
-  checkInt('mss', cfg.mss, 88, 65495);
+  checkInt('mss', cfg.mss, MIN_MSS, 65495);
   checkInt('defaultPeerMss', cfg.defaultPeerMss, 88, 65495);
   checkInt('recvBuffer', cfg.recvBuffer, 1, 1 << 30);
   checkInt('sendBuffer', cfg.sendBuffer, 1, 1 << 30);

@@ -37,7 +37,7 @@ import { type DecodeOptions, decodePacket, type Packet } from '../wire/ip.js';
 import { has, RST, type Segment } from '../wire/segment.js';
 import { AddressCache } from './address-cache.js';
 import { ChallengeBudget, DEFAULT_HOST_CHALLENGE_ACK_LIMIT } from './challenge-budget.js';
-import { resolveConfig, type TcpConfig } from './config.js';
+import { familyConfig, resolveConfig, type TcpConfig } from './config.js';
 import { Connection, type ConnectionOptionName, type ConnectionOptionValues, type Output } from './connection.js';
 import { type ConnectionRow, entryRow, listenerRow } from './connection-rows.js';
 import { CrashGuard } from './crash-guard.js';
@@ -525,7 +525,7 @@ export class Endpoint {
       endpoint: this.name,
       label,
     };
-    for (const synAck of cookieSynAck(this.#isn, l.config, local, remote, seg, now, scratch)) {
+    for (const synAck of cookieSynAck(this.#isn, familyConfig(l.config, local), local, remote, seg, now, scratch)) {
       this.#transmit(local, remote, synAck, out);
       if (this.#tracing)
         this.#trace({ t: now, endpoint: this.name, conn: label, type: 'send', seg: synAck, relSeq: 0, relAck: 1 });
@@ -654,7 +654,7 @@ export class Endpoint {
       remotePort: listener === undefined ? remote.port : 0,
       iss,
       tsOffset: this.#isn.tsOffset(local, remote),
-      config: cfg,
+      config: familyConfig(cfg, local),
       shared: this.#shared,
       // Only traces read a TCB's label: without a sink, no string is made per connection.
       label: this.#tracing ? tupleLabel(local, remote) : undefined,
