@@ -3,6 +3,7 @@
 // server.ts do not import each other in a cycle.
 
 import { isIP } from 'node:net';
+import type { ConnId } from '../core/endpoint-types.js';
 import type { NetHost } from './host.js';
 import type { NetDriver } from './scheduler.js';
 
@@ -20,6 +21,19 @@ export function userCall<T>(ctx: NetContext, fn: () => T): T {
   ctx.driver.sync();
   try {
     return fn();
+  } finally {
+    ctx.driver.kick();
+  }
+}
+
+/**
+ * userCall(ctx, () => fn(ctx.host, id, arg)) without a closure per call, for the calls a socket
+ * makes on its connection several times per connection (read, send, shutdown, close).
+ */
+export function connCall<A, R>(ctx: NetContext, fn: (host: NetHost, id: ConnId, arg: A) => R, id: ConnId, arg: A): R {
+  ctx.driver.sync();
+  try {
+    return fn(ctx.host, id, arg);
   } finally {
     ctx.driver.kick();
   }

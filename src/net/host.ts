@@ -49,6 +49,14 @@ export interface NetHost {
   readonly endpoint: Endpoint;
   /** Runs one user call against the endpoint now, then transmits and dispatches what it produced. */
   call<T extends EndpointOutput>(fn: (now: Instant) => T): T;
+  /** endpoint.read(id, now, max) as a call(). */
+  read(id: ConnId, max: number): EndpointOutput & { data: Uint8Array | null };
+  /** endpoint.send(id, data, now) as a call(). */
+  send(id: ConnId, data: Uint8Array): EndpointOutput & { accepted: number };
+  /** endpoint.shutdown(id, now) as a call() (our FIN). */
+  shutdown(id: ConnId): EndpointOutput;
+  /** endpoint.close(id, now), or endpoint.abort(id, now) when `reset`, as a call(). */
+  close(id: ConnId, reset: boolean): EndpointOutput;
   /** Re-arms the host's wakeup after a change that produced no output. */
   poll(): void;
   /** The host's time (what the endpoint sees), in ms. */
@@ -67,17 +75,65 @@ export interface NetHost {
   connections(): ConnectionRow[];
 }
 
+type ConnCalls = Pick<NetHost, 'read' | 'send' | 'shutdown' | 'close'>;
+
+const NO_DATA = new Uint8Array(0);
+
+/**
+ * NetHost's calls on one connection, each through `call`, with the function it runs made once per
+ * host instead of once per call (a socket makes several per connection): the arguments wait in
+ * variables until call() runs the function, which it does at once, before it transmits or
+ * dispatches anything that could lead to another call.
+ */
+function connCalls(endpoint: Endpoint, call: NetHost['call']): ConnCalls {
+  let conn: ConnId = 0;
+  let max = 0;
+  let bytes: Uint8Array = NO_DATA;
+  let reset = false;
+  const read = (now: Instant) => endpoint.read(conn, now, max);
+  const send = (now: Instant) => {
+    const d = bytes;
+    bytes = NO_DATA; // not kept alive by the host after the call
+    return endpoint.send(conn, d, now);
+  };
+  const shutdown = (now: Instant) => endpoint.shutdown(conn, now);
+  const close = (now: Instant) => (reset ? endpoint.abort(conn, now) : endpoint.close(conn, now));
+  return {
+    read(id, n) {
+      conn = id;
+      max = n;
+      return call(read);
+    },
+    send(id, data) {
+      conn = id;
+      bytes = data;
+      return call(send);
+    },
+    shutdown(id) {
+      conn = id;
+      return call(shutdown);
+    },
+    close(id, abort) {
+      conn = id;
+      reset = abort;
+      return call(close);
+    },
+  };
+}
+
 /**
  * A simulated host as a NetHost. Its handles are kept (so host.conns() and SimConn.events still
  * show the net layer's connections) but never read for the application: autoRead is off.
  */
 export function simNetHost(host: SimHost): NetHost {
+  const call: NetHost['call'] = (fn) => host.loop.call(fn);
   return {
     name: host.name,
     addresses: [host.addr],
     lookup: (n) => host.lookup(n),
     endpoint: host.endpoint,
-    call: (fn) => host.loop.call(fn),
+    call,
+    ...connCalls(host.endpoint, call),
     poll: () => host.loop.poll(),
     now: () => host.now,
     listen(port, opts, onAccept) {
@@ -108,13 +164,15 @@ export function simNetHost(host: SimHost): NetHost {
 
 /** A TUN driver as a NetHost: connections opened through its raw calls, so no TunConnection reads them. */
 export function tunNetHost(driver: TunDriver): NetHost {
+  const call: NetHost['call'] = (fn) => driver.loop.call(fn);
   return {
     name: driver.name,
     addresses: driver.addresses,
     // A TUN driver has no names of its own but 'localhost' (its first address).
     lookup: (n) => (isIP(n) !== 0 ? [n] : n.toLowerCase() === 'localhost' ? driver.addresses.slice(0, 1) : []),
     endpoint: driver.endpoint,
-    call: (fn) => driver.loop.call(fn),
+    call,
+    ...connCalls(driver.endpoint, call),
     poll: () => driver.loop.poll(),
     now: () => driver.clock.now(),
     listen(port, opts, onAccept) {

@@ -41,7 +41,11 @@ export interface NetDriver {
   sync(): void;
   /** After a user call: run what it scheduled. */
   kick(): void;
-  /** Queues a report to the application (a socket's events): it runs in a turn of its own. */
+  /**
+   * Queues a report to the application (a socket's events): fn(arg) runs in a turn of its own. The
+   * argument spares a caller a closure per report.
+   */
+  notify<A>(fn: (arg: A) => void, arg: A): void;
   notify(fn: () => void): void;
   /** Calls fn after `ms` of the host's time. Returns a cancel function. */
   after(ms: Duration, fn: () => void): () => void;
@@ -54,7 +58,8 @@ export class SimDriver implements NetDriver {
   readonly mode: TimeMode;
   #immediate: ReturnType<typeof setImmediate> | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  readonly #reports: (() => void)[] = [];
+  /** Pending reports, each as two entries: the function and its argument. */
+  readonly #reports: unknown[] = [];
   #reportAt = 0;
   #idleTurns = 0;
   /** Inside the last pending report: kick() waits until the application's code returned. */
@@ -63,6 +68,8 @@ export class SimDriver implements NetDriver {
   #stops = 0;
   /** Wall milliseconds at virtual time 0 (real mode). */
   #origin: number;
+  /** #turn as one function, made once (a turn is queued several times per connection). */
+  readonly #turnFn = (): void => this.#turn();
 
   constructor(clock: VirtualClock, mode: TimeMode) {
     this.clock = clock;
@@ -77,12 +84,12 @@ export class SimDriver implements NetDriver {
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    this.#immediate = setImmediate(() => this.#turn());
+    this.#immediate = setImmediate(this.#turnFn);
   }
 
-  /** Queues a report to the application (a socket's events): it runs in a turn of its own. */
-  notify(fn: () => void): void {
-    this.#reports.push(fn);
+  /** Queues a report to the application (a socket's events): fn(arg) runs in a turn of its own. */
+  notify<A>(fn: (arg: A) => void, arg?: A): void {
+    this.#reports.push(fn, arg);
     this.kick();
   }
 
@@ -176,11 +183,13 @@ export class SimDriver implements NetDriver {
 
   /** Runs the next pending report (there is one). */
   #report(): void {
-    const fn = this.#reports[this.#reportAt++] as () => void;
+    const fn = this.#reports[this.#reportAt] as (arg: unknown) => void;
+    const arg = this.#reports[this.#reportAt + 1];
+    this.#reportAt += 2;
     this.#idleTurns = 0;
     if (this.#reportAt < this.#reports.length) {
       this.kick();
-      fn();
+      fn(arg);
       return;
     }
     this.#reports.length = 0;
@@ -191,7 +200,7 @@ export class SimDriver implements NetDriver {
     const stops = this.#stops;
     this.#deferKick = true;
     try {
-      fn();
+      fn(arg);
     } finally {
       this.#deferKick = false;
       if (this.#reportAt === this.#reports.length) this.#idleTurns = 1;
@@ -224,8 +233,10 @@ export class ClockDriver implements NetDriver {
   readonly clock: Clock;
   readonly mode: TimeMode = 'real';
   #immediate: ReturnType<typeof setImmediate> | undefined;
-  readonly #reports: (() => void)[] = [];
+  /** Pending reports, each as two entries: the function and its argument. */
+  readonly #reports: unknown[] = [];
   #reportAt = 0;
+  readonly #turnFn = (): void => this.#turn();
 
   constructor(clock: Clock) {
     this.clock = clock;
@@ -235,8 +246,8 @@ export class ClockDriver implements NetDriver {
 
   kick(): void {}
 
-  notify(fn: () => void): void {
-    this.#reports.push(fn);
+  notify<A>(fn: (arg: A) => void, arg?: A): void {
+    this.#reports.push(fn, arg);
     this.#arm();
   }
 
@@ -250,19 +261,21 @@ export class ClockDriver implements NetDriver {
   }
 
   #arm(): void {
-    if (this.#immediate === undefined) this.#immediate = setImmediate(() => this.#turn());
+    if (this.#immediate === undefined) this.#immediate = setImmediate(this.#turnFn);
   }
 
   #turn(): void {
     this.#immediate = undefined;
     if (this.#reportAt >= this.#reports.length) return;
-    const fn = this.#reports[this.#reportAt++] as () => void;
+    const fn = this.#reports[this.#reportAt] as (arg: unknown) => void;
+    const arg = this.#reports[this.#reportAt + 1];
+    this.#reportAt += 2;
     if (this.#reportAt === this.#reports.length) {
       this.#reports.length = 0;
       this.#reportAt = 0;
     } else {
       this.#arm();
     }
-    fn();
+    fn(arg);
   }
 }

@@ -117,15 +117,18 @@ export function checkConnectOptions(options: Record<string, unknown>): void {
   }
 }
 
-/** Where connect() goes, and from where: its options validated in Node's order (host, local, port). */
-export function connectTarget(options: Record<string, unknown>): {
+/** Where connect() goes, and from where. */
+export interface ConnectTarget {
   host: string;
   localAddress: string | undefined;
   localPort: number | undefined;
   port: number;
   family: 0 | 4 | 6;
   lookup: TcpSocketConnectOpts['lookup'];
-} {
+}
+
+/** Where connect() goes, and from where: its options validated in Node's order (host, local, port). */
+export function connectTarget(options: Record<string, unknown>): ConnectTarget {
   const host = options.host ?? 'localhost';
   if (typeof host !== 'string') throw invalidArgType('options.host', 'string', host);
   const family = familyOption(options.family);

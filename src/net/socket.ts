@@ -30,12 +30,13 @@ import type { ConnEvent } from '../core/events.js';
 import type { TcpStateName } from '../core/state.js';
 import { SECOND } from '../core/time.js';
 import type { Address } from '../core/tuple.js';
-import { familyOf, type NetContext, userCall } from './context.js';
+import { connCall, familyOf, type NetContext, userCall } from './context.js';
 import { invalidArgType, invalidArgValue, lookupError, nodeError, type SysErrorCode, systemError } from './errors.js';
-import type { NetConnectOptions } from './host.js';
+import type { NetConnectOptions, NetHost } from './host.js';
 import {
   abortError,
   type Callback,
+  type ConnectTarget,
   checkConnectOptions,
   connectTarget,
   duplexOptions,
@@ -73,6 +74,12 @@ const REPORTED: ReadonlySet<ConnEvent['type']> = new Set([
 
 /** Node reads at most 64 KiB per read callback. */
 const READ_CHUNK = 64 * 1024;
+
+// The connection calls a socket makes, as connCall() takes them (no closure per call).
+const readCall = (host: NetHost, id: ConnId, max: number) => host.read(id, max);
+const sendCall = (host: NetHost, id: ConnId, data: Uint8Array) => host.send(id, data);
+const shutdownCall = (host: NetHost, id: ConnId) => host.shutdown(id);
+const closeCall = (host: NetHost, id: ConnId, reset: boolean) => host.close(id, reset);
 
 /** What a Socket needs of the Server that accepted it. */
 export interface ServerLike {
@@ -279,7 +286,7 @@ export class Socket extends Duplex {
       throw nodeError('ERR_SOCKET_CLOSED', 'Socket is closed'); // reuse after destroy is not supported
     }
     if (this.#hasHandle) throw invalidArgValue('socket', 'connected', 'is already connecting or connected');
-    const { host, localAddress, localPort, port, family, lookup } = connectTarget(options);
+    const target = connectTarget(options);
     if (options.timeout !== undefined) this.setTimeout(options.timeout as number);
     if (options.noDelay) this.#noDelay = true;
     if (options.keepAlive) {
@@ -289,36 +296,8 @@ export class Socket extends Duplex {
     if (clientSocketChannel.hasSubscribers) clientSocketChannel.publish({ socket: this });
     this.#hasHandle = true;
     this.connecting = true;
-    const ctx = this._ctx;
-    // As Node: an IP literal is connected to on the next tick; a name is looked up first, by the
-    // options' lookup function if given, else among the host's own names (lookup.ts).
-    const resolved = (err: Error | null, addr: unknown): void => {
-      if (!this.connecting || this.destroyed) return;
-      if (err === null && (typeof addr !== 'string' || isIP(addr) === 0)) {
-        err = nodeError('ERR_INVALID_IP_ADDRESS', `Invalid IP address: ${String(addr)}`);
-      }
-      if (err !== null) {
-        this.emit('lookup', err, undefined, undefined, host);
-        this.destroy(err);
-        return;
-      }
-      const a = addr as string;
-      this.emit('lookup', null, a, isIP(a), host);
-      if (!this.connecting || this.destroyed) return;
-      this.#open({ addr: a, port }, localAddress, localPort);
-    };
-    process.nextTick(() => {
-      if (!this.connecting || this.destroyed) return;
-      if (isIP(host) !== 0) this.#open({ addr: host, port }, localAddress, localPort);
-      else if (lookup !== undefined) {
-        lookup(host, { family, hints: options.hints, all: false }, (err, addr) =>
-          resolved((err as Error) ?? null, addr),
-        );
-      } else {
-        const addr = resolveName(ctx, host, family);
-        resolved(addr === undefined ? lookupError(host) : null, addr);
-      }
-    });
+    // As Node: an IP literal is connected to on the next tick; a name is looked up first (#start).
+    process.nextTick(Socket.#startOf, this, target, options.hints);
     return this;
   }
 
@@ -422,10 +401,9 @@ export class Socket extends Duplex {
       cb(systemError('EPIPE', 'write'));
       return;
     }
-    const host = this._ctx.host;
     let accepted: number;
     try {
-      accepted = userCall(this._ctx, () => host.call((now) => host.endpoint.send(id, data, now))).accepted;
+      accepted = connCall(this._ctx, sendCall, id, data).accepted;
     } catch {
       cb(systemError('EPIPE', 'write'));
       return;
@@ -448,9 +426,8 @@ export class Socket extends Duplex {
       cb();
       return;
     }
-    const host = this._ctx.host;
     try {
-      userCall(this._ctx, () => host.call((now) => host.endpoint.shutdown(id, now)));
+      connCall(this._ctx, shutdownCall, id, undefined);
     } catch {
       // Already closing or gone: like shutdown() returning ENOTCONN, which Node treats as done.
     }
@@ -476,15 +453,13 @@ export class Socket extends Duplex {
         const reset = this.resetAndClosing || unread;
         this.resetAndClosing = false;
         try {
-          userCall(this._ctx, () =>
-            host.call((now) => (reset ? host.endpoint.abort(id, now) : host.endpoint.close(id, now))),
-          );
+          connCall(this._ctx, closeCall, id, reset);
         } catch {
           // The connection is already closing or gone.
         }
       }
       this.#local = undefined;
-      setImmediate(() => this.emit('close', isException));
+      setImmediate(emitClose, this, isException);
       cb(err);
     } else {
       cb(err);
@@ -499,6 +474,45 @@ export class Socket extends Duplex {
 
   // -----------------------------------------------------------------------------------------------
   // Internals
+
+  /** #start as a function of the socket, for process.nextTick (no closure per connect()). */
+  static #startOf(this: void, s: Socket, target: ConnectTarget, hints: unknown): void {
+    s.#start(target, hints);
+  }
+
+  /**
+   * connect()'s next tick: an IP literal is connected to at once; a name is looked up first, by the
+   * options' lookup function if given, else among the host's own names (lookup.ts).
+   */
+  #start(target: ConnectTarget, hints: unknown): void {
+    if (!this.connecting || this.destroyed) return;
+    const { host, port, family, lookup } = target;
+    if (isIP(host) !== 0) this.#open({ addr: host, port }, target.localAddress, target.localPort);
+    else if (lookup !== undefined) {
+      lookup(host, { family, hints, all: false }, (err, addr) => this.#resolved(target, (err as Error) ?? null, addr));
+    } else {
+      const addr = resolveName(this._ctx, host, family);
+      this.#resolved(target, addr === undefined ? lookupError(host) : null, addr);
+    }
+  }
+
+  /** The name of connect()'s host was looked up: connects to `addr`, or fails with `err`. */
+  #resolved(target: ConnectTarget, err: Error | null, addr: unknown): void {
+    if (!this.connecting || this.destroyed) return;
+    const host = target.host;
+    if (err === null && (typeof addr !== 'string' || isIP(addr) === 0)) {
+      err = nodeError('ERR_INVALID_IP_ADDRESS', `Invalid IP address: ${String(addr)}`);
+    }
+    if (err !== null) {
+      this.emit('lookup', err, undefined, undefined, host);
+      this.destroy(err);
+      return;
+    }
+    const a = addr as string;
+    this.emit('lookup', null, a, isIP(a), host);
+    if (!this.connecting || this.destroyed) return;
+    this.#open({ addr: a, port: target.port }, target.localAddress, target.localPort);
+  }
 
   #peer(): Address | undefined {
     if (this.#handleClosed || this.connecting) return this.#peerCache;
@@ -550,10 +564,15 @@ export class Socket extends Duplex {
     if (!REPORTED.has(ev.type) || this.#id !== id || this.#handleClosed) return;
     if (this.#inbox === undefined) {
       this.#inbox = [ev];
-      this._ctx.driver.notify(() => this.#service());
+      this._ctx.driver.notify(Socket.#serviceOf, this);
     } else {
       this.#inbox.push(ev);
     }
+  }
+
+  /** #service as a function of the socket, which notify() takes without a closure per report. */
+  static #serviceOf(this: void, s: Socket): void {
+    s.#service();
   }
 
   #service(): void {
@@ -632,12 +651,11 @@ export class Socket extends Duplex {
     const id = this.#id;
     if (id === undefined || this.#pulling || this.#eofPushed || this.#handleClosed) return;
     this.#pulling = true;
-    const host = this._ctx.host;
     try {
       while (this.#reading && !this.destroyed) {
         let data: Uint8Array | null = null;
         try {
-          data = userCall(this._ctx, () => host.call((now) => host.endpoint.read(id, now, READ_CHUNK))).data;
+          data = connCall(this._ctx, readCall, id, READ_CHUNK).data;
         } catch {
           data = null;
         }
@@ -663,10 +681,9 @@ export class Socket extends Duplex {
     const p = this.#pendingWrite;
     const id = this.#id;
     if (p === undefined || id === undefined) return;
-    const host = this._ctx.host;
     let accepted = 0;
     try {
-      accepted = userCall(this._ctx, () => host.call((now) => host.endpoint.send(id, p.data, now))).accepted;
+      accepted = connCall(this._ctx, sendCall, id, p.data).accepted;
     } catch {
       this.#pendingWrite = undefined;
       p.cb(systemError('EPIPE', 'write'));
@@ -683,11 +700,12 @@ export class Socket extends Duplex {
   }
 
   #applySettings(): void {
+    const ka = this.#keepAlive;
+    const nd = this.#noDelay;
+    if (ka === undefined && nd === undefined) return; // nothing was asked for
     const id = this.#id;
     const host = this._ctx.host;
     if (id === undefined || host.endpoint.connection(id) === undefined) return;
-    const ka = this.#keepAlive;
-    const nd = this.#noDelay;
     userCall(this._ctx, () => {
       if (nd !== undefined) {
         host.endpoint.setNoDelay(id, nd);
@@ -720,6 +738,11 @@ export class Socket extends Duplex {
       this.emit('timeout');
     });
   }
+}
+
+/** 'close' once the "handle" is closed (a turn after destroy(), as libuv's close callback). */
+function emitClose(s: Socket, hadError: boolean): void {
+  s.emit('close', hadError);
 }
 
 /** Node's onReadableStreamEnd: without allowHalfOpen, writing after the peer's FIN is an EPIPE. */
